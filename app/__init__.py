@@ -1,0 +1,76 @@
+"""OrderHub: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as config_module
+from app import jobs, redis_conn
+from app.errors import register_error_handlers
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+PROJECT_ROOT = config_module.PROJECT_ROOT
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build an OrderHub app from the environment, with ``overrides`` (tests) applied last."""
+    settings = config_module.Config.from_environment()
+    settings.update(overrides or {})
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    configure_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.sqlite_url(app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import sqlite_tuning
+    from app.auth import init_login
+    from app.i18n import init_babel
+
+    redis_conn.init_app(app)
+    db.init_app(app)
+    sqlite_tuning.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_login(app)
+    init_babel(app, babel)
+    jobs.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.web.staff import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.web import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.init_app(app)

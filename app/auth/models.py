@@ -1,0 +1,39 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.auth.roles import ROLE_LABELS, Area, Role, may_open
+from app.db import TimestampMixin, UTCDateTime
+from app.extensions import db
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A member of staff. Customers have no accounts: they reach their orders by number and phone."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[Role(self.role)])
+
+    def may(self, area: Area) -> bool:
+        return may_open(self.role, area)
+
+    @property
+    def actor(self) -> str:
+        """How this user appears in audit trails (order events, stock movements)."""
+        return f"user:{self.username}"

@@ -1,0 +1,82 @@
+"""Login, logout and the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth.forms import LoginForm
+from app.auth.services import authenticate
+from app.extensions import db, limiter
+from app.i18n import LANGUAGE_SESSION_KEY, supported_language
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_username() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: _login_limit(), methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(lambda: _login_limit(), methods=["POST"], key_func=_login_username, deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            _start_fresh_session()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("用户名或密码错误"))
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    if supported_language(code):
+        session[LANGUAGE_SESSION_KEY] = code
+    return redirect(_safe_next(request.form.get("next") or request.referrer))
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _start_fresh_session() -> None:
+    """Drop everything from before the login (fixation defence); keep only the chosen language."""
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a same-site path, never an absolute URL an attacker could plant."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("staff.home")
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("staff.home"))

@@ -1,0 +1,11 @@
+"""Flask commands (``flask --app wsgi COMMAND``), grouped by area."""
+
+from flask import Flask
+
+from app.cli import foundation
+
+
+def init_app(app: Flask) -> None:
+    for module in (foundation,):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

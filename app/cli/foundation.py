@@ -1,0 +1,119 @@
+"""Accounts, demo data, worker, scheduler, and the all-in-one dev runner."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from app.auth.roles import Role
+from app.auth.services import create_user
+from app.errors import ValidationError
+from app.extensions import db
+from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
+from app.redis_conn import get_redis
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([str(role) for role in Role]), required=True)
+@click.option("--display-name", default="")
+@click.password_option(prompt="密码 Password")
+@with_appcontext
+def create_user_command(username, role, display_name, password):
+    """Create a staff user (asks for the password)."""
+    try:
+        user = create_user(username, role, password, display_name)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(error.fields.values())) from error
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role})")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create the demo merchant (idempotent; refused in production)."""
+    from app.demo import seed_demo
+
+    if current_app.config["ORDERHUB_ENV"] == "production":
+        raise click.ClickException("Demo data is refused in production mode (ORDERHUB_ENV=production).")
+    created = seed_demo()
+    db.session.commit()
+    click.echo("Demo data: " + ", ".join(f"{name} +{count}" for name, count in created.items()))
+
+
+@click.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(queues, burst):
+    """Work on the given queues (default: all of them), with RQ's scheduler for retries and delays.
+
+    A SimpleWorker runs jobs in this process instead of forking one per job: forking costs several times
+    the job itself for short jobs, and a forked child would inherit this process's database connections.
+    """
+    unknown = set(queues) - set(QUEUE_NAMES)
+    if unknown:
+        raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
+    selected = [queue for queue in all_queues() if not queues or queue.name in queues]
+    worker = SimpleWorker(selected, connection=get_redis(), serializer=JSONSerializer)
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run RQ's cron scheduler with the periodic jobs listed in workers/cron.py."""
+    cron_scheduler().start()
+
+
+@click.command("run-all")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@with_appcontext
+def run_all_command(port):
+    """Web + worker + scheduler in the foreground, sharing one Redis; Ctrl-C stops them all."""
+    env = os.environ | {"REDIS_URL": current_app.config["REDIS_URL"], "PYTHONUNBUFFERED": "1"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    commands = {
+        "web": [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
+        "worker": [*flask, "worker"],
+        "scheduler": [*flask, "scheduler"],
+    }
+    processes = {name: subprocess.Popen(argv, env=env) for name, argv in commands.items()}
+    click.echo(f"\nOrderHub: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
+    click.echo("Demo logins (password orderhub-demo): admin, kefu, cangku, yunying, caiwu, caiwuzhuguan\n")
+    _supervise(processes)
+
+
+def _supervise(processes: dict[str, subprocess.Popen]) -> None:
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping and all(process.poll() is None for process in processes.values()):
+        time.sleep(0.5)
+    for name, process in processes.items():
+        if process.poll() is None:
+            process.terminate()
+        else:
+            click.echo(f"{name} exited with {process.returncode}", err=True)
+    for process in processes.values():
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+
+COMMANDS = (create_user_command, seed_demo_command, worker_command, scheduler_command, run_all_command)

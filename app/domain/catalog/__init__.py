@@ -1,0 +1,1 @@
+"""SKUs and bundles (组合装)."""

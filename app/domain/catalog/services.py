@@ -1,0 +1,143 @@
+"""Creating and changing SKUs and bundles. Every function validates first and writes nothing on error.
+
+Callers (views, the API, the CLI) own the commit.
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.db import value_taken
+from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+BARCODE_PATTERN = re.compile(r"^[0-9]{8,14}$")
+
+
+@dataclass
+class SkuData:
+    code: str
+    name: str
+    weight_g: int = 0
+    price_fen: int = 0
+    tax_rate_bp: int = 1300
+    barcode: str | None = None
+    category: str = ""
+    active: bool = True
+
+
+def get_sku(code: str) -> Sku:
+    sku = db.session.scalar(select(Sku).where(Sku.code == code))
+    if sku is None:
+        raise NotFound(f"SKU {code} 不存在", details={"sku": code})
+    return sku
+
+
+def create_sku(data: SkuData) -> Sku:
+    """Add a SKU. Raises ValidationError naming each bad field."""
+    _validate_sku(data, existing=None)
+    sku = Sku(**vars(data) | {"barcode": data.barcode or None})
+    db.session.add(sku)
+    db.session.flush()
+    return sku
+
+
+def update_sku(sku: Sku, data: SkuData) -> Sku:
+    _validate_sku(data, existing=sku)
+    for name, value in vars(data).items():
+        setattr(sku, name, value)
+    sku.barcode = data.barcode or None
+    db.session.flush()
+    return sku
+
+
+def set_bundle_components(bundle: Sku, components: list[tuple[str, int]]) -> Sku:
+    """Make ``bundle`` hold exactly these (component code, quantity) pairs; repeated codes are summed."""
+    quantities = _summed(components)
+    _validate_components(bundle, quantities)
+    by_code = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(quantities)))}
+    # Change rows in place: replacing the list would insert the new (bundle, component) rows before
+    # deleting the old ones and trip the unique constraint.
+    existing = {item.component.code: item for item in bundle.components}
+    for code in set(existing) - set(quantities):
+        bundle.components.remove(existing[code])
+    for code, quantity in quantities.items():
+        if code in existing:
+            existing[code].quantity = quantity
+        else:
+            bundle.components.append(BundleComponent(component=by_code[code], quantity=quantity))
+    db.session.flush()
+    return bundle
+
+
+def _summed(components: list[tuple[str, int]]) -> dict[str, int]:
+    quantities: dict[str, int] = {}
+    for code, quantity in components:
+        quantities[code] = quantities.get(code, 0) + quantity
+    return quantities
+
+
+def _validate_sku(data: SkuData, existing: Sku | None) -> None:
+    errors = {}
+    if not CODE_PATTERN.match(data.code or ""):
+        errors["code"] = "编码只能包含字母、数字、点、横线和下划线，最长 64 位"
+    elif value_taken(Sku.code, data.code, existing):
+        errors["code"] = f"编码 {data.code} 已被使用"
+    if not (data.name or "").strip():
+        errors["name"] = "请输入商品名称"
+    if data.weight_g is None or data.weight_g < 0:
+        errors["weight_g"] = "重量不能为负数"
+    if data.price_fen is None or data.price_fen < 0:
+        errors["price_fen"] = "价格不能为负数"
+    if data.tax_rate_bp not in VAT_RATES_BP:
+        errors["tax_rate_bp"] = "税率须为 13%、9%、6%、5%、3%、1% 或 0"
+    if data.barcode:
+        if not BARCODE_PATTERN.match(data.barcode):
+            errors["barcode"] = "条码应为 8 到 14 位数字"
+        elif value_taken(Sku.barcode, data.barcode, existing):
+            errors["barcode"] = f"条码 {data.barcode} 已被使用"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_components(bundle: Sku, quantities: dict[str, int]) -> None:
+    if not quantities:
+        raise ValidationError({"components": "组合装至少要有一个子商品"})
+    if bundle.code in quantities:
+        raise ValidationError({"components": "组合装不能包含自己"})
+    if any(quantity <= 0 for quantity in quantities.values()):
+        raise ValidationError({"components": "子商品数量必须大于 0"})
+    found = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(quantities)))}
+    unknown = sorted(set(quantities) - set(found))
+    if unknown:
+        raise ValidationError({"components": "子商品不存在: " + ", ".join(unknown)})
+    nested = sorted(code for code, sku in found.items() if sku.is_bundle)
+    if nested:
+        raise ValidationError({"components": "组合装不能包含组合装: " + ", ".join(nested)})
+    if _is_component_somewhere(bundle):
+        raise ValidationError({"components": f"{bundle.code} 已是其他组合装的子商品，不能再做组合装"})
+
+
+def _is_component_somewhere(sku: Sku) -> bool:
+    if sku.id is None:
+        return False
+    return db.session.scalar(select(BundleComponent.id).where(BundleComponent.component_id == sku.id).limit(1)) is not None
+
+
+
+def save_bundle(data: SkuData, components: list[tuple[str, int]], bundle: Sku | None = None) -> Sku:
+    """Create or update a bundle and its components together; all or nothing."""
+    if bundle is None:
+        _validate_sku(data, existing=None)
+        # The bundle row must exist for the component checks, but only if those checks will pass.
+        probe = Sku(code=data.code)
+        _validate_components(probe, _summed(components))
+        bundle = create_sku(data)
+    else:
+        _validate_sku(data, existing=bundle)
+        _validate_components(bundle, _summed(components))
+        update_sku(bundle, data)
+    return set_bundle_components(bundle, components)

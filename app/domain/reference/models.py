@@ -1,0 +1,90 @@
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import TimestampMixin
+from app.extensions import db
+
+
+class Platform(StrEnum):
+    TAOBAO = "taobao"
+    TMALL = "tmall"
+    JD = "jd"
+    PDD = "pdd"
+    DOUYIN = "douyin"
+    YOUZAN = "youzan"
+    MINIAPP = "miniapp"
+    POS = "pos"
+    MANUAL = "manual"
+
+
+PLATFORM_LABELS = {
+    Platform.TAOBAO: "淘宝",
+    Platform.TMALL: "天猫",
+    Platform.JD: "京东",
+    Platform.PDD: "拼多多",
+    Platform.DOUYIN: "抖店",
+    Platform.YOUZAN: "有赞",
+    Platform.MINIAPP: "小程序",
+    Platform.POS: "门店POS",
+    Platform.MANUAL: "手工",
+}
+
+
+class Warehouse(TimestampMixin, db.Model):
+    __tablename__ = "warehouses"
+    __table_args__ = (CheckConstraint("daily_capacity >= 0", name="capacity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    province: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    # Decimal degrees, six places (≈ 0.1 m): coordinates are not money, but Numeric keeps them exact.
+    latitude: Mapped[float] = mapped_column(Numeric(9, 6, asdecimal=False))
+    longitude: Mapped[float] = mapped_column(Numeric(9, 6, asdecimal=False))
+    daily_capacity: Mapped[int] = mapped_column(default=0)
+    #: 1 ships first; ties are broken by code.
+    priority: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Warehouse {self.code}>"
+
+
+class Channel(TimestampMixin, db.Model):
+    """A shop on a platform (or the mini-program, a POS store, manual entry) that orders come from."""
+
+    __tablename__ = "channels"
+    __table_args__ = (CheckConstraint("unpaid_timeout_minutes > 0", name="timeout_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    shop_name: Mapped[str] = mapped_column(String(100))
+    unpaid_timeout_minutes: Mapped[int] = mapped_column(default=30)
+    default_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    default_warehouse: Mapped[Warehouse | None] = relationship()
+
+    @property
+    def platform_label(self) -> str:
+        return PLATFORM_LABELS.get(self.platform, self.platform)
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.code}>"
+
+
+class Carrier(TimestampMixin, db.Model):
+    __tablename__ = "carriers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Carrier {self.code}>"

@@ -1,0 +1,1 @@
+"""Web code, one package per audience (each audience is a trust boundary)."""

@@ -1,0 +1,120 @@
+"""List, live search, create and inline edit for the simple reference tables.
+
+SKUs, warehouses, channels and carriers differ only in their columns, form and service function, so
+those are described as data (a ``Resource``) and one set of views and templates serves them all.
+Anything with more behaviour than that (bundles, orders, stock) gets views of its own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from app.auth import role_required
+from app.auth.roles import Area
+from app.errors import ValidationError
+from app.extensions import db
+from app.web.forms import apply_domain_errors
+from app.web.htmx import is_partial, render_page_or_partial
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: Callable[[object], object]
+
+
+@dataclass(frozen=True)
+class Resource:
+    singular: str  # "sku": endpoints create_sku, edit_sku, show_sku
+    plural: str  # "skus": endpoint list_skus, URL /staff/skus
+    title: str
+    model: type
+    form_class: type
+    columns: tuple[Column, ...]
+    search_columns: tuple
+    order_by: tuple
+    save: Callable  # save(form, row_or_None) -> row; raises ValidationError
+    area: Area
+    where: object = None  # narrows the list to this resource's rows when a model serves two
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        return {
+            "list": f"staff.list_{self.plural}",
+            "create": f"staff.create_{self.singular}",
+            "edit": f"staff.edit_{self.singular}",
+            "show": f"staff.show_{self.singular}",
+        }
+
+
+def register(bp: Blueprint, resource: Resource) -> None:
+    guard = role_required(resource.area)
+    base = f"/{resource.plural}"
+    bp.add_url_rule(base, f"list_{resource.plural}", guard(lambda: _list(resource)))
+    bp.add_url_rule(f"{base}/new", f"create_{resource.singular}", guard(lambda: _create(resource)),
+                    methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/<int:row_id>/edit", f"edit_{resource.singular}",
+                    guard(lambda row_id: _edit(resource, row_id)), methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/<int:row_id>", f"show_{resource.singular}",
+                    guard(lambda row_id: _show(resource, row_id)))
+
+
+def _list(resource: Resource):
+    search = request.args.get("q", "").strip()
+    page = request.args.get("page", 1, type=int)
+    query = select(resource.model).order_by(*resource.order_by)
+    if resource.where is not None:
+        query = query.where(resource.where)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(or_(*(column.ilike(pattern) for column in resource.search_columns)))
+    pagination = db.paginate(query, page=page, per_page=50, error_out=False)
+    return render_page_or_partial(
+        "staff/resources/list.html", "staff/resources/_rows.html",
+        resource=resource, pagination=pagination, rows=pagination.items, search=search,
+    )
+
+
+def _create(resource: Resource):
+    form = resource.form_class()
+    if form.validate_on_submit():
+        try:
+            row = resource.save(form, None)
+        except ValidationError as error:
+            apply_domain_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已创建 %(code)s", code=row.code), "success")
+            return redirect(url_for(resource.endpoints["list"]), 303)
+    status = 422 if form.errors else 200
+    return render_template("staff/resources/form.html", resource=resource, form=form), status
+
+
+def _edit(resource: Resource, row_id: int):
+    row = db.get_or_404(resource.model, row_id)
+    form = resource.form_class(obj=row)
+    if form.validate_on_submit():
+        try:
+            resource.save(form, row)
+        except ValidationError as error:
+            apply_domain_errors(form, error)
+        else:
+            db.session.commit()
+            if is_partial():
+                return render_template("staff/resources/_row.html", resource=resource, row=row)
+            flash(_("已保存 %(code)s", code=row.code), "success")
+            return redirect(url_for(resource.endpoints["list"]), 303)
+    status = 422 if form.errors else 200
+    return render_page_or_partial("staff/resources/form.html", "staff/resources/_edit_row.html", status,
+                                  resource=resource, form=form, row=row)
+
+
+def _show(resource: Resource, row_id: int):
+    """The read-only row (what "cancel" in an inline edit swaps back in); a full page gets the list."""
+    row = db.get_or_404(resource.model, row_id)
+    if not is_partial():
+        return redirect(url_for(resource.endpoints["list"], q=row.code))
+    return render_template("staff/resources/_row.html", resource=resource, row=row)

@@ -1,0 +1,80 @@
+"""Warehouses, channels and carriers (operations' reference data)."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.auth.roles import Area
+from app.domain.reference import services
+from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.web.staff import bp, resources
+from app.web.staff.forms import CarrierForm, ChannelForm, WarehouseForm
+from app.web.staff.resources import Column, Resource
+
+
+def _yes_no(value: bool) -> str:
+    return "✓" if value else "—"
+
+
+def _save_warehouse(form: WarehouseForm, warehouse):
+    data = services.WarehouseData(
+        code=form.code.data, name=form.name.data, province=form.province.data, city=form.city.data,
+        address=form.address.data or "", latitude=float(form.latitude.data),
+        longitude=float(form.longitude.data), daily_capacity=form.daily_capacity.data,
+        priority=form.priority.data, active=form.active.data,
+    )
+    return services.save_warehouse(data, warehouse)
+
+
+def _save_channel(form: ChannelForm, channel):
+    data = services.ChannelData(
+        code=form.code.data, platform=form.platform.data, shop_name=form.shop_name.data,
+        unpaid_timeout_minutes=form.unpaid_timeout_minutes.data,
+        default_warehouse_id=form.default_warehouse_id.data, active=form.active.data,
+    )
+    return services.save_channel(data, channel)
+
+
+def _save_carrier(form: CarrierForm, carrier):
+    data = services.CarrierData(code=form.code.data, name=form.name.data, active=form.active.data)
+    return services.save_carrier(data, carrier)
+
+
+resources.register(bp, Resource(
+    singular="warehouse", plural="warehouses", title=_l("仓库"), model=Warehouse, form_class=WarehouseForm,
+    columns=(
+        Column(_l("编码"), lambda w: w.code),
+        Column(_l("名称"), lambda w: w.name),
+        Column(_l("省市"), lambda w: f"{w.province} {w.city}"),
+        Column(_l("地址"), lambda w: w.address),
+        Column(_l("坐标"), lambda w: f"{w.latitude:.4f}, {w.longitude:.4f}"),
+        Column(_l("日处理能力"), lambda w: w.daily_capacity),
+        Column(_l("优先级"), lambda w: w.priority),
+        Column(_l("启用"), lambda w: _yes_no(w.active)),
+    ),
+    search_columns=(Warehouse.code, Warehouse.name, Warehouse.province, Warehouse.city),
+    order_by=(Warehouse.priority, Warehouse.code), save=_save_warehouse, area=Area.SETTINGS,
+))
+
+resources.register(bp, Resource(
+    singular="channel", plural="channels", title=_l("渠道"), model=Channel, form_class=ChannelForm,
+    columns=(
+        Column(_l("编码"), lambda c: c.code),
+        Column(_l("平台"), lambda c: c.platform_label),
+        Column(_l("店铺"), lambda c: c.shop_name),
+        Column(_l("未付款超时"), lambda c: f"{c.unpaid_timeout_minutes} 分钟"),
+        Column(_l("默认仓库"), lambda c: c.default_warehouse.name if c.default_warehouse else "—"),
+        Column(_l("启用"), lambda c: _yes_no(c.active)),
+    ),
+    search_columns=(Channel.code, Channel.shop_name, Channel.platform),
+    order_by=(Channel.code,), save=_save_channel, area=Area.SETTINGS,
+))
+
+resources.register(bp, Resource(
+    singular="carrier", plural="carriers", title=_l("快递公司"), model=Carrier, form_class=CarrierForm,
+    columns=(
+        Column(_l("编码"), lambda c: c.code),
+        Column(_l("名称"), lambda c: c.name),
+        Column(_l("启用"), lambda c: _yes_no(c.active)),
+    ),
+    search_columns=(Carrier.code, Carrier.name),
+    order_by=(Carrier.code,), save=_save_carrier, area=Area.SETTINGS,
+))
