@@ -39,7 +39,7 @@ def configure_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import sqlite_tuning
+    from app import models, sqlite_tuning  # noqa: F401  (models: the metadata must know every table)
     from app.auth import init_login
     from app.i18n import init_babel
 

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from app.cli import foundation
+from app.cli import foundation, stock
 
 
 def init_app(app: Flask) -> None:
-    for module in (foundation,):
+    for module in (foundation, stock):
         for command in module.COMMANDS:
             app.cli.add_command(command)

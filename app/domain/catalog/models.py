@@ -1,7 +1,9 @@
+from datetime import datetime
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Fen, TimestampMixin
+from app.db import Fen, TimestampMixin, UTCDateTime
 from app.extensions import db
 
 # China's VAT rates in basis points: 13 %, 9 %, 6 %, 5 %, the small-scale 3 % and 1 %, and zero.
@@ -26,6 +28,12 @@ class Sku(TimestampMixin, db.Model):
     price_fen: Mapped[int] = mapped_column(Fen, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(default=1300)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Pre-sale (预售): orders reserve nothing until this time, and at most ``presale_cap`` units wait.
+    presale_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    presale_cap: Mapped[int | None]
+    #: Inputs of the dynamic safety stock (see inventory/safety.py).
+    lead_time_days: Mapped[int] = mapped_column(default=7)
+    service_level_pct: Mapped[int] = mapped_column(default=95)
 
     components: Mapped[list["BundleComponent"]] = relationship(
         foreign_keys="BundleComponent.bundle_id",
@@ -37,6 +45,9 @@ class Sku(TimestampMixin, db.Model):
     @property
     def is_bundle(self) -> bool:
         return bool(self.components)
+
+    def in_presale(self, now: datetime) -> bool:
+        return self.presale_release_at is not None and now < self.presale_release_at
 
     def __repr__(self) -> str:
         return f"<Sku {self.code}>"

@@ -1,0 +1,1 @@
+"""Stock levels, the movements ledger, reservations, safety stock and purchase reminders."""

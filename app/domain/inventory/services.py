@@ -1,0 +1,262 @@
+"""Stock changes: receipts, counts, and an order's reservation lifecycle.
+
+Reserve (order created) → lock (paid) → ship (out of the warehouse); release (cancelled, unpaid
+timeout, refunded before shipping); restock (return received). Each step is idempotent: it acts only on
+reservations still in the state it expects, so running it twice changes nothing the second time. Every
+function flushes and leaves the commit to its caller, so an order and its stock change commit together.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from app.domain.catalog.models import Sku
+from app.domain.inventory import ledger, reorder
+from app.domain.inventory.ledger import Change, sellable_at_least
+from app.domain.inventory.models import (
+    ACTIVE_RESERVATION_STATUSES,
+    MovementKind,
+    Reservation,
+    ReservationStatus,
+    StockLevel,
+)
+from app.domain.reference.models import Warehouse
+from app.errors import Conflict, OutOfStock, ValidationError
+from app.extensions import db
+
+LEVELS = ledger.LEVELS.c
+
+
+def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Change) -> list[StockLevel]:
+    """Goods received into ``warehouse``: on_hand goes up by each line's quantity."""
+    lines = list(lines)
+    if not lines:
+        raise ValidationError({"lines": "至少要有一行"})
+    _refuse_bundles([sku for sku, _ in lines])
+    for sku, quantity in lines:
+        if quantity <= 0:
+            raise ValidationError({"qty": f"{sku.code} 的入库数量必须大于 0"})
+    for sku, quantity in sorted(lines, key=lambda line: line[0].id):
+        ledger.ensure_level(warehouse.id, sku.id)
+        after = ledger.apply(warehouse.id, sku.id, MovementKind.RECEIPT, change, on_hand=quantity)
+        reorder.evaluate(after)
+    db.session.flush()
+    return [get_level(warehouse, sku) for sku, _ in lines]
+
+
+def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change) -> StockLevel:
+    """A stock count found ``counted`` units: on_hand becomes that, the difference is ledgered."""
+    if counted is None or counted < 0:
+        raise ValidationError({"counted": "盘点数量不能为负数"})
+    _refuse_bundles([sku])
+    ledger.ensure_level(warehouse.id, sku.id)
+    level = get_level(warehouse, sku)
+    difference = counted - level.on_hand
+    if difference:
+        # Guarded on the value we read, so a concurrent change makes the count fail instead of being lost.
+        after = ledger.apply(warehouse.id, sku.id, MovementKind.ADJUSTMENT, change,
+                             guard=LEVELS.on_hand == level.on_hand, on_hand=difference)
+        if after is None:
+            raise Conflict("库存在盘点期间发生了变化，请刷新后重新录入")
+        reorder.evaluate(after)
+    db.session.flush()
+    db.session.refresh(level)
+    return level
+
+
+def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int], change: Change) -> int | None:
+    """Reserve ``demand`` (sku id → units) for an order in the first of ``warehouse_ids`` that can fill
+    all of it, and return that warehouse's id (None when there is nothing to reserve).
+
+    Raises OutOfStock naming the short SKUs when no single warehouse can; nothing is written then.
+    """
+    demand = {sku_id: quantity for sku_id, quantity in demand.items() if quantity > 0}
+    if not demand:
+        return None
+    if not warehouse_ids:
+        raise OutOfStock("没有可用的仓库", details={"lines": _shortfalls(demand, [])})
+    for warehouse_id in _likely_first(demand, warehouse_ids):
+        savepoint = db.session.begin_nested()
+        if _reserve_all(order_id, warehouse_id, demand, change):
+            savepoint.commit()
+            return warehouse_id
+        savepoint.rollback()
+    raise OutOfStock("库存不足", details={"lines": _shortfalls(demand, warehouse_ids)})
+
+
+def lock_order(order_id: int, change: Change) -> None:
+    """Payment: the order's reserved units become locked."""
+    for reservation in _reservations(order_id, ReservationStatus.RESERVED):
+        _apply_or_fail(reservation, MovementKind.LOCK, change, LEVELS.reserved >= reservation.quantity,
+                       reserved=-reservation.quantity, locked=reservation.quantity)
+        reservation.status = ReservationStatus.LOCKED
+    db.session.flush()
+
+
+def release_order(order_id: int, change: Change) -> None:
+    """Cancel, unpaid timeout or refund before shipping: give back everything the order still holds."""
+    for reservation in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES):
+        _release(reservation, reservation.quantity, change)
+    db.session.flush()
+
+
+def release_quantities(order_id: int, quantities: dict[int, int], change: Change) -> None:
+    """Partial refund before shipping: give back ``quantities`` (sku id → units) of what the order holds."""
+    held = {r.sku_id: r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)}
+    for sku_id, quantity in sorted(quantities.items()):
+        reservation = held.get(sku_id)
+        if reservation is None or quantity > reservation.quantity:
+            raise ValidationError({"lines": "退款数量超过了订单占用的库存"})
+        _release(reservation, quantity, change)
+    db.session.flush()
+
+
+def ship_order(order_id: int, change: Change) -> None:
+    """Shipped out: locked units leave on_hand."""
+    if _reservations(order_id, ReservationStatus.RESERVED):
+        raise Conflict("订单还有未锁定的库存（未付款），不能出库")
+    for reservation in _reservations(order_id, ReservationStatus.LOCKED):
+        quantity = reservation.quantity
+        guard = (LEVELS.locked >= quantity) & (LEVELS.on_hand >= quantity)
+        after = _apply_or_fail(reservation, MovementKind.SHIP, change, guard, on_hand=-quantity, locked=-quantity)
+        reservation.status = ReservationStatus.SHIPPED
+        reorder.evaluate(after)
+    db.session.flush()
+
+
+def restock_return(warehouse_id: int, sku_id: int, quantity: int, damaged: bool, change: Change) -> None:
+    """A return was received: sellable units back to on_hand, or into the damaged bucket."""
+    ledger.ensure_level(warehouse_id, sku_id)
+    if damaged:
+        ledger.apply(warehouse_id, sku_id, MovementKind.RETURN_DAMAGED, change, damaged=quantity)
+    else:
+        after = ledger.apply(warehouse_id, sku_id, MovementKind.RETURN_RESTOCK, change, on_hand=quantity)
+        reorder.evaluate(after)
+    db.session.flush()
+
+
+def move_reservations(order_id: int, to_warehouse_id: int, change: Change) -> None:
+    """Move everything an order holds to another warehouse, atomically; raises OutOfStock if it can't."""
+    reservations = _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
+    if not reservations or all(r.warehouse_id == to_warehouse_id for r in reservations):
+        return
+    savepoint = db.session.begin_nested()
+    short = []
+    for reservation in reservations:
+        bucket = "reserved" if reservation.status == ReservationStatus.RESERVED else "locked"
+        quantity = reservation.quantity
+        ledger.ensure_level(to_warehouse_id, reservation.sku_id)
+        moved_in = ledger.apply(to_warehouse_id, reservation.sku_id, MovementKind.MOVE_IN, change,
+                                guard=sellable_at_least(quantity), **{bucket: quantity})
+        if moved_in is None:
+            short.append(reservation.sku_id)
+            continue
+        _apply_or_fail(reservation, MovementKind.MOVE_OUT, change, LEVELS[bucket] >= quantity, **{bucket: -quantity})
+        reservation.warehouse_id = to_warehouse_id
+    if short:
+        savepoint.rollback()
+        demand = {r.sku_id: r.quantity for r in reservations}
+        raise OutOfStock("目标仓库库存不足", details={"lines": _shortfalls(demand, [to_warehouse_id])})
+    savepoint.commit()
+    db.session.flush()
+
+
+def get_level(warehouse: Warehouse, sku: Sku) -> StockLevel:
+    level = db.session.scalar(select(StockLevel).where(StockLevel.warehouse_id == warehouse.id,
+                                                       StockLevel.sku_id == sku.id))
+    if level is None:
+        ledger.ensure_level(warehouse.id, sku.id)
+        return get_level(warehouse, sku)
+    return level
+
+
+def order_warehouse_id(order_id: int) -> int | None:
+    """The warehouse holding (or that shipped) the order's stock."""
+    return db.session.scalar(select(Reservation.warehouse_id).where(Reservation.order_id == order_id).limit(1))
+
+
+def _reserve_all(order_id: int, warehouse_id: int, demand: dict[int, int], change: Change) -> bool:
+    # Sorted by SKU id so that concurrent orders lock rows in the same order and cannot deadlock.
+    for sku_id, quantity in sorted(demand.items()):
+        after = ledger.apply(warehouse_id, sku_id, MovementKind.RESERVE, change,
+                             guard=sellable_at_least(quantity), reserved=quantity)
+        if after is None:
+            return False
+        reorder.evaluate(after)
+        _hold(order_id, warehouse_id, sku_id, quantity)
+    db.session.flush()
+    return True
+
+
+def _hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
+    existing = db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
+                                                           Reservation.sku_id == sku_id))
+    if existing is None:
+        db.session.add(Reservation(order_id=order_id, warehouse_id=warehouse_id, sku_id=sku_id, quantity=quantity))
+    elif existing.status == ReservationStatus.RESERVED and existing.warehouse_id == warehouse_id:
+        existing.quantity += quantity
+    elif existing.status == ReservationStatus.RELEASED:
+        existing.warehouse_id, existing.quantity, existing.status = warehouse_id, quantity, ReservationStatus.RESERVED
+    else:
+        raise Conflict("订单已在其他仓库或状态下占用该商品")
+
+
+def _release(reservation: Reservation, quantity: int, change: Change) -> None:
+    if reservation.status == ReservationStatus.RESERVED:
+        kind, bucket = MovementKind.RELEASE, "reserved"
+    else:
+        kind, bucket = MovementKind.UNLOCK, "locked"
+    _apply_or_fail(reservation, kind, change, LEVELS[bucket] >= quantity, **{bucket: -quantity})
+    reservation.quantity -= quantity
+    if reservation.quantity == 0:
+        reservation.status = ReservationStatus.RELEASED
+        reservation.quantity = 0
+
+
+def _apply_or_fail(reservation: Reservation, kind: MovementKind, change: Change, guard, **deltas):
+    """Apply a change the reservation says must be possible; if the level disagrees, the books are wrong."""
+    after = ledger.apply(reservation.warehouse_id, reservation.sku_id, kind, change, guard=guard, **deltas)
+    if after is None:
+        raise Conflict(f"库存记录与预占不一致（仓库 {reservation.warehouse_id}，商品 {reservation.sku_id}），"
+                       "请运行库存一致性检查")
+    return after
+
+
+def _reservations(order_id: int, *statuses: str) -> list[Reservation]:
+    query = select(Reservation).where(Reservation.order_id == order_id, Reservation.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(Reservation.sku_id)))
+
+
+def _available_by_warehouse(sku_ids, warehouse_ids) -> dict[tuple[int, int], int]:
+    rows = db.session.execute(
+        select(StockLevel.warehouse_id, StockLevel.sku_id,
+               StockLevel.on_hand - StockLevel.reserved - StockLevel.locked - StockLevel.safety)
+        .where(StockLevel.sku_id.in_(sku_ids), StockLevel.warehouse_id.in_(warehouse_ids))
+    )
+    return {(warehouse_id, sku_id): max(0, available) for warehouse_id, sku_id, available in rows}
+
+
+def _likely_first(demand: dict[int, int], warehouse_ids: list[int]) -> list[int]:
+    """Warehouses that (by a plain read) can fill everything, in the given order; the guarded updates
+    decide. Skipping hopeless ones saves a savepoint and a rollback each."""
+    available = _available_by_warehouse(demand, warehouse_ids)
+    return [w for w in warehouse_ids if all(available.get((w, s), 0) >= q for s, q in demand.items())]
+
+
+def _shortfalls(demand: dict[int, int], warehouse_ids: list[int]) -> list[dict]:
+    """For each SKU the best single warehouse cannot cover: what was asked and the most any one has."""
+    available = _available_by_warehouse(demand, warehouse_ids)
+    best = {sku_id: max((available.get((w, sku_id), 0) for w in warehouse_ids), default=0) for sku_id in demand}
+    short = {sku_id for sku_id, quantity in demand.items() if best[sku_id] < quantity}
+    if not short and warehouse_ids:
+        first = warehouse_ids[0]
+        short = {sku_id for sku_id, quantity in demand.items() if available.get((first, sku_id), 0) < quantity}
+    codes = dict(db.session.execute(select(Sku.id, Sku.code).where(Sku.id.in_(short))).all())
+    return [{"sku": codes[sku_id], "requested": demand[sku_id], "available": best[sku_id]}
+            for sku_id in sorted(short, key=codes.get)]
+
+
+def _refuse_bundles(skus: list[Sku]) -> None:
+    bundles = [sku.code for sku in skus if sku.is_bundle]
+    if bundles:
+        raise ValidationError({"sku": "组合装没有自己的库存，请对子商品操作: " + ", ".join(bundles)})

@@ -1,0 +1,159 @@
+"""What it takes to create an order, and the checks on it. Field names in errors follow the API's
+JSON paths (``receiver.phone``, ``lines[1].sku``) so that every caller can point at the bad field."""
+
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+from sqlalchemy import select
+from stdnum.cn import uscc
+
+from app.domain.catalog.models import Sku
+from app.errors import ValidationError
+from app.extensions import db
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_LINES = 200
+MAX_QUANTITY = 100_000
+
+
+@dataclass
+class LineInput:
+    sku: str
+    quantity: int
+    unit_price_fen: int | None = None  # None: the SKU's list price
+    is_gift: bool = False
+
+
+@dataclass
+class Receiver:
+    name: str
+    phone: str
+    province: str
+    city: str
+    address: str
+    district: str = ""
+
+
+@dataclass
+class InvoiceRequest:
+    title_type: str  # personal | company
+    title: str
+    tax_id: str = ""
+    email: str = ""
+
+
+@dataclass
+class OrderInput:
+    receiver: Receiver
+    lines: list[LineInput]
+    external_id: str | None = None
+    buyer_name: str = ""
+    buyer_phone: str = ""
+    shipping_fen: int = 0
+    discount_fen: int = 0
+    invoice: InvoiceRequest | None = None
+    remark: str = ""
+    skus: dict[str, Sku] = field(default_factory=dict)  # filled by validate(): code → SKU
+
+
+def normalise_phone(phone: str) -> str | None:
+    """A Chinese mobile or fixed-line number in the form we store (``13800138000``, ``02162345678``)."""
+    try:
+        number = phonenumbers.parse((phone or "").strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        return None
+    digits = str(number.national_number)
+    return digits if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE else "0" + digits
+
+
+def validate(data: OrderInput) -> None:
+    """Check everything and normalise phones and the tax id in place; raise one ValidationError naming
+    every bad field."""
+    errors: dict[str, str] = {}
+    _check_receiver(data, errors)
+    _check_lines(data, errors)
+    _check_money(data, errors)
+    _check_invoice(data.invoice, errors)
+    if data.external_id is not None and not (0 < len(data.external_id.strip()) <= 64):
+        errors["external_id"] = "外部单号应为 1 到 64 个字符"
+    if len(data.remark or "") > 500:
+        errors["remark"] = "备注最多 500 字"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_receiver(data: OrderInput, errors: dict) -> None:
+    receiver = data.receiver
+    for name in ("name", "province", "city", "address"):
+        if not (getattr(receiver, name) or "").strip():
+            errors[f"receiver.{name}"] = "此项必填"
+    phone = normalise_phone(receiver.phone)
+    if phone is None:
+        errors["receiver.phone"] = "请输入有效的中国大陆手机号或固定电话"
+    else:
+        receiver.phone = phone
+    if data.buyer_phone:
+        buyer_phone = normalise_phone(data.buyer_phone)
+        if buyer_phone is None:
+            errors["buyer.phone"] = "请输入有效的中国大陆手机号"
+        else:
+            data.buyer_phone = buyer_phone
+
+
+def _check_lines(data: OrderInput, errors: dict) -> None:
+    if not data.lines:
+        errors["lines"] = "订单至少要有一个商品"
+        return
+    if len(data.lines) > MAX_LINES:
+        errors["lines"] = f"一个订单最多 {MAX_LINES} 行"
+        return
+    codes = {line.sku for line in data.lines}
+    data.skus = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(codes)))}
+    for index, line in enumerate(data.lines):
+        sku = data.skus.get(line.sku)
+        if sku is None:
+            errors[f"lines[{index}].sku"] = f"商品 {line.sku} 不存在"
+        elif not sku.active:
+            errors[f"lines[{index}].sku"] = f"商品 {line.sku} 已下架"
+        if not isinstance(line.quantity, int) or not 0 < line.quantity <= MAX_QUANTITY:
+            errors[f"lines[{index}].qty"] = "数量必须是大于 0 的整数"
+        if line.unit_price_fen is not None and line.unit_price_fen < 0:
+            errors[f"lines[{index}].unit_price"] = "单价不能为负数"
+
+
+def _check_money(data: OrderInput, errors: dict) -> None:
+    if data.shipping_fen < 0:
+        errors["shipping_fee"] = "运费不能为负数"
+    if data.discount_fen < 0:
+        errors["discount"] = "优惠不能为负数"
+    elif not errors and data.discount_fen > goods_total(data):
+        errors["discount"] = "优惠不能超过商品金额"
+
+
+def _check_invoice(invoice: InvoiceRequest | None, errors: dict) -> None:
+    if invoice is None:
+        return
+    if invoice.title_type not in ("personal", "company"):
+        errors["invoice.title_type"] = "抬头类型须为 personal（个人）或 company（单位）"
+    if not (invoice.title or "").strip():
+        errors["invoice.title"] = "请填写发票抬头"
+    if invoice.title_type == "company":
+        if not uscc.is_valid(invoice.tax_id or ""):
+            errors["invoice.tax_id"] = "请填写有效的统一社会信用代码（18 位）"
+        else:
+            invoice.tax_id = uscc.compact(invoice.tax_id)
+    if invoice.email and not EMAIL_PATTERN.match(invoice.email):
+        errors["invoice.email"] = "邮箱格式不正确"
+
+
+def goods_total(data: OrderInput) -> int:
+    return sum(line.quantity * unit_price(line, data.skus[line.sku]) for line in data.lines)
+
+
+def unit_price(line: LineInput, sku: Sku) -> int:
+    if line.is_gift:
+        return 0
+    return sku.price_fen if line.unit_price_fen is None else line.unit_price_fen

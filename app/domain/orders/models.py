@@ -1,0 +1,143 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Fen, TimestampMixin, UTCDateTime, utcnow
+from app.domain.catalog.models import Sku
+from app.domain.orders.states import STATUS_LABELS, OrderStatus
+from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.extensions import db
+
+
+class Order(TimestampMixin, db.Model):
+    """One customer order from one channel: the master record everything else refers to."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id"),
+        CheckConstraint("payable_fen >= 0", name="payable_not_negative"),
+        CheckConstraint("refunded_fen <= paid_fen", name="refund_within_paid"),
+        Index("ix_orders_deadline", "deadline_at"),
+        Index("ix_orders_receiver_phone", "receiver_phone"),
+        Index("ix_orders_buyer_phone", "buyer_phone"),
+        Index("ix_orders_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(20), unique=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(2), default=OrderStatus.PENDING_PAYMENT, index=True)
+    status_before_exception: Mapped[str | None] = mapped_column(String(2))
+
+    buyer_name: Mapped[str] = mapped_column(String(64), default="")
+    buyer_phone: Mapped[str] = mapped_column(String(20), default="")
+    receiver_name: Mapped[str] = mapped_column(String(64))
+    receiver_phone: Mapped[str] = mapped_column(String(20))
+    receiver_province: Mapped[str] = mapped_column(String(32))
+    receiver_city: Mapped[str] = mapped_column(String(32))
+    receiver_district: Mapped[str] = mapped_column(String(32), default="")
+    receiver_address: Mapped[str] = mapped_column(String(200))
+
+    goods_fen: Mapped[int] = mapped_column(Fen, default=0)
+    discount_fen: Mapped[int] = mapped_column(Fen, default=0)
+    shipping_fen: Mapped[int] = mapped_column(Fen, default=0)
+    payable_fen: Mapped[int] = mapped_column(Fen, default=0)
+    paid_fen: Mapped[int] = mapped_column(Fen, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Fen, default=0)
+
+    invoice_title_type: Mapped[str | None] = mapped_column(String(16))  # personal | company
+    invoice_title: Mapped[str] = mapped_column(String(100), default="")
+    invoice_tax_id: Mapped[str] = mapped_column(String(20), default="")
+    invoice_email: Mapped[str] = mapped_column(String(100), default="")
+    remark: Mapped[str] = mapped_column(Text, default="")
+
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carriers.id"))
+    waybill_no: Mapped[str] = mapped_column(String(40), default="")
+    payment_ref: Mapped[str] = mapped_column(String(64), default="")
+
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    #: The next timeout rule due for this order (see timeouts.py), swept every minute.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_rule: Mapped[str | None] = mapped_column(String(32))
+    #: A warning a timeout raised (approval / packing overdue, transit follow-up); cleared on the next move.
+    sla_flag: Mapped[str | None] = mapped_column(String(32), index=True)
+    awaiting_presale: Mapped[bool] = mapped_column(default=False, index=True)
+
+    channel: Mapped[Channel] = relationship()
+    warehouse: Mapped[Warehouse | None] = relationship()
+    carrier: Mapped[Carrier | None] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.id",
+                                                    cascade="all, delete-orphan")
+    events: Mapped[list["OrderEvent"]] = relationship(back_populates="order", order_by="OrderEvent.id")
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_LABELS[OrderStatus(self.status)]
+
+    def __repr__(self) -> str:
+        return f"<Order {self.order_no} {self.status}>"
+
+
+class OrderLine(db.Model):
+    """A line as sold. A bundle line has component lines under it (``parent_line_id``) that carry the
+    stock demand; its own price carries the money."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_fen >= 0", name="price_not_negative"),
+        CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"), index=True)
+    quantity: Mapped[int]
+    unit_price_fen: Mapped[int] = mapped_column(Fen, default=0)
+    discount_fen: Mapped[int] = mapped_column(Fen, default=0)  # this line's share of the order discount
+    is_gift: Mapped[bool] = mapped_column(default=False)
+    parent_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
+    awaiting_presale: Mapped[bool] = mapped_column(default=False)
+    refunded_quantity: Mapped[int] = mapped_column(default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    sku: Mapped[Sku] = relationship()
+    parent: Mapped["OrderLine | None"] = relationship(remote_side=[id])
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_price_fen - self.discount_fen
+
+    @property
+    def is_component(self) -> bool:
+        return self.parent_line_id is not None
+
+
+class OrderEvent(db.Model):
+    """One change to an order: at, actor (user:NAME / system / channel:CODE / carrier:CODE / api:CODE),
+    action, from → to, reason, details. Append-only."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(2))
+    to_status: Mapped[str | None] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -1,0 +1,96 @@
+"""Refunds: money back, with the stock it implies.
+
+Before shipping, refunded lines give back the stock they hold. After delivery, a refund with returned
+goods puts them back on the shelf (or into the damaged bucket). Refunding everything moves the order to
+已退款; a partial refund leaves it where it is and shows in its timeline.
+"""
+
+from dataclasses import dataclass
+
+from app.domain.inventory import services as inventory
+from app.domain.inventory.ledger import Change
+from app.domain.orders.models import Order, OrderLine
+from app.domain.orders.services import add_event, transition
+from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
+from app.errors import Conflict, ValidationError
+from app.extensions import db
+
+
+@dataclass
+class RefundLine:
+    sku: str
+    quantity: int
+
+
+def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restock: bool, reason: str,
+           actor: str, damaged: bool = False) -> Order:
+    """Refund ``amount_fen``; ``lines`` say which goods (None: all of them). Raises ValidationError for
+    amounts or quantities beyond what was paid or sold, InvalidTransition where refunds are not allowed."""
+    if next_status(order.status, Action.REFUND) is None:
+        return order  # already fully refunded: a repeated request changes nothing
+    refundable = order.paid_fen - order.refunded_fen
+    if amount_fen is None or not 0 < amount_fen <= refundable:
+        raise ValidationError({"amount": f"退款金额应大于 0 且不超过可退金额 {refundable / 100:.2f}"})
+    refunded_lines = _refunded_lines(order, lines)
+    change = Change(actor, reason or "退款", order.id)
+    _move_stock(order, refunded_lines, restock, damaged, change)
+    for line, quantity in refunded_lines:
+        line.refunded_quantity += quantity
+    order.refunded_fen += amount_fen
+    details = {"amount_fen": amount_fen, "restock": restock,
+               "lines": [{"sku": line.sku.code, "qty": quantity} for line, quantity in refunded_lines]}
+    if _everything_refunded(order):
+        transition(order, Action.REFUND, actor, reason=reason, details=details)
+    else:
+        add_event(order, "partial_refund", actor, order.status, order.status, reason, details)
+    db.session.flush()
+    return order
+
+
+def _refunded_lines(order: Order, lines: list[RefundLine] | None) -> list[tuple[OrderLine, int]]:
+    top_level = [line for line in order.lines if not line.is_component]
+    if lines is None:
+        return [(line, line.quantity - line.refunded_quantity) for line in top_level
+                if line.quantity > line.refunded_quantity]
+    by_code = {line.sku.code: line for line in top_level}
+    chosen = []
+    for index, item in enumerate(lines):
+        line = by_code.get(item.sku)
+        if line is None:
+            raise ValidationError({f"lines[{index}].sku": f"订单中没有商品 {item.sku}"})
+        if not 0 < item.quantity <= line.quantity - line.refunded_quantity:
+            raise ValidationError({f"lines[{index}].qty": f"{item.sku} 最多还能退 {line.quantity - line.refunded_quantity} 件"})
+        chosen.append((line, item.quantity))
+    return chosen
+
+
+def _move_stock(order: Order, refunded: list[tuple[OrderLine, int]], restock: bool, damaged: bool,
+                change: Change) -> None:
+    demand = _demand_of(order, refunded)
+    if not demand:
+        return
+    if order.status in HOLDS_STOCK and order.shipped_at is None:
+        inventory.release_quantities(order.id, demand, change)
+    elif order.status in (OrderStatus.SHIPPED_OUT, OrderStatus.IN_TRANSIT):
+        raise Conflict("包裹在途，请先拦截或等签收后再退货退款")
+    elif restock:
+        for sku_id, quantity in sorted(demand.items()):
+            inventory.restock_return(order.warehouse_id, sku_id, quantity, damaged, change)
+
+
+def _demand_of(order: Order, refunded: list[tuple[OrderLine, int]]) -> dict[int, int]:
+    """Stock units behind the refunded quantities: a bundle line's components, scaled."""
+    demand: dict[int, int] = {}
+    for line, quantity in refunded:
+        parts = [child for child in order.lines if child.parent_line_id == line.id] or [line]
+        for part in parts:
+            if part.sku.is_bundle or part.awaiting_presale:
+                continue
+            per_unit = part.quantity // line.quantity if part is not line else 1
+            demand[part.sku_id] = demand.get(part.sku_id, 0) + per_unit * quantity
+    return demand
+
+
+def _everything_refunded(order: Order) -> bool:
+    return order.refunded_fen >= order.paid_fen or all(
+        line.refunded_quantity >= line.quantity for line in order.lines if not line.is_component)

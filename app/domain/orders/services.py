@@ -1,0 +1,317 @@
+"""Creating orders and moving them through their lifecycle, with the stock moves each step implies.
+
+Every public function here is one unit of work for its caller to commit: the state change, its order
+event and its stock movements are flushed together or (on an exception) not at all. Actors are strings
+(``user:kefu``, ``system``, ``api:miniapp``) so that this module never needs to know who is logged in.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.domain.catalog.models import Sku
+from app.domain.inventory import services as inventory
+from app.domain.inventory.ledger import Change
+from app.domain.orders import deadlines, inputs
+from app.domain.orders.inputs import OrderInput
+from app.domain.orders.models import Order, OrderEvent, OrderLine
+from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
+from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.errors import Conflict, NotFound, OutOfStock, ValidationError
+from app.extensions import db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
+    """Create an order and reserve its stock; or, for a (channel, external id) seen before, return that
+    order. Returns (order, created).
+
+    Raises ValidationError for bad input and OutOfStock when no warehouse can fill it; nothing is
+    written in either case once the caller rolls back.
+    """
+    if data.external_id and (existing := find_by_external_id(channel, data.external_id)):
+        return existing, False
+    if not channel.active:
+        raise ValidationError({"channel": f"渠道 {channel.code} 已停用"})
+    inputs.validate(data)
+    now = utcnow()
+    order = _build_order(channel, data, now)
+    if not _insert_once(order):
+        return find_by_external_id(channel, data.external_id), False
+    _check_presale_caps(order, now)
+    change = Change(actor, "下单预占", order.id)
+    warehouse_id = inventory.reserve_order(order.id, stock_demand(order), candidate_warehouses(channel), change)
+    order.warehouse_id = warehouse_id
+    add_event(order, "create", actor, None, order.status, details={"channel": channel.code})
+    deadlines.schedule(order, now)
+    db.session.flush()
+    return order, True
+
+
+def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "") -> Order:
+    """Payment received: reserved stock becomes locked. The amount must be what the order asks."""
+    if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
+        raise ValidationError({"paid_amount": f"实付金额应为应付金额 {order.payable_fen / 100:.2f}"})
+    if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
+        order.paid_fen, order.payment_ref = paid_fen, payment_ref
+        order.paid_at = paid_at or utcnow()
+        inventory.lock_order(order.id, Change(actor, "付款锁定", order.id))
+    return order
+
+
+def cancel(order: Order, reason: str, actor: str) -> Order:
+    """Cancel an unpaid order; its stock is released."""
+    return _close(order, Action.CANCEL, reason or "取消订单", actor)
+
+
+def close_unpaid(order: Order) -> Order:
+    return _close(order, Action.CLOSE_UNPAID, deadlines.RULE_LABELS[deadlines.CLOSE_UNPAID], "system")
+
+
+def approve(order: Order, actor: str) -> Order:
+    transition(order, Action.APPROVE, actor)
+    return order
+
+
+def reject(order: Order, reason: str, actor: str) -> Order:
+    """Review failed: park the order as an exception with the reason."""
+    _require_reason(reason)
+    previous = order.status
+    if transition(order, Action.REJECT, actor, reason=reason):
+        order.status_before_exception = previous
+    return order
+
+
+def pack(order: Order, actor: str) -> Order:
+    transition(order, Action.PACK, actor)
+    return order
+
+
+def ship_out(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Order:
+    """Out of the warehouse with ``carrier`` under ``waybill_no``: locked stock leaves on_hand."""
+    waybill_no = (waybill_no or "").strip()
+    if not waybill_no or len(waybill_no) > 40:
+        raise ValidationError({"waybill_no": "请填写快递单号（最多 40 位）"})
+    if order.awaiting_presale and order.status == OrderStatus.PACKING:
+        raise Conflict("订单中有预售商品尚未到货，不能出库")
+    if transition(order, Action.SHIP_OUT, actor, details={"carrier": carrier.code, "waybill_no": waybill_no}):
+        order.carrier_id, order.waybill_no, order.shipped_at = carrier.id, waybill_no, utcnow()
+        inventory.ship_order(order.id, Change(actor, "发货出库", order.id, reference=waybill_no))
+    return order
+
+
+def hand_over(order: Order, actor: str) -> Order:
+    transition(order, Action.HAND_OVER, actor)
+    return order
+
+
+def sign(order: Order, actor: str, signed_at: datetime | None = None) -> Order:
+    if transition(order, Action.SIGN, actor):
+        order.signed_at = signed_at or utcnow()
+    return order
+
+
+def complete(order: Order, actor: str) -> Order:
+    if transition(order, Action.COMPLETE, actor):
+        order.completed_at = utcnow()
+    return order
+
+
+def request_after_sales(order: Order, reason: str, actor: str) -> Order:
+    _require_reason(reason)
+    transition(order, Action.REQUEST_AFTER_SALES, actor, reason=reason)
+    return order
+
+
+def close_after_sales(order: Order, reason: str, actor: str) -> Order:
+    if transition(order, Action.CLOSE_AFTER_SALES, actor, reason=reason):
+        order.completed_at = order.completed_at or utcnow()
+    return order
+
+
+def mark_exception(order: Order, reason: str, actor: str) -> Order:
+    """Park the order for a person, remembering where it was."""
+    _require_reason(reason)
+    previous = order.status
+    if transition(order, Action.MARK_EXCEPTION, actor, reason=reason):
+        order.status_before_exception = previous
+    return order
+
+
+def resolve_exception(order: Order, reason: str, actor: str) -> Order:
+    if transition(order, Action.RESOLVE_EXCEPTION, actor, reason=reason,
+                   previous=order.status_before_exception):
+        order.status_before_exception = None
+    return order
+
+
+def find_by_external_id(channel: Channel, external_id: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.channel_id == channel.id, Order.external_id == external_id))
+
+
+def get_order(order_no: str, for_update: bool = False) -> Order:
+    """The order with this number; ``for_update`` locks its row so concurrent actions queue up."""
+    query = select(Order).where(Order.order_no == order_no)
+    if for_update:
+        query = query.with_for_update()
+    order = db.session.scalar(query)
+    if order is None:
+        raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
+    return order
+
+
+def candidate_warehouses(channel: Channel) -> list[int]:
+    """The channel's default warehouse if it has one (a store sells from its own stock), else every
+    active warehouse in priority order."""
+    if channel.default_warehouse_id:
+        return [channel.default_warehouse_id]
+    return list(db.session.scalars(select(Warehouse.id).where(Warehouse.active)
+                                   .order_by(Warehouse.priority, Warehouse.code)))
+
+
+def stock_demand(order: Order, lines: list[OrderLine] | None = None) -> dict[int, int]:
+    """Units per SKU id that ``lines`` (default: all) hold in stock: plain lines, gifts and bundle
+    components, summed, since several lines or bundles can share one SKU. Pre-sale lines hold nothing yet."""
+    demand: dict[int, int] = {}
+    for line in order.lines if lines is None else lines:
+        if line.awaiting_presale or line.sku.is_bundle:
+            continue
+        demand[line.sku_id] = demand.get(line.sku_id, 0) + line.quantity
+    return demand
+
+
+def add_event(order: Order, action: str, actor: str, from_status: str | None, to_status: str | None,
+              reason: str = "", details: dict | None = None) -> OrderEvent:
+    """Append one event to the order's timeline (also for things that are not transitions)."""
+    event = OrderEvent(order=order, actor=actor, action=action, from_status=from_status, to_status=to_status,
+                       reason=reason, details=details or {})
+    db.session.add(event)
+    return event
+
+
+def transition(order: Order, action: Action, actor: str, reason: str = "", details: dict | None = None,
+                previous: str | None = None) -> bool:
+    """Move the order by ``action``: True if it moved, False if that had already happened."""
+    target = next_status(order.status, action, previous)
+    if target is None:
+        return False
+    now = utcnow()
+    add_event(order, action, actor, order.status, target, reason, details)
+    order.status, order.status_changed_at = target, now
+    deadlines.schedule(order, now)
+    db.session.flush()
+    return True
+
+
+def _close(order: Order, action: Action, reason: str, actor: str) -> Order:
+    if transition(order, action, actor, reason=reason):
+        order.closed_at = utcnow()
+        inventory.release_order(order.id, Change(actor, reason, order.id))
+    return order
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写原因"})
+
+
+def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
+    receiver = data.receiver
+    invoice = data.invoice
+    order = Order(
+        order_no=_new_order_no(now), channel=channel, external_id=data.external_id,
+        status=OrderStatus.PENDING_PAYMENT, status_changed_at=now,
+        buyer_name=data.buyer_name.strip(), buyer_phone=data.buyer_phone,
+        receiver_name=receiver.name.strip(), receiver_phone=receiver.phone,
+        receiver_province=receiver.province.strip(), receiver_city=receiver.city.strip(),
+        receiver_district=(receiver.district or "").strip(), receiver_address=receiver.address.strip(),
+        shipping_fen=data.shipping_fen, discount_fen=data.discount_fen, remark=(data.remark or "").strip(),
+        payment_due_at=now + timedelta(minutes=channel.unpaid_timeout_minutes),
+    )
+    if invoice is not None:
+        order.invoice_title_type, order.invoice_title = invoice.title_type, invoice.title.strip()
+        order.invoice_tax_id, order.invoice_email = invoice.tax_id or "", invoice.email or ""
+    _add_lines(order, data, now)
+    order.goods_fen = sum(line.quantity * line.unit_price_fen for line in order.lines if not line.is_component)
+    order.payable_fen = order.goods_fen - order.discount_fen + order.shipping_fen
+    return order
+
+
+def _add_lines(order: Order, data: OrderInput, now: datetime) -> None:
+    sold = []
+    for line_input in data.lines:
+        sku = data.skus[line_input.sku]
+        line = OrderLine(sku=sku, quantity=line_input.quantity, is_gift=line_input.is_gift,
+                         unit_price_fen=inputs.unit_price(line_input, sku), awaiting_presale=sku.in_presale(now))
+        order.lines.append(line)
+        sold.append(line)
+        for item in sku.components:
+            order.lines.append(OrderLine(sku=item.component, quantity=item.quantity * line.quantity,
+                                         unit_price_fen=0, is_gift=line.is_gift, parent=line,
+                                         awaiting_presale=item.component.in_presale(now)))
+    for line, share in zip(sold, allocate(order.discount_fen, [line.quantity * line.unit_price_fen for line in sold]),
+                           strict=True):
+        line.discount_fen = share
+    order.awaiting_presale = any(line.awaiting_presale for line in order.lines)
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` fen over ``weights`` proportionally, to the fen, by largest remainder."""
+    weight_sum = sum(weights)
+    if total == 0 or weight_sum == 0:
+        return [0] * len(weights)
+    exact = [total * weight / weight_sum for weight in weights]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _insert_once(order: Order) -> bool:
+    """Insert the order; False if a concurrent request inserted the same (channel, external id) first."""
+    savepoint = db.session.begin_nested()
+    db.session.add(order)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        if order.external_id and find_by_external_id(order.channel, order.external_id):
+            return False
+        raise
+    savepoint.commit()
+    return True
+
+
+def _check_presale_caps(order: Order, now: datetime) -> None:
+    """A pre-sale SKU sells at most its cap before release: units waiting in open orders, this one included."""
+    waiting: dict[int, int] = {}
+    for line in order.lines:
+        if line.awaiting_presale and line.sku.presale_cap is not None:
+            waiting[line.sku_id] = waiting.get(line.sku_id, 0) + line.quantity
+    short = []
+    for sku_id, quantity in waiting.items():
+        sku = db.session.get(Sku, sku_id)
+        already = db.session.scalar(
+            select(func.coalesce(func.sum(OrderLine.quantity), 0)).join(Order)
+            .where(OrderLine.sku_id == sku_id, OrderLine.awaiting_presale, Order.id != order.id,
+                   Order.status.in_(HOLDS_STOCK)))
+        if already + quantity > sku.presale_cap:
+            short.append({"sku": sku.code, "requested": quantity, "available": max(0, sku.presale_cap - already)})
+    if short:
+        raise OutOfStock("预售名额不足", details={"lines": short})
+
+
+def _new_order_no(now: datetime) -> str:
+    """OH + the Shanghai date + 8 random digits: readable, sortable by day, not guessable."""
+    prefix = "OH" + now.astimezone(SHANGHAI).strftime("%y%m%d")
+    while True:
+        order_no = f"{prefix}{secrets.randbelow(10**8):08d}"
+        if db.session.scalar(select(Order.id).where(Order.order_no == order_no)) is None:
+            return order_no
+

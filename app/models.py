@@ -1,0 +1,20 @@
+"""Every model, imported once so that the metadata (relationships, migrations) knows all tables."""
+
+from app.auth.api_tokens import ApiToken
+from app.auth.models import User
+from app.domain.catalog.models import BundleComponent, Sku
+from app.domain.inventory.models import (
+    PurchaseReminder,
+    Reservation,
+    SafetyStockFigure,
+    StockLevel,
+    StockMovement,
+)
+from app.domain.orders.models import Order, OrderEvent, OrderLine
+from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.web.api.idempotency_models import IdempotencyRecord
+
+__all__ = [
+    "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
+    "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
+]
