@@ -58,10 +58,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.web.api import bp as api_bp
+    from app.web.customer import bp as customer_bp
+    from app.web.hooks import bp as hooks_bp
     from app.web.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(customer_bp)
+    app.register_blueprint(hooks_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

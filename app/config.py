@@ -6,11 +6,34 @@ start unless the secrets and real servers are named, so a misconfigured deploy f
 than quietly writing orders into a throw-away SQLite file.
 """
 
+import json
 import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+#: Settings an operator (or a benchmark) may change through the environment, with their types.
+TUNABLE_FROM_ENVIRONMENT = {
+    "PORTAL_LOOKUP_LIMIT_PER_PHONE": str,
+    "PORTAL_LOOKUP_LIMIT_PER_IP": str,
+    "PORTAL_CODE_LIMIT_PER_PHONE": str,
+    "PORTAL_CODE_LIMIT_PER_IP": str,
+    "PORTAL_VERIFY_LIMIT_PER_IP": str,
+    "PORTAL_LINK_MAX_AGE": int,
+    "RATELIMIT_STRATEGY": str,
+    "TAOBAO_GATEWAY_URL": str,
+    "JD_GATEWAY_URL": str,
+    "TAOBAO_SIMULATOR_PORT": int,
+    "JD_SIMULATOR_PORT": int,
+    "PDD_GATEWAY_URL": str,
+    "PDD_SIMULATOR_PORT": int,
+    "YOUZAN_GATEWAY_URL": str,
+    "YOUZAN_SIMULATOR_PORT": int,
+    "YOUZAN_PUSH_URL": str,
+    "DOUYIN_GATEWAY_URL": str,
+    "DOUYIN_SIMULATOR_PORT": int,
+    "DOUYIN_PUSH_URL": str,
+}
 
 # Only ever used outside production, where the factory refuses to start without a real secret.
 DEV_SECRET_KEY = "orderhub-dev-only-secret"
@@ -49,6 +72,63 @@ class Config:
 
     STAFF_PAGE_SIZE = 50
 
+    # Customer portal (/portal). Limits are Flask-Limiter strings; each can be overridden from the
+    # environment (the benchmark raises them so that it measures the lookup, not the limiter).
+    PORTAL_LOOKUP_LIMIT_PER_PHONE = "10 per hour"
+    PORTAL_LOOKUP_LIMIT_PER_IP = "30 per hour"
+    PORTAL_CODE_LIMIT_PER_PHONE = "5 per hour"
+    PORTAL_CODE_LIMIT_PER_IP = "20 per hour"
+    PORTAL_VERIFY_LIMIT_PER_IP = "30 per hour"
+    PORTAL_LINK_MAX_AGE = 2 * 3600  # seconds a signed order link stays valid
+    PORTAL_CODE_TTL = 5 * 60  # seconds an SMS login code stays valid
+    PORTAL_CODE_MAX_ATTEMPTS = 5  # wrong guesses before a code is thrown away
+    PORTAL_HISTORY_DAYS = 180  # how far back a verified phone sees its orders
+
+    # Customer notifications. Each channel's provider is "simulator" (the stand-ins `flask simulators`
+    # runs), the real service, or "off"; real and simulated use the same adapter with other endpoints
+    # and credentials. Outside production the default is the simulator, in production "off" until the
+    # real one is configured. Empty endpoints are filled in by notification_settings().
+    SMS_PROVIDER = "simulator"  # simulator | aliyun | off
+    SMS_ENDPOINT = ""
+    SMS_ACCESS_KEY_ID = "sim-access-key-id"
+    SMS_ACCESS_KEY_SECRET = "sim-access-key-secret"
+    SMS_SIGN_NAME = "小满生活"
+    SMS_TEMPLATE_CODES: dict = {}  # JSON: template → the code the provider approved, e.g. {"order_paid": "SMS_4817…"}
+    WECHAT_PROVIDER = "simulator"  # simulator | wechat | off
+    WECHAT_API_BASE = ""
+    WECHAT_APP_ID = "wxsimulator00000001"
+    WECHAT_APP_SECRET = "sim-app-secret"
+    WECHAT_TEMPLATE_IDS: dict = {}  # JSON: template → the official account's template id
+    EMAIL_PROVIDER = "simulator"  # simulator | smtp | off
+    SMTP_HOST = ""
+    SMTP_PORT = 0
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_SECURITY = "none"  # none | starttls | ssl
+    SMTP_FROM = "小满生活 <noreply@orderhub.local>"
+    SIMULATOR_HOST = "127.0.0.1"
+    MESSAGING_SIMULATOR_PORT = 5101  # SMS and WeChat APIs, and the inbox the staff page shows
+    SMTP_SIMULATOR_PORT = 2525
+    MESSAGING_SIMULATOR_URL = ""
+    NOTIFICATION_MAX_ATTEMPTS = 5
+
+    # Sales platforms (channel sync). An empty gateway is the real platform in production and the local
+    # simulator (`flask --app wsgi simulators`, on these ports) anywhere else; see docs/CHANNELS.md.
+    TAOBAO_GATEWAY_URL = ""
+    JD_GATEWAY_URL = ""
+    TAOBAO_SIMULATOR_PORT = 5111
+    JD_SIMULATOR_PORT = 5112
+    PDD_GATEWAY_URL = ""
+    PDD_SIMULATOR_PORT = 5113
+    YOUZAN_GATEWAY_URL = ""
+    YOUZAN_SIMULATOR_PORT = 5115
+    # Where the Youzan simulator pushes trade messages; empty: this app's /hooks/youzan/youzan on $PORT.
+    YOUZAN_PUSH_URL = ""
+    DOUYIN_GATEWAY_URL = ""
+    DOUYIN_SIMULATOR_PORT = 5114
+    # Where the Douyin simulator pushes order messages; empty: this app's /hooks/douyin/douyin on $PORT.
+    DOUYIN_PUSH_URL = ""
+
     @classmethod
     def from_environment(cls, environ=os.environ) -> dict:
         """The settings as a mapping, environment values taking precedence over the defaults."""
@@ -70,6 +150,10 @@ class Config:
             settings["REDIS_URL"] = environ["REDIS_URL"]
         if environ.get("ORDERHUB_INSTANCE_PATH"):
             settings["INSTANCE_PATH"] = environ["ORDERHUB_INSTANCE_PATH"]
+        for name, kind in TUNABLE_FROM_ENVIRONMENT.items():
+            if environ.get(name):
+                settings[name] = kind(environ[name])
+        settings.update(notification_settings(settings, environ))
         return settings
 
 
@@ -83,3 +167,55 @@ def normalise_database_url(url: str) -> str:
 
 def sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'orderhub.sqlite3'}"
+
+
+NOTIFICATION_ENVIRONMENT = {
+    **dict.fromkeys((
+        "SMS_PROVIDER", "SMS_ENDPOINT", "SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME",
+        "WECHAT_PROVIDER", "WECHAT_API_BASE", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "EMAIL_PROVIDER",
+        "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SECURITY", "SMTP_FROM", "SIMULATOR_HOST",
+        "MESSAGING_SIMULATOR_URL",
+    ), str),
+    **dict.fromkeys(("SMTP_PORT", "MESSAGING_SIMULATOR_PORT", "SMTP_SIMULATOR_PORT", "NOTIFICATION_MAX_ATTEMPTS"), int),
+    "SMS_TEMPLATE_CODES": json.loads,
+    "WECHAT_TEMPLATE_IDS": json.loads,
+}
+#: provider setting → (the real provider's name, the settings it needs from the environment).
+REAL_PROVIDERS = {
+    "SMS_PROVIDER": ("aliyun", ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME")),
+    "WECHAT_PROVIDER": ("wechat", ("WECHAT_APP_ID", "WECHAT_APP_SECRET")),
+    "EMAIL_PROVIDER": ("smtp", ("SMTP_HOST", "SMTP_FROM")),
+}
+ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
+WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+
+def notification_settings(settings: dict, environ) -> dict:
+    """The notification settings from the environment, with endpoints filled in for each provider.
+
+    A real provider needs its credentials from the environment (the simulator's defaults must never
+    reach a real gateway); an unknown provider name is refused.
+    """
+    found = {name: parse(environ[name]) for name, parse in NOTIFICATION_ENVIRONMENT.items() if environ.get(name)}
+    result = {name: found.get(name, settings[name]) for name in NOTIFICATION_ENVIRONMENT}
+    for provider, (real, needed) in REAL_PROVIDERS.items():
+        if provider not in found and settings["ORDERHUB_ENV"] == "production":
+            result[provider] = "off"
+        if result[provider] not in ("simulator", real, "off"):
+            raise ConfigError(f"{provider} must be simulator, {real} or off, not {result[provider]!r}")
+        missing = [name for name in needed if result[provider] == real and not environ.get(name)]
+        if missing:
+            raise ConfigError(f"{provider}={real} needs " + ", ".join(missing))
+    simulator = result["MESSAGING_SIMULATOR_URL"] or (
+        f"http://{result['SIMULATOR_HOST']}:{result['MESSAGING_SIMULATOR_PORT']}")
+    result["MESSAGING_SIMULATOR_URL"] = simulator
+    simulated = {name: result[name] == "simulator" for name in REAL_PROVIDERS}
+    result["SMS_ENDPOINT"] = result["SMS_ENDPOINT"] or (
+        f"{simulator}/sms/" if simulated["SMS_PROVIDER"] else ALIYUN_SMS_ENDPOINT)
+    result["WECHAT_API_BASE"] = result["WECHAT_API_BASE"] or (
+        f"{simulator}/wechat" if simulated["WECHAT_PROVIDER"] else WECHAT_API_BASE)
+    if simulated["EMAIL_PROVIDER"]:
+        result["SMTP_HOST"] = result["SMTP_HOST"] or result["SIMULATOR_HOST"]
+        result["SMTP_PORT"] = result["SMTP_PORT"] or result["SMTP_SIMULATOR_PORT"]
+    result["SMTP_PORT"] = result["SMTP_PORT"] or (465 if result["SMTP_SECURITY"] == "ssl" else 587)
+    return result

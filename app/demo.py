@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app import demo_orders
 from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import create_user
@@ -139,7 +140,7 @@ USERS = (
 )
 
 
-def seed_demo(password_hasher_password: str = "orderhub-demo") -> dict[str, int]:
+def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
     """Create the demo merchant if missing; return counts of what was created this time (zeros on a rerun)."""
     return {
         "warehouses": _seed_warehouses(),
@@ -147,7 +148,9 @@ def seed_demo(password_hasher_password: str = "orderhub-demo") -> dict[str, int]
         "bundles": _seed_bundles(),
         "channels": _seed_channels(),
         "carriers": _seed_carriers(),
-        "users": _seed_users(password_hasher_password),
+        "users": _seed_users(password),
+        "stock receipts": demo_orders.seed_stock(),
+        "orders": demo_orders.seed_orders(),
     }
 
 

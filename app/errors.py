@@ -7,6 +7,8 @@ person can read; the web layer decides whether that becomes the JSON error forma
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -82,4 +84,11 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers["Retry-After"] = str(error.retry_after)
             return response, error.code
         template = "errors/429.html" if error.code == HTTPStatus.TOO_MANY_REQUESTS else "errors/error.html"
-        return render_template(template, status=error.code, message=error.description), error.code
+        return render_template(template, status=error.code, message=_page_message(error)), error.code
+
+
+def _page_message(error: HTTPException) -> str:
+    """Werkzeug's descriptions are English developer texts; a person gets a Chinese sentence instead."""
+    if isinstance(error, CSRFError):
+        return _("页面已过期，请刷新后重试。")
+    return _("请求无法处理，请返回后重试。")

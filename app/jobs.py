@@ -1,6 +1,6 @@
 """Background jobs: one RQ queue per workload, JSON payloads, and enqueue-after-commit.
 
-Jobs are referred to by dotted name ("workers.timeouts.sweep_deadlines") so that nothing under ``app``
+Jobs are referred to by dotted name ("workers.orders.sweep_deadlines") so that nothing under ``app``
 imports ``workers``. A job queued while a database transaction is open goes to Redis only after that
 transaction commits, and is dropped if it rolls back: a worker must never look for a row that is not
 there yet, nor act on a change that never happened.
@@ -14,7 +14,7 @@ from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 from app.redis_conn import get_redis
@@ -51,23 +51,39 @@ def enqueue_now(func_path: str, *args, queue: str = "default", **options):
 def enqueue_after_commit(func_path: str, *args, queue: str = "default", **options) -> None:
     """Queue a job that is sent once the current session commits (and forgotten if it rolls back)."""
     get_queue(queue)  # fail now, inside the caller's transaction, on an unknown queue name
-    db.session.info.setdefault(PENDING_JOBS_KEY, []).append(PendingJob(func_path, args, queue, options))
+    session = db.session()
+    # Jobs belong to the innermost open transaction; open one if there is none yet, or a rollback that
+    # comes before any query (which would otherwise be a no-op) could not drop them.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    _pending_jobs(session).setdefault(transaction, []).append(PendingJob(func_path, args, queue, options))
+
+
+def _pending_jobs(session: Session) -> dict[SessionTransaction, list[PendingJob]]:
+    return session.info.setdefault(PENDING_JOBS_KEY, {})
 
 
 def _send_pending_jobs(session: Session) -> None:
-    for job in session.info.pop(PENDING_JOBS_KEY, []):
+    # after_commit also fires when a SAVEPOINT is released: that is not the real commit, so the
+    # savepoint's jobs move to the enclosing transaction and wait for it.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    jobs = _pending_jobs(session).pop(transaction, [])
+    if transaction.nested:
+        _pending_jobs(session).setdefault(transaction.parent, []).extend(jobs)
+        return
+    for job in jobs:
         enqueue_now(job.func_path, *job.args, queue=job.queue, **job.options)
 
 
-def _drop_pending_jobs(session: Session) -> None:
-    session.info.pop(PENDING_JOBS_KEY, None)
+def _drop_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without its jobs having been sent or moved was rolled back (or closed)."""
+    _pending_jobs(session).pop(transaction, None)
 
 
 def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "after_commit", _send_pending_jobs):
         event.listen(session_class, "after_commit", _send_pending_jobs)
-        event.listen(session_class, "after_rollback", _drop_pending_jobs)
+        event.listen(session_class, "after_transaction_end", _drop_pending_jobs)
 
 
 class JSONCronJob(CronJob):

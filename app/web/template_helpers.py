@@ -1,9 +1,19 @@
 """Filters and globals every template may use: money, local times, the navigation, the language."""
 
+from functools import cache
+
 from flask import Flask, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, gettext
 from flask_login import current_user
 
+from app import privacy
+from app.domain.channels import mapping as channel_mapping
+from app.domain.channels import models as channel_models
+from app.domain.inventory.models import MOVEMENT_LABELS
+from app.domain.notifications import models as notification_models
+from app.domain.orders.deadlines import RULE_LABELS
+from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS
+from app.domain.reference.models import PLATFORM_LABELS
 from app.i18n import LANGUAGE_NAMES, select_locale
 from app.money import format_money
 from app.web.navigation import navigation_for
@@ -14,9 +24,33 @@ def local_time(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+@cache
+def domain_labels() -> frozenset[str]:
+    """Every fixed text the domain's label tables define (marked with ``N_`` there)."""
+    tables = (STATUS_LABELS, ACTION_LABELS, RULE_LABELS, MOVEMENT_LABELS, PLATFORM_LABELS,
+              channel_mapping.STAGE_LABELS, channel_models.SYNC_STATUS_LABELS,
+              channel_models.PAYLOAD_STATUS_LABELS, channel_models.IMPORT_STATUS_LABELS,
+              notification_models.CHANNEL_LABELS, notification_models.STATUS_LABELS)
+    return frozenset(label for table in tables for label in table.values())
+
+
+def translate_domain_label(value):
+    """Jinja's ``finalize``: a domain label printed in a template is shown in the user's language."""
+    if isinstance(value, str) and value in domain_labels():
+        return gettext(value)
+    return value
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = translate_domain_label
     app.add_template_filter(format_money, "money")
     app.add_template_filter(local_time, "local_time")
+    # Personal data reaches pages only through app.privacy (PIPL minimisation).
+    app.add_template_filter(privacy.mask_name, "mask_name")
+    app.add_template_filter(privacy.mask_phone, "mask_phone")
+    app.add_template_filter(privacy.mask_email, "mask_email")
+    app.add_template_filter(privacy.mask_phones_in, "mask_phones_in")
+    app.add_template_global(privacy.mask_address, "mask_address")
 
     @app.context_processor
     def inject_shell():

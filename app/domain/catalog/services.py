@@ -139,5 +139,15 @@ def save_bundle(data: SkuData, components: list[tuple[str, int]], bundle: Sku | 
     else:
         _validate_sku(data, existing=bundle)
         _validate_components(bundle, _summed(components))
+        if not bundle.is_bundle and _has_stock(bundle):
+            raise ValidationError({"components": f"{bundle.code} 还有库存或被订单占用，不能改成组合装"})
         update_sku(bundle, data)
     return set_bundle_components(bundle, components)
+
+
+def _has_stock(sku: Sku) -> bool:
+    """Whether any warehouse holds or reserves this SKU (a bundle holds none of its own, so converting
+    one that does would strand it). The table by name: the catalog sits below inventory."""
+    levels = db.metadata.tables["stock_levels"]
+    held = levels.c.on_hand + levels.c.reserved + levels.c.locked + levels.c.damaged
+    return db.session.scalar(select(levels.c.id).where(levels.c.sku_id == sku.id, held > 0).limit(1)) is not None

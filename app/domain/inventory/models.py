@@ -17,6 +17,7 @@ from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.reference.models import Warehouse
 from app.extensions import db
+from app.text import N_
 
 
 class StockLevel(db.Model):
@@ -65,17 +66,17 @@ class MovementKind(StrEnum):
 
 
 MOVEMENT_LABELS = {
-    MovementKind.RECEIPT: "入库",
-    MovementKind.ADJUSTMENT: "盘点调整",
-    MovementKind.RESERVE: "预占",
-    MovementKind.RELEASE: "释放预占",
-    MovementKind.LOCK: "锁定",
-    MovementKind.UNLOCK: "释放锁定",
-    MovementKind.SHIP: "出库扣减",
-    MovementKind.RETURN_RESTOCK: "退货入库",
-    MovementKind.RETURN_DAMAGED: "退货残次",
-    MovementKind.MOVE_OUT: "转出仓库",
-    MovementKind.MOVE_IN: "转入仓库",
+    MovementKind.RECEIPT: N_("入库"),
+    MovementKind.ADJUSTMENT: N_("盘点调整"),
+    MovementKind.RESERVE: N_("预占"),
+    MovementKind.RELEASE: N_("释放预占"),
+    MovementKind.LOCK: N_("锁定"),
+    MovementKind.UNLOCK: N_("释放锁定"),
+    MovementKind.SHIP: N_("出库扣减"),
+    MovementKind.RETURN_RESTOCK: N_("退货入库"),
+    MovementKind.RETURN_DAMAGED: N_("退货残次"),
+    MovementKind.MOVE_OUT: N_("转出仓库"),
+    MovementKind.MOVE_IN: N_("转入仓库"),
 }
 
 

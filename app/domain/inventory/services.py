@@ -25,6 +25,8 @@ from app.errors import Conflict, OutOfStock, ValidationError
 from app.extensions import db
 
 LEVELS = ledger.LEVELS.c
+# Far above any real receipt, far below the 32-bit stock columns: a typo is refused, not overflowed.
+MAX_MOVEMENT_QUANTITY = 1_000_000
 
 
 def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Change) -> list[StockLevel]:
@@ -34,8 +36,8 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
         raise ValidationError({"lines": "至少要有一行"})
     _refuse_bundles([sku for sku, _ in lines])
     for sku, quantity in lines:
-        if quantity <= 0:
-            raise ValidationError({"qty": f"{sku.code} 的入库数量必须大于 0"})
+        if not 0 < quantity <= MAX_MOVEMENT_QUANTITY:
+            raise ValidationError({"qty": f"{sku.code} 的入库数量应在 1 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
     for sku, quantity in sorted(lines, key=lambda line: line[0].id):
         ledger.ensure_level(warehouse.id, sku.id)
         after = ledger.apply(warehouse.id, sku.id, MovementKind.RECEIPT, change, on_hand=quantity)
@@ -46,8 +48,8 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
 
 def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change) -> StockLevel:
     """A stock count found ``counted`` units: on_hand becomes that, the difference is ledgered."""
-    if counted is None or counted < 0:
-        raise ValidationError({"counted": "盘点数量不能为负数"})
+    if counted is None or not 0 <= counted <= MAX_MOVEMENT_QUANTITY:
+        raise ValidationError({"counted": f"盘点数量应在 0 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
     _refuse_bundles([sku])
     ledger.ensure_level(warehouse.id, sku.id)
     level = get_level(warehouse, sku)
@@ -151,7 +153,10 @@ def move_reservations(order_id: int, to_warehouse_id: int, change: Change) -> No
         if moved_in is None:
             short.append(reservation.sku_id)
             continue
-        _apply_or_fail(reservation, MovementKind.MOVE_OUT, change, LEVELS[bucket] >= quantity, **{bucket: -quantity})
+        moved_out = _apply_or_fail(reservation, MovementKind.MOVE_OUT, change, LEVELS[bucket] >= quantity,
+                                   **{bucket: -quantity})
+        reorder.evaluate(moved_in)
+        reorder.evaluate(moved_out)
         reservation.warehouse_id = to_warehouse_id
     if short:
         savepoint.rollback()
@@ -206,7 +211,8 @@ def _release(reservation: Reservation, quantity: int, change: Change) -> None:
         kind, bucket = MovementKind.RELEASE, "reserved"
     else:
         kind, bucket = MovementKind.UNLOCK, "locked"
-    _apply_or_fail(reservation, kind, change, LEVELS[bucket] >= quantity, **{bucket: -quantity})
+    after = _apply_or_fail(reservation, kind, change, LEVELS[bucket] >= quantity, **{bucket: -quantity})
+    reorder.evaluate(after)  # stock given back (cancel, timeout, refund) may close a purchase reminder
     reservation.quantity -= quantity
     if reservation.quantity == 0:
         reservation.status = ReservationStatus.RELEASED

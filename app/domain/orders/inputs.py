@@ -13,8 +13,11 @@ from app.errors import ValidationError
 from app.extensions import db
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MASKED_PHONE_PATTERN = re.compile(r"^[0-9*+\- ]{1,20}$")
 MAX_LINES = 200
 MAX_QUANTITY = 100_000
+#: Money columns are 32-bit integers of fen (at most 21,474,836.47 yuan): an order's total stays inside.
+MAX_ORDER_FEN = 1_000_000_000
 
 
 @dataclass
@@ -54,6 +57,9 @@ class OrderInput:
     discount_fen: int = 0
     invoice: InvoiceRequest | None = None
     remark: str = ""
+    #: Channel orders: the platform sends receiver/buyer contacts masked (138****8000, 王**) and keeps
+    #: the plaintext behind its decrypt call, so phones are kept as given instead of normalised.
+    masked_pii: bool = False
     skus: dict[str, Sku] = field(default_factory=dict)  # filled by validate(): code → SKU
 
 
@@ -85,11 +91,35 @@ def validate(data: OrderInput) -> None:
         raise ValidationError(errors)
 
 
+# Field → the column's length, so that every caller gets a 422 naming the field, never a database error.
+MAX_LENGTHS = {
+    "receiver.name": 64, "receiver.province": 32, "receiver.city": 32, "receiver.district": 32,
+    "receiver.address": 200, "buyer.name": 64, "invoice.title": 100, "invoice.email": 100,
+}
+
+
+def _check_lengths(data: OrderInput, errors: dict) -> None:
+    values = {
+        "receiver.name": data.receiver.name, "receiver.province": data.receiver.province,
+        "receiver.city": data.receiver.city, "receiver.district": data.receiver.district,
+        "receiver.address": data.receiver.address, "buyer.name": data.buyer_name,
+        "invoice.title": data.invoice.title if data.invoice else "",
+        "invoice.email": data.invoice.email if data.invoice else "",
+    }
+    for field_name, value in values.items():
+        if len((value or "").strip()) > MAX_LENGTHS[field_name]:
+            errors.setdefault(field_name, f"最多 {MAX_LENGTHS[field_name]} 个字")
+
+
 def _check_receiver(data: OrderInput, errors: dict) -> None:
     receiver = data.receiver
     for name in ("name", "province", "city", "address"):
         if not (getattr(receiver, name) or "").strip():
             errors[f"receiver.{name}"] = "此项必填"
+    _check_lengths(data, errors)
+    if data.masked_pii:
+        _check_masked_phones(data, errors)
+        return
     phone = normalise_phone(receiver.phone)
     if phone is None:
         errors["receiver.phone"] = "请输入有效的中国大陆手机号或固定电话"
@@ -101,6 +131,14 @@ def _check_receiver(data: OrderInput, errors: dict) -> None:
             errors["buyer.phone"] = "请输入有效的中国大陆手机号"
         else:
             data.buyer_phone = buyer_phone
+
+
+def _check_masked_phones(data: OrderInput, errors: dict) -> None:
+    """A masked phone is digits, masks and separators (138****8000, 1*********5, 18877771111-123)."""
+    if not MASKED_PHONE_PATTERN.match((data.receiver.phone or "").strip()):
+        errors["receiver.phone"] = "脱敏电话格式不正确"
+    if data.buyer_phone and not MASKED_PHONE_PATTERN.match(data.buyer_phone.strip()):
+        errors["buyer.phone"] = "脱敏电话格式不正确"
 
 
 def _check_lines(data: OrderInput, errors: dict) -> None:
@@ -118,8 +156,10 @@ def _check_lines(data: OrderInput, errors: dict) -> None:
             errors[f"lines[{index}].sku"] = f"商品 {line.sku} 不存在"
         elif not sku.active:
             errors[f"lines[{index}].sku"] = f"商品 {line.sku} 已下架"
-        if not isinstance(line.quantity, int) or not 0 < line.quantity <= MAX_QUANTITY:
+        if not isinstance(line.quantity, int) or line.quantity <= 0:
             errors[f"lines[{index}].qty"] = "数量必须是大于 0 的整数"
+        elif line.quantity > MAX_QUANTITY:
+            errors[f"lines[{index}].qty"] = f"单行数量最多 {MAX_QUANTITY:,} 件"
         if line.unit_price_fen is not None and line.unit_price_fen < 0:
             errors[f"lines[{index}].unit_price"] = "单价不能为负数"
 
@@ -131,6 +171,8 @@ def _check_money(data: OrderInput, errors: dict) -> None:
         errors["discount"] = "优惠不能为负数"
     elif not errors and data.discount_fen > goods_total(data):
         errors["discount"] = "优惠不能超过商品金额"
+    if not errors and goods_total(data) + data.shipping_fen > MAX_ORDER_FEN:
+        errors["lines"] = f"订单金额过大（单笔最多 {MAX_ORDER_FEN // 100:,} 元）"
 
 
 def _check_invoice(invoice: InvoiceRequest | None, errors: dict) -> None:

@@ -33,6 +33,8 @@ class Order(TimestampMixin, db.Model):
 
     buyer_name: Mapped[str] = mapped_column(String(64), default="")
     buyer_phone: Mapped[str] = mapped_column(String(20), default="")
+    #: The buyer's WeChat openid (mini-program orders), for WeChat notifications; unknown elsewhere.
+    buyer_openid: Mapped[str | None] = mapped_column(String(64))
     receiver_name: Mapped[str] = mapped_column(String(64))
     receiver_phone: Mapped[str] = mapped_column(String(20))
     receiver_province: Mapped[str] = mapped_column(String(32))

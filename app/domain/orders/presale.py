@@ -13,7 +13,8 @@ from app.domain.orders.states import OrderStatus
 from app.errors import OutOfStock
 from app.extensions import db
 
-CONVERTIBLE = (OrderStatus.PAID, OrderStatus.APPROVED)
+# Packing included: an order may be packed while it waits (ship-out refuses it until it converts).
+CONVERTIBLE = (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.PACKING)
 
 
 def skus_due_for_release(now: datetime) -> list[int]:
@@ -53,6 +54,10 @@ def convert_order(order: Order, now: datetime) -> None:
     if not released:
         return
     demand = services.stock_demand(order, [_as_ready(line) for line in released])
+    # Units refunded while the line waited are no longer sold: reserve only what is still owed.
+    for line in released:
+        if line.sku_id in demand:
+            demand[line.sku_id] -= _refunded_units(line)
     change = Change("system", "预售到货分配", order.id)
     warehouses = [order.warehouse_id] if order.warehouse_id else services.candidate_warehouses(order.channel)
     order.warehouse_id = inventory.reserve_order(order.id, demand, warehouses, change) or order.warehouse_id
@@ -62,6 +67,13 @@ def convert_order(order: Order, now: datetime) -> None:
     services.add_event(order, "presale_converted", "system", order.status, order.status,
                        details={"skus": sorted({line.sku.code for line in released})})
     db.session.flush()
+
+
+def _refunded_units(line: OrderLine) -> int:
+    """Units of ``line`` refunded so far; a bundle component's share of its bundle's refunds."""
+    if line.parent is None:
+        return line.refunded_quantity
+    return line.quantity // line.parent.quantity * line.parent.refunded_quantity
 
 
 def _as_ready(line: OrderLine) -> OrderLine:

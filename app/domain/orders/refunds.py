@@ -11,8 +11,8 @@ from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
-from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
-from app.errors import Conflict, ValidationError
+from app.domain.orders.states import HOLDS_STOCK, Action, next_status
+from app.errors import ValidationError
 from app.extensions import db
 
 
@@ -40,6 +40,10 @@ def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restoc
     details = {"amount_fen": amount_fen, "restock": restock,
                "lines": [{"sku": line.sku.code, "qty": quantity} for line, quantity in refunded_lines]}
     if _everything_refunded(order):
+        if order.status in HOLDS_STOCK and order.shipped_at is None:
+            # All the money back (even if ``lines`` named only some goods): the order will never ship,
+            # so whatever it still holds goes back on sale instead of staying locked on a final order.
+            inventory.release_order(order.id, change)
         transition(order, Action.REFUND, actor, reason=reason, details=details)
     else:
         add_event(order, "partial_refund", actor, order.status, order.status, reason, details)
@@ -71,9 +75,7 @@ def _move_stock(order: Order, refunded: list[tuple[OrderLine, int]], restock: bo
         return
     if order.status in HOLDS_STOCK and order.shipped_at is None:
         inventory.release_quantities(order.id, demand, change)
-    elif order.status in (OrderStatus.SHIPPED_OUT, OrderStatus.IN_TRANSIT):
-        raise Conflict("包裹在途，请先拦截或等签收后再退货退款")
-    elif restock:
+    elif restock:  # (05/06, parcel on its way, are not refundable states: see states.TRANSITIONS)
         for sku_id, quantity in sorted(demand.items()):
             inventory.restock_return(order.warehouse_id, sku_id, quantity, damaged, change)
 

@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.domain.catalog.models import Sku
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
-from app.domain.orders import deadlines, inputs
+from app.domain.orders import deadlines, inputs, notify
 from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
@@ -25,6 +25,7 @@ from app.errors import Conflict, NotFound, OutOfStock, ValidationError
 from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_REASON_LENGTH = 200  # the order_events.reason column
 
 
 def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
@@ -32,13 +33,25 @@ def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order,
     order. Returns (order, created).
 
     Raises ValidationError for bad input and OutOfStock when no warehouse can fill it; nothing is
-    written in either case once the caller rolls back.
+    written in either case, even if the caller goes on and commits other work (a batch import that
+    skips the orders it cannot fill), because the order is built inside a savepoint.
     """
     if data.external_id and (existing := find_by_external_id(channel, data.external_id)):
         return existing, False
     if not channel.active:
         raise ValidationError({"channel": f"渠道 {channel.code} 已停用"})
     inputs.validate(data)
+    savepoint = db.session.begin_nested()
+    try:
+        result = _create(channel, data, actor)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return result
+
+
+def _create(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
     now = utcnow()
     order = _build_order(channel, data, now)
     if not _insert_once(order):
@@ -55,6 +68,8 @@ def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order,
 
 def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "") -> Order:
     """Payment received: reserved stock becomes locked. The amount must be what the order asks."""
+    if len(payment_ref or "") > 64:
+        raise ValidationError({"payment_ref": "支付流水号最多 64 位"})
     if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
         raise ValidationError({"paid_amount": f"实付金额应为应付金额 {order.payable_fen / 100:.2f}"})
     if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
@@ -204,6 +219,7 @@ def transition(order: Order, action: Action, actor: str, reason: str = "", detai
     add_event(order, action, actor, order.status, target, reason, details)
     order.status, order.status_changed_at = target, now
     deadlines.schedule(order, now)
+    notify.order_changed(order, action, details)
     db.session.flush()
     return True
 
@@ -218,6 +234,8 @@ def _close(order: Order, action: Action, reason: str, actor: str) -> Order:
 def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写原因"})
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": f"原因最多 {MAX_REASON_LENGTH} 字"})
 
 
 def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
@@ -273,19 +291,28 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def _insert_once(order: Order) -> bool:
-    """Insert the order; False if a concurrent request inserted the same (channel, external id) first."""
-    savepoint = db.session.begin_nested()
-    db.session.add(order)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        if order.external_id and find_by_external_id(order.channel, order.external_id):
-            return False
-        raise
-    savepoint.commit()
-    return True
+def _insert_once(order: Order, attempts: int = 3) -> bool:
+    """Insert the order; False if a concurrent request inserted the same (channel, external id) first.
+
+    A concurrent order that drew the same random order number makes the insert fail too: then the
+    number is drawn again.
+    """
+    for attempt in range(1, attempts + 1):
+        savepoint = db.session.begin_nested()
+        db.session.add(order)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            if order.external_id and find_by_external_id(order.channel, order.external_id):
+                return False
+            if attempt == attempts:
+                raise
+            order.order_no = _new_order_no(utcnow())
+            continue
+        savepoint.commit()
+        return True
+    return False
 
 
 def _check_presale_caps(order: Order, now: datetime) -> None:
@@ -295,8 +322,13 @@ def _check_presale_caps(order: Order, now: datetime) -> None:
         if line.awaiting_presale and line.sku.presale_cap is not None:
             waiting[line.sku_id] = waiting.get(line.sku_id, 0) + line.quantity
     short = []
-    for sku_id, quantity in waiting.items():
-        sku = db.session.get(Sku, sku_id)
+    for sku_id, quantity in sorted(waiting.items()):
+        # Count under a lock on the SKU row, or concurrent orders all see the same free places and
+        # together pass the cap. NO KEY UPDATE: this order's lines hold a KEY SHARE lock on the row
+        # (their foreign key), which plain FOR UPDATE would wait on, deadlocking two such orders.
+        # Sorted, so that orders for several pre-sale SKUs lock them in the same order.
+        sku = db.session.scalar(select(Sku).where(Sku.id == sku_id).with_for_update(key_share=True)
+                                .execution_options(populate_existing=True))
         already = db.session.scalar(
             select(func.coalesce(func.sum(OrderLine.quantity), 0)).join(Order)
             .where(OrderLine.sku_id == sku_id, OrderLine.awaiting_presale, Order.id != order.id,

@@ -8,6 +8,7 @@ channels and carriers never move an order backwards.
 from enum import StrEnum
 
 from app.errors import InvalidTransition
+from app.text import N_
 
 
 class OrderStatus(StrEnum):
@@ -26,18 +27,18 @@ class OrderStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: "待支付",
-    OrderStatus.PAID: "已支付",
-    OrderStatus.APPROVED: "审核通过",
-    OrderStatus.PACKING: "打包中",
-    OrderStatus.SHIPPED_OUT: "已出库",
-    OrderStatus.IN_TRANSIT: "运输中",
-    OrderStatus.SIGNED: "已签收",
-    OrderStatus.COMPLETED: "已完成",
-    OrderStatus.CLOSED: "已关闭",
-    OrderStatus.EXCEPTION: "异常",
-    OrderStatus.AFTER_SALES: "售后中",
-    OrderStatus.REFUNDED: "已退款",
+    OrderStatus.PENDING_PAYMENT: N_("待支付"),
+    OrderStatus.PAID: N_("已支付"),
+    OrderStatus.APPROVED: N_("审核通过"),
+    OrderStatus.PACKING: N_("打包中"),
+    OrderStatus.SHIPPED_OUT: N_("已出库"),
+    OrderStatus.IN_TRANSIT: N_("运输中"),
+    OrderStatus.SIGNED: N_("已签收"),
+    OrderStatus.COMPLETED: N_("已完成"),
+    OrderStatus.CLOSED: N_("已关闭"),
+    OrderStatus.EXCEPTION: N_("异常"),
+    OrderStatus.AFTER_SALES: N_("售后中"),
+    OrderStatus.REFUNDED: N_("已退款"),
 }
 
 
@@ -60,21 +61,21 @@ class Action(StrEnum):
 
 
 ACTION_LABELS = {
-    Action.PAY: "支付",
-    Action.CANCEL: "取消",
-    Action.CLOSE_UNPAID: "超时关闭",
-    Action.APPROVE: "审核通过",
-    Action.REJECT: "驳回",
-    Action.PACK: "开始打包",
-    Action.SHIP_OUT: "出库",
-    Action.HAND_OVER: "交付快递",
-    Action.SIGN: "签收",
-    Action.COMPLETE: "完成",
-    Action.REQUEST_AFTER_SALES: "申请售后",
-    Action.CLOSE_AFTER_SALES: "售后完结",
-    Action.REFUND: "退款",
-    Action.MARK_EXCEPTION: "标记异常",
-    Action.RESOLVE_EXCEPTION: "解除异常",
+    Action.PAY: N_("支付"),
+    Action.CANCEL: N_("取消"),
+    Action.CLOSE_UNPAID: N_("超时关闭"),
+    Action.APPROVE: N_("审核通过"),
+    Action.REJECT: N_("驳回"),
+    Action.PACK: N_("开始打包"),
+    Action.SHIP_OUT: N_("出库"),
+    Action.HAND_OVER: N_("交付快递"),
+    Action.SIGN: N_("签收"),
+    Action.COMPLETE: N_("完成"),
+    Action.REQUEST_AFTER_SALES: N_("申请售后"),
+    Action.CLOSE_AFTER_SALES: N_("售后完结"),
+    Action.REFUND: N_("退款"),
+    Action.MARK_EXCEPTION: N_("标记异常"),
+    Action.RESOLVE_EXCEPTION: N_("解除异常"),
 }
 
 S, A = OrderStatus, Action

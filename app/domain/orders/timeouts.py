@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.domain.orders import deadlines, services
+from app.domain.orders import deadlines, notify, services
 from app.domain.orders.models import Order
 from app.extensions import db
 
@@ -29,7 +29,7 @@ def sweep_due(now: datetime, batch_size: int = BATCH_SIZE) -> dict[str, int]:
         rule = order.deadline_rule
         savepoint = db.session.begin_nested()
         try:
-            _apply(order, rule, now)
+            rule = _apply(order, rule, now) or rule
         except Exception:
             savepoint.rollback()
             logger.exception("Timeout rule %s failed for order %s", rule, order.order_no)
@@ -39,7 +39,10 @@ def sweep_due(now: datetime, batch_size: int = BATCH_SIZE) -> dict[str, int]:
     return applied
 
 
-def _apply(order: Order, rule: str, now: datetime) -> None:
+def _apply(order: Order, rule: str, now: datetime) -> str | None:
+    """Apply ``rule``; returns the rule applied instead when that differs (a reminder come too late)."""
+    if rule == deadlines.REMIND_PAYMENT:
+        return _remind_payment(order, now)
     if rule == deadlines.CLOSE_UNPAID:
         services.close_unpaid(order)
     elif rule == deadlines.AUTO_COMPLETE:
@@ -53,3 +56,15 @@ def _apply(order: Order, rule: str, now: datetime) -> None:
     else:
         raise ValueError(f"unknown deadline rule {rule!r}")
     db.session.flush()
+    return None
+
+
+def _remind_payment(order: Order, now: datetime) -> str:
+    """Queue the reminder and wait for the close; a sweep that comes after the close time just closes."""
+    if order.payment_due_at is None or order.payment_due_at <= now:
+        services.close_unpaid(order)
+        return deadlines.CLOSE_UNPAID
+    notify.remind_payment(order)
+    order.deadline_at, order.deadline_rule = order.payment_due_at, deadlines.CLOSE_UNPAID
+    db.session.flush()
+    return deadlines.REMIND_PAYMENT

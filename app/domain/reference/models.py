@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin
 from app.extensions import db
+from app.text import N_
 
 
 class Platform(StrEnum):
@@ -20,15 +21,15 @@ class Platform(StrEnum):
 
 
 PLATFORM_LABELS = {
-    Platform.TAOBAO: "淘宝",
-    Platform.TMALL: "天猫",
-    Platform.JD: "京东",
-    Platform.PDD: "拼多多",
-    Platform.DOUYIN: "抖店",
-    Platform.YOUZAN: "有赞",
-    Platform.MINIAPP: "小程序",
-    Platform.POS: "门店POS",
-    Platform.MANUAL: "手工",
+    Platform.TAOBAO: N_("淘宝"),
+    Platform.TMALL: N_("天猫"),
+    Platform.JD: N_("京东"),
+    Platform.PDD: N_("拼多多"),
+    Platform.DOUYIN: N_("抖店"),
+    Platform.YOUZAN: N_("有赞"),
+    Platform.MINIAPP: N_("小程序"),
+    Platform.POS: N_("门店POS"),
+    Platform.MANUAL: N_("手工"),
 }
 
 

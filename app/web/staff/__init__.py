@@ -4,4 +4,20 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from app.web.staff import catalog, home, jobs, settings, users  # noqa: E402, F401  (views register on bp)
+# The view modules register their routes on bp when imported.
+from app.web.staff import (  # noqa: E402, F401
+    api_tokens,
+    catalog,
+    channels_import,
+    channels_setup,
+    channels_sync,
+    home,
+    jobs,
+    notifications,
+    order_actions,
+    orders,
+    settings,
+    stock,
+    stock_planning,
+    users,
+)

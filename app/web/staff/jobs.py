@@ -1,8 +1,8 @@
 """Background jobs as RQ's own registries see them: queue sizes, failures, and a retry button."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
@@ -41,7 +41,7 @@ def retry_job(job_id: str):
     try:
         job = Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
         FailedJobRegistry(job.origin, connection=get_redis(), serializer=JSONSerializer).requeue(job)
-    except (NoSuchJobError, ValueError):
+    except (NoSuchJobError, InvalidJobOperation, ValueError):  # gone, or already retried (a double click)
         flash(_("任务已不在失败列表中"), "warning")
     else:
         flash(_("已重新排队：%(name)s", name=job.func_name), "success")

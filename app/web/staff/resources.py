@@ -8,7 +8,7 @@ Anything with more behaviour than that (bundles, orders, stock) gets views of it
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -17,7 +17,7 @@ from app.auth.roles import Area
 from app.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
-from app.web.htmx import is_partial, render_page_or_partial
+from app.web.htmx import is_partial, render_page_or_partial, vary_on_htmx
 
 
 @dataclass(frozen=True)
@@ -116,5 +116,5 @@ def _show(resource: Resource, row_id: int):
     """The read-only row (what "cancel" in an inline edit swaps back in); a full page gets the list."""
     row = db.get_or_404(resource.model, row_id)
     if not is_partial():
-        return redirect(url_for(resource.endpoints["list"], q=row.code))
-    return render_template("staff/resources/_row.html", resource=resource, row=row)
+        return vary_on_htmx(redirect(url_for(resource.endpoints["list"], q=row.code)))
+    return vary_on_htmx(make_response(render_template("staff/resources/_row.html", resource=resource, row=row)))

@@ -1,0 +1,59 @@
+"""The messaging simulators (SMS gateway, WeChat API, SMTP) as a foreground process for development."""
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.cli import channels
+
+PROVIDERS = ("SMS_PROVIDER", "WECHAT_PROVIDER", "EMAIL_PROVIDER")
+
+
+def needed(config) -> bool:
+    """Whether any channel is pointed at the simulators (run-all starts them only then)."""
+    return any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
+
+
+def environment(config) -> dict[str, str]:
+    """Where the simulated channels' adapters find the simulators, for run-all's other processes."""
+    env = {"MESSAGING_SIMULATOR_URL": config["MESSAGING_SIMULATOR_URL"]}
+    if config["SMS_PROVIDER"] == "simulator":
+        env["SMS_ENDPOINT"] = config["SMS_ENDPOINT"]
+    if config["WECHAT_PROVIDER"] == "simulator":
+        env["WECHAT_API_BASE"] = config["WECHAT_API_BASE"]
+    if config["EMAIL_PROVIDER"] == "simulator":
+        env["SMTP_HOST"], env["SMTP_PORT"] = config["SMTP_HOST"], str(config["SMTP_PORT"])
+    env |= channels.platform_environment(config)  # every platform gateway (simulated or real)
+    return env
+
+
+@click.command("simulators")
+@with_appcontext
+def simulators_command():
+    """Run the SMS, WeChat, SMTP and sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) simulators until Ctrl-C."""
+    from app.simulators import messaging
+
+    config = current_app.config
+    if config["ORDERHUB_ENV"] == "production":
+        raise click.ClickException("The simulators are for development and demos, not production.")
+    store = Path(current_app.instance_path) / "simulators" / "messaging.sqlite3"
+    running = messaging.start(config, store, config["SIMULATOR_HOST"], config["MESSAGING_SIMULATOR_PORT"],
+                              config["SMTP_SIMULATOR_PORT"])
+    click.echo(f"Simulators: SMS {running.http_url}/sms/  WeChat {running.http_url}/wechat  "
+               f"SMTP {running.smtp_host}:{running.smtp_port}  inbox {running.http_url}/_simulator/messages")
+    platforms = channels.start_platform_simulators(config)
+    click.echo("Platform simulators: " + "  ".join(f"{each.simulator.name} {each.url}" for each in platforms))
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    running.stop()
+    for each in platforms:
+        each.stop()
+
+
+COMMANDS = (simulators_command,)

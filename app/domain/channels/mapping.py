@@ -1,0 +1,230 @@
+"""Field mappings: how a platform payload's fields become a PlatformOrder.
+
+A mapping is data (JSON), so operations can adjust one shop without a deploy: each adapter has a
+``DEFAULT_MAPPING`` and a shop's ``ChannelSettings.mapping_override`` is merged over it key by key
+(nested objects merge, everything else replaces). Values are paths into the payload:
+
+- ``"receiver_city|receiver_district"``: alternatives, the first non-empty one wins;
+- ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
+- ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo).
+
+Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at`` (paths); ``time_format``
+(``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
+``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
+province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
+``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id}; ``waybill`` {number,
+carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code}.
+"""
+
+import copy
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app.domain.channels.adapters.base import GMT8, MaskedReceiver, PlatformLine, PlatformOrder
+from app.errors import DomainError
+from app.money import MoneyFormatError, yuan_to_fen
+from app.text import N_
+
+#: What a platform status means for the master order (normalise.py walks the order there).
+STAGES = ("pending", "paid", "shipped", "signed", "completed", "cancelled", "refunded", "hold")
+STAGE_LABELS = {
+    "pending": N_("待付款"), "paid": N_("已付款待发货"), "shipped": N_("已发货"), "signed": N_("已签收"), "completed": N_("交易成功"),
+    "cancelled": N_("付款前关闭"), "refunded": N_("付款后退款关闭"), "hold": N_("平台暂停/锁定"),
+}
+TIME_FORMATS = ("gmt8", "unix", "unix_ms")
+MONEY_UNITS = ("yuan", "fen")
+PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "payment", "shipping",
+             "buyer_name", "remark")
+GROUPS = {
+    "receiver": ("name", "phone", "province", "city", "district", "address"),
+    "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id"),
+    "waybill": ("number", "carrier"),
+}
+FREE_GROUPS = ("pii", "statuses", "carriers")  # any keys
+CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS}
+
+
+class MappingError(DomainError):
+    code = "mapping_error"
+
+
+def effective(default: dict, override: dict | None) -> dict:
+    """``default`` with ``override`` merged over it (nested objects merge key by key)."""
+    merged = copy.deepcopy(default)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def validate_override(override) -> dict[str, str]:
+    """Errors by key (empty when the override is usable); nothing is applied on any error."""
+    if not isinstance(override, dict):
+        return {"mapping": "映射必须是一个 JSON 对象"}
+    errors = {}
+    for key, value in override.items():
+        if key in PATH_KEYS:
+            if not isinstance(value, str) or not value.strip():
+                errors[key] = "应为字段路径（字符串）"
+        elif key in CHOICES:
+            if value not in CHOICES[key]:
+                errors[key] = "可选值: " + ", ".join(CHOICES[key])
+        elif key in GROUPS or key in FREE_GROUPS:
+            errors |= _group_errors(key, value)
+        else:
+            errors[key] = "未知的映射项"
+    return errors
+
+
+def _group_errors(key: str, value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {key: "应为 JSON 对象"}
+    errors = {}
+    allowed = GROUPS.get(key)
+    for inner, path in value.items():
+        if allowed is not None and inner not in allowed:
+            errors[f"{key}.{inner}"] = "未知的映射项"
+        elif not isinstance(path, str):
+            errors[f"{key}.{inner}"] = "应为字符串"
+        elif key == "statuses" and path not in STAGES:
+            errors[f"{key}.{inner}"] = "阶段可选值: " + ", ".join(STAGES)
+    return errors
+
+
+def get_path(payload, path: str | None):
+    """The first non-empty value among the ``|`` alternatives of ``path``; None when all are empty."""
+    for alternative in (path or "").split("|"):
+        value = payload
+        for part in alternative.strip().split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = None
+            if value is None:
+                break
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def identify(spec: dict, payload: dict) -> tuple[str, datetime | None]:
+    """The order id and platform modified time, needed to store a payload before it is mapped."""
+    external_id = get_path(payload, spec["external_id"])
+    if external_id is None:
+        raise MappingError(f"载荷中没有订单号（{spec['external_id']}）")
+    return str(external_id), parse_time(get_path(payload, spec["modified"]), spec["time_format"])
+
+
+def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None) -> PlatformOrder:
+    """Map ``payload`` into a PlatformOrder; raises MappingError naming what is missing or unknown.
+
+    ``stored_modified_at`` stands in when the payload has no time of its own (an imported file row:
+    its stored time is the import time, kept out of the content so a re-import is recognised)."""
+    external_id, modified_at = identify(spec, payload)
+    modified_at = modified_at or stored_modified_at
+    if modified_at is None:
+        raise MappingError(f"载荷中没有修改时间（{spec['modified']}）")
+    status = status_of(payload, spec["status"])
+    stage = spec.get("statuses", {}).get(status)
+    if stage is None:
+        raise MappingError(f"未知的平台状态「{status}」，请在字段映射的 statuses 中指定它对应的阶段")
+    money, time_format = spec["money"], spec["time_format"]
+    payment = get_path(payload, spec["payment"])
+    if payment is None:
+        raise MappingError(f"载荷中没有实付金额（{spec['payment']}）")
+    carrier = str(get_path(payload, spec.get("waybill", {}).get("carrier")) or "")
+    return PlatformOrder(
+        external_id=external_id, platform_status=status, stage=stage, modified_at=modified_at,
+        created_at=parse_time(get_path(payload, spec.get("created")), time_format),
+        paid_at=parse_time(get_path(payload, spec.get("paid_at")), time_format),
+        payment_fen=to_fen(payment, money, "payment"),
+        shipping_fen=to_fen(get_path(payload, spec.get("shipping")) or 0, money, "shipping"),
+        buyer_name=str(get_path(payload, spec.get("buyer_name")) or ""),
+        remark=str(get_path(payload, spec.get("remark")) or ""),
+        receiver=_receiver(spec.get("receiver", {}), payload),
+        pii_tokens={name: str(value) for name, path in spec.get("pii", {}).items()
+                    if (value := get_path(payload, path)) is not None},
+        lines=_lines(spec.get("lines", {}), payload, money),
+        waybill_no=first_token(get_path(payload, spec.get("waybill", {}).get("number"))),
+        carrier=carrier, carrier_code=spec.get("carriers", {}).get(carrier, ""),
+    )
+
+
+def status_of(payload: dict, path: str) -> str:
+    """The platform status; ``a+b+c`` joins several fields as ``"1/4/0"`` (an absent one empty), for
+    platforms whose state is more than one field (Pinduoduo: order, refund and risk status)."""
+    if "+" not in path:
+        return str(get_path(payload, path) or "")
+    parts = (get_path(payload, part) for part in path.split("+"))
+    return "/".join("" if value is None else str(value) for value in parts)
+
+
+def _receiver(paths: dict, payload: dict) -> MaskedReceiver:
+    values = {name: str(get_path(payload, paths.get(name)) or "").strip() for name in GROUPS["receiver"]}
+    return MaskedReceiver(**values)
+
+
+def _lines(paths: dict, payload: dict, money: str) -> list[PlatformLine]:
+    items = get_path(payload, paths.get("path"))
+    if isinstance(items, dict):
+        items = [items]
+    if not items:
+        raise MappingError(f"载荷中没有商品行（{paths.get('path')}）")
+    lines = []
+    for index, item in enumerate(items):
+        quantity = get_path(item, paths.get("quantity"))
+        try:
+            quantity = int(quantity)
+        except (TypeError, ValueError) as error:
+            raise MappingError(f"第 {index + 1} 行的数量无效: {quantity!r}") from error
+        lines.append(PlatformLine(
+            code=str(get_path(item, paths.get("code")) or "").strip(), quantity=quantity,
+            unit_price_fen=to_fen(get_path(item, paths.get("unit_price")) or 0, money, f"lines[{index}].price"),
+            title=str(get_path(item, paths.get("title")) or ""),
+            item_id=str(get_path(item, paths.get("item_id")) or ""),
+            platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
+        ))
+    return lines
+
+
+def to_fen(value, unit: str, name: str) -> int:
+    """Platform money → integer fen. A JSON number in yuan (Pinduoduo) is read through its shortest
+    decimal form, so 59.9 is 5990 and never a binary fraction."""
+    try:
+        if unit == "fen":
+            if isinstance(value, float) or not str(value).strip().lstrip("-").isdigit():
+                raise MoneyFormatError(f"分金额应为整数: {value!r}")
+            return int(value)
+        if isinstance(value, float):
+            value = Decimal(repr(value))
+        return yuan_to_fen(value)
+    except MoneyFormatError as error:
+        raise MappingError(f"金额 {name} 无法识别: {value!r}") from error
+
+
+def parse_time(value, time_format: str) -> datetime | None:
+    """A platform time → aware UTC. GMT+8 text "0001-01-01 00:00:00" (JD's "not yet") is None."""
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        if time_format == "gmt8":
+            text = str(value)
+            if text.startswith("0001-01-01"):
+                return None
+            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).astimezone(UTC)
+        seconds = int(value) / (1000 if time_format == "unix_ms" else 1)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError) as error:
+        raise MappingError(f"时间无法识别: {value!r}（格式 {time_format}）") from error
+
+
+def first_token(value) -> str:
+    """The first waybill number of "SF1001,SF1002|YT2001" (JD separates carriers by |, numbers by ,)."""
+    text = str(value or "").strip()
+    for separator in ("|", ",", ";"):
+        text = text.split(separator)[0].strip()
+    return text

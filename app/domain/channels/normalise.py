@@ -1,0 +1,260 @@
+"""Raw payload → master order, through the orders services only (原始单 → 系统单).
+
+``process(payload)`` maps the payload with the shop's field mapping, then creates the order (reserving
+stock) the first time, and walks it to the payload's stage with the same services staff use — pay
+locks stock, ship_out takes it off the shelf, a refund releases it — as actor ``channel:{code}``.
+
+Rules that make it safe to replay, overlap and reorder:
+
+- The order key is (channel, external id) (create_order's upsert), so a payload never makes two orders.
+- Per order the latest platform modified time applied is kept (ChannelOrder); a payload older than
+  that changes nothing (``superseded``), so a stale message never moves an order back.
+- The walk is made of transitions whose effect may already be there (a no-op then), so processing
+  the same payload again gives the same result.
+- The order's rows are locked while a payload is applied, so a pull, a pushed message and a retry of
+  the same order queue up instead of racing (two "paid" at once would otherwise lock stock twice).
+- Everything one payload does runs in a savepoint: an unknown merchant code (``waiting_sku_mapping``),
+  a bad mapping, no stock, or a transition the order's state refuses leaves no half order behind; the
+  payload keeps the reason and a ChannelError points at it for the retry button.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.domain.channels import mapping, skus
+from app.domain.channels.adapters import adapter_class
+from app.domain.channels.adapters.base import PlatformOrder
+from app.domain.channels.connect import settings_of
+from app.domain.channels.import_rows import IMPORT_MAPPING
+from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
+from app.domain.channels.skus import WaitingForSku
+from app.domain.orders import refunds, services
+from app.domain.orders.inputs import LineInput, OrderInput, Receiver
+from app.domain.orders.models import Order
+from app.domain.orders.states import Action, OrderStatus, next_status
+from app.domain.reference.models import Carrier, Channel
+from app.errors import DomainError
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+A, S = Action, OrderStatus
+MASK = "*"
+
+#: The transitions that bring an order to each stage (each a no-op where already done).
+WALK = {
+    "pending": (),
+    "paid": (A.PAY,),
+    "shipped": (A.PAY, A.APPROVE, A.PACK, A.SHIP_OUT),
+    "signed": (A.PAY, A.APPROVE, A.PACK, A.SHIP_OUT, A.HAND_OVER, A.SIGN),
+    "completed": (A.PAY, A.APPROVE, A.PACK, A.SHIP_OUT, A.HAND_OVER, A.SIGN, A.COMPLETE),
+    "refunded": (A.PAY,),
+    "cancelled": (),
+    "hold": (A.PAY,),
+}
+
+
+@dataclass
+class Outcome:
+    status: str
+    order: Order | None = None
+    created: bool = False
+    moved: bool = False
+    reason: str = ""
+
+
+def actor_of(channel: Channel) -> str:
+    return f"channel:{channel.code}"
+
+
+def spec_for(channel: Channel, override: dict | None = None) -> dict:
+    """The shop's effective field mapping: the platform default with the shop's override (or ``override``)."""
+    default = adapter_class(channel.platform).DEFAULT_MAPPING
+    return mapping.effective(default, settings_of(channel).mapping_override if override is None else override)
+
+
+def spec_of(payload: RawPayload) -> dict:
+    """Imported rows were mapped by staff into one neutral shape; platform payloads use the shop's mapping."""
+    return IMPORT_MAPPING if payload.source == PayloadSource.IMPORT else spec_for(payload.channel)
+
+
+def process(payload: RawPayload) -> Outcome:
+    """Apply one stored payload; records its status and reason, never raises for bad data."""
+    for attempt in range(2):
+        try:
+            outcome = _process_once(payload)
+        except IntegrityError:  # another worker linked the same order a moment earlier: now we see it
+            if attempt:
+                raise
+        else:
+            break
+    _record(payload, outcome)
+    return outcome
+
+
+def _process_once(payload: RawPayload) -> Outcome:
+    savepoint = db.session.begin_nested()
+    try:
+        outcome = _apply(payload, spec_of(payload))
+    except IntegrityError:
+        savepoint.rollback()
+        raise
+    except WaitingForSku as waiting:
+        savepoint.rollback()
+        outcome = Outcome(PayloadStatus.WAITING_SKU_MAPPING, reason=str(waiting))
+    except DomainError as error:
+        savepoint.rollback()
+        outcome = Outcome(PayloadStatus.ERROR, reason=_describe(error))
+    except (KeyError, TypeError, ValueError) as error:  # a payload shaped unlike any the mapping expects
+        savepoint.rollback()
+        logger.exception("Payload %s could not be processed", payload.id)
+        outcome = Outcome(PayloadStatus.ERROR, reason=f"无法处理的载荷: {type(error).__name__}: {error}")
+    else:
+        savepoint.commit()
+    return outcome
+
+
+def reprocess_waiting(channel: Channel) -> dict[str, int]:
+    """Process again every payload of ``channel`` waiting for a SKU mapping, oldest platform time first."""
+    counts: dict[str, int] = {}
+    for payload in skus.waiting_payloads(channel.id, limit=1000):
+        outcome = process(payload)
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def _apply(payload: RawPayload, spec: dict) -> Outcome:
+    channel = payload.channel
+    view = mapping.apply(spec, payload.payload, payload.platform_modified_at)
+    # Row locks: a pull, a pushed message and a retry of one order queue up here instead of racing.
+    link = db.session.scalar(select(ChannelOrder).where(ChannelOrder.channel_id == channel.id,
+                                                        ChannelOrder.external_id == view.external_id)
+                             .with_for_update().execution_options(populate_existing=True))
+    if link is not None:
+        db.session.scalar(select(Order).where(Order.id == link.order_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if link is not None and link.platform_modified_at and view.modified_at < link.platform_modified_at:
+        return Outcome(PayloadStatus.SUPERSEDED, link.order,
+                       reason=f"订单已应用更新的平台状态 {link.platform_status}")
+    actor = actor_of(channel)
+    created = False
+    if link is None:
+        order, created = services.create_order(channel, order_input(channel, view), actor)
+        link = ChannelOrder(order=order, channel_id=channel.id, external_id=view.external_id, pii_tokens={})
+        db.session.add(link)
+        skus.learn_listings(channel, view.lines, utcnow())
+    before = link.order.status
+    walk(link.order, link, view, actor)
+    link.platform_status, link.stage = view.platform_status[:40], view.stage
+    link.platform_modified_at, link.last_payload_id = view.modified_at, payload.id
+    link.pii_tokens = {**(link.pii_tokens or {}), **view.pii_tokens}
+    db.session.flush()
+    return Outcome(PayloadStatus.APPLIED, link.order, created, moved=link.order.status != before)
+
+
+def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
+    """The master order to create for ``view``; raises WaitingForSku when a merchant code is unknown.
+
+    The discount is what makes our payable equal the platform's payment: goods + shipping − payment."""
+    found = skus.resolve_lines(channel, view.lines)
+    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
+             for line in view.lines]
+    discount = view.goods_fen + view.shipping_fen - view.payment_fen
+    if discount < 0:
+        raise mapping.MappingError("实付金额高于商品金额加运费，请检查字段映射中的金额字段")
+    receiver = view.receiver
+    return OrderInput(
+        receiver=Receiver(name=(receiver.name or MASK)[:64], phone=(receiver.phone or MASK)[:20],
+                          province=receiver.province[:32], city=receiver.city[:32],
+                          address=(receiver.address or MASK)[:200], district=receiver.district[:32]),
+        lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
+        shipping_fen=view.shipping_fen, discount_fen=discount, remark=view.remark[:500], masked_pii=True,
+    )
+
+
+def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
+    """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
+    stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
+    if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
+        services.resolve_exception(order, "平台已解除暂停", actor)
+        link.held_by_platform = False
+    for action in WALK[stage]:
+        _step(order, action, view, actor)
+    if stage in ("cancelled", "refunded"):
+        _close(order, view, actor)
+    elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
+        services.mark_exception(order, f"平台暂停或锁定了订单（{view.platform_status}），暂缓发货", actor)
+        link.held_by_platform = True
+
+
+def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:
+    if next_status(order.status, action) is None:
+        return  # already done (or further along)
+    if action == A.PAY:
+        services.pay(order, order.payable_fen, actor, paid_at=view.paid_at,
+                     payment_ref=f"{order.channel.platform}:{view.external_id}"[:64])
+    elif action == A.SHIP_OUT:
+        services.ship_out(order, _carrier(view), view.waybill_no, actor)
+    elif action == A.SIGN:
+        services.sign(order, actor)
+    else:
+        {A.APPROVE: services.approve, A.PACK: services.pack, A.HAND_OVER: services.hand_over,
+         A.COMPLETE: services.complete}[action](order, actor)
+
+
+def _close(order: Order, view: PlatformOrder, actor: str) -> None:
+    """Closed on the platform: cancel if unpaid, refund if paid; after it left our warehouse, a person
+    decides (the parcel is on its way back or not), so it is parked as an exception once."""
+    reason = f"平台订单已关闭（{view.platform_status}）"
+    if order.status in (S.CLOSED, S.REFUNDED) or (order.status == S.EXCEPTION and order.shipped_at):
+        return
+    if order.status == S.PENDING_PAYMENT:
+        services.cancel(order, reason, actor)
+    elif order.status in (S.SHIPPED_OUT, S.IN_TRANSIT):
+        services.mark_exception(order, reason + "，但包裹已发出，请核实退货", actor)
+    else:
+        refunds.refund(order, order.paid_fen - order.refunded_fen, None, restock=False, reason=reason, actor=actor)
+
+
+def _carrier(view: PlatformOrder) -> Carrier:
+    code = view.carrier_code or view.carrier
+    carrier = None
+    if code:
+        carrier = db.session.scalar(select(Carrier).where(Carrier.code == code)) or db.session.scalar(
+            select(Carrier).where(Carrier.name == view.carrier))
+    if carrier is None or not view.waybill_no:
+        raise mapping.MappingError(
+            f"平台显示已发货，但快递公司「{view.carrier or '（空）'}」或运单号「{view.waybill_no or '（空）'}」"
+            "无法对应，请在字段映射的 carriers 中指定")
+    return carrier
+
+
+def _describe(error: DomainError) -> str:
+    fields = error.details.get("fields") or {}
+    lines = error.details.get("lines") or []
+    extra = "；".join(f"{name}: {message}" for name, message in fields.items())
+    extra += "；".join(f"{line.get('sku')} 需要 {line.get('requested')}，可用 {line.get('available')}"
+                      for line in lines if isinstance(line, dict))
+    return f"{error.message}（{extra}）" if extra else error.message
+
+
+def _record(payload: RawPayload, outcome: Outcome) -> None:
+    now = utcnow()
+    payload.status, payload.reason, payload.processed_at = outcome.status, outcome.reason[:500], now
+    if outcome.order is not None:
+        payload.order_id = outcome.order.id
+    open_errors = list(db.session.scalars(select(ChannelError).where(
+        ChannelError.raw_payload_id == payload.id, ChannelError.resolved_at.is_(None))))
+    if outcome.status in (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING):
+        if open_errors:
+            open_errors[0].message, open_errors[0].at = outcome.reason[:500], now
+        else:
+            db.session.add(ChannelError(channel_id=payload.channel_id, at=now, kind="normalise",
+                                        message=outcome.reason[:500], raw_payload_id=payload.id))
+    else:
+        for error in open_errors:
+            error.resolved_at = now
+    db.session.flush()

@@ -1,0 +1,72 @@
+"""Raw payloads first: every order payload is stored as received, once, before anything else happens.
+
+The content hash (SHA-256 of the JSON with sorted keys) is unique per channel, so an overlapping pull,
+a repeated push or a replayed file stores nothing new; the unique constraint decides, not a
+select-then-insert, so two workers storing the same payload at once still end with one row.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.domain.channels.adapters.base import RawOrder
+from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
+from app.domain.reference.models import Channel
+from app.extensions import db
+
+
+def content_hash(payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def store(channel: Channel, raw: RawOrder, source: PayloadSource, now: datetime | None = None) -> tuple[RawPayload, bool]:
+    """Store ``raw`` for ``channel``; returns (payload, stored_now). A payload seen before is returned as is."""
+    digest = content_hash(raw.payload)
+    existing = _by_hash(channel.id, digest)
+    if existing is not None:
+        return existing, False
+    payload = RawPayload(channel_id=channel.id, external_id=raw.external_id[:64], source=source,
+                         received_at=now or utcnow(), content_hash=digest, platform_modified_at=raw.modified_at,
+                         payload=raw.payload, status=PayloadStatus.PENDING, reason="")
+    savepoint = db.session.begin_nested()
+    db.session.add(payload)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return _by_hash(channel.id, digest), False
+    savepoint.commit()
+    return payload, True
+
+
+def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -> bool:
+    """Whether a payload of this order at this platform modified time is stored already (so the detail
+    call can be skipped: platform-apis §9 dedupes on order id + modified time)."""
+    if modified_at is None:
+        return False
+    return db.session.scalar(
+        select(RawPayload.id).where(RawPayload.channel_id == channel.id, RawPayload.external_id == external_id,
+                                    RawPayload.platform_modified_at == modified_at).limit(1)) is not None
+
+
+def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:
+    """Record a pushed message id; False when it was seen before (platforms deliver at least once)."""
+    savepoint = db.session.begin_nested()
+    db.session.add(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def _by_hash(channel_id: int, digest: str) -> RawPayload | None:
+    return db.session.scalar(select(RawPayload).where(RawPayload.channel_id == channel_id,
+                                                      RawPayload.content_hash == digest))

@@ -1,0 +1,108 @@
+"""Merchant codes (商家编码) → our SKUs, and the platform listings learned from orders.
+
+By default a platform's merchant code is our SKU code; an explicit SkuMapping (channel, platform
+code → SKU) overrides that. An order naming a code that resolves to nothing is not created at all:
+its payload waits (``waiting_sku_mapping``) until the mapping is fixed, then is processed again.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.catalog.models import Sku
+from app.domain.channels.adapters.base import PlatformLine
+from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
+from app.domain.reference.models import Channel
+from app.errors import ValidationError
+from app.extensions import db
+
+
+class WaitingForSku(Exception):
+    """Some merchant codes of an order resolve to no SKU."""
+
+    def __init__(self, codes: list[str]):
+        super().__init__(missing_reason(codes))
+        self.codes = codes
+
+
+def missing_reason(codes: list[str]) -> str:
+    named = "、".join(code or "（空）" for code in codes)
+    return f"商家编码 {named} 未对应到商品"
+
+
+def resolve(channel: Channel, codes: set[str]) -> dict[str, Sku]:
+    """The SKU for each code that has one: the explicit mapping first, else the SKU with that code."""
+    codes = {code for code in codes if code}
+    found = {mapping.platform_code: mapping.sku for mapping in db.session.scalars(
+        select(SkuMapping).where(SkuMapping.channel_id == channel.id, SkuMapping.platform_code.in_(codes)))}
+    rest = codes - set(found)
+    if rest:
+        found |= {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(rest)))}
+    return found
+
+
+def resolve_lines(channel: Channel, lines: list[PlatformLine]) -> dict[str, Sku]:
+    """Every line's SKU by its code; raises WaitingForSku naming the codes that have none."""
+    found = resolve(channel, {line.code for line in lines})
+    missing = sorted({line.code for line in lines if line.code not in found})
+    if missing:
+        raise WaitingForSku(missing)
+    return found
+
+
+def save_mapping(channel: Channel, platform_code: str, sku_code: str, actor: str) -> SkuMapping:
+    """Map ``platform_code`` to our SKU ``sku_code`` for ``channel`` (replacing an earlier mapping)."""
+    platform_code, sku_code = (platform_code or "").strip(), (sku_code or "").strip()
+    errors = {}
+    if not platform_code or len(platform_code) > 64:
+        errors["platform_code"] = "请填写平台商家编码（最多 64 位）"
+    sku = db.session.scalar(select(Sku).where(Sku.code == sku_code)) if sku_code else None
+    if sku is None:
+        errors["sku_code"] = f"商品 {sku_code or '（空）'} 不存在"
+    if errors:
+        raise ValidationError(errors)
+    mapping = db.session.scalar(select(SkuMapping).where(SkuMapping.channel_id == channel.id,
+                                                         SkuMapping.platform_code == platform_code))
+    if mapping is None:
+        mapping = SkuMapping(channel_id=channel.id, platform_code=platform_code, sku_id=sku.id, created_by=actor)
+        db.session.add(mapping)
+    else:
+        mapping.sku_id, mapping.created_by = sku.id, actor
+    db.session.flush()
+    return mapping
+
+
+def delete_mapping(mapping: SkuMapping) -> None:
+    db.session.delete(mapping)
+    db.session.flush()
+
+
+def waiting_payloads(channel_id: int | None = None, limit: int = 200) -> list[RawPayload]:
+    query = select(RawPayload).where(RawPayload.status == PayloadStatus.WAITING_SKU_MAPPING)
+    if channel_id is not None:
+        query = query.where(RawPayload.channel_id == channel_id)
+    return list(db.session.scalars(query.order_by(RawPayload.platform_modified_at, RawPayload.id).limit(limit)))
+
+
+def learn_listings(channel: Channel, lines: list[PlatformLine], now: datetime) -> None:
+    """Remember where each merchant code is listed on the platform (stock pushes need those ids)."""
+    for line in lines:
+        if not line.code or not (line.item_id or line.platform_sku_id):
+            continue
+        listing = db.session.scalar(select(PlatformListing).where(PlatformListing.channel_id == channel.id,
+                                                                  PlatformListing.platform_code == line.code))
+        if listing is not None:
+            listing.item_id = line.item_id or listing.item_id
+            listing.platform_sku_id = line.platform_sku_id or listing.platform_sku_id
+            listing.last_seen_at = now
+            continue
+        savepoint = db.session.begin_nested()
+        db.session.add(PlatformListing(channel_id=channel.id, platform_code=line.code[:64], item_id=line.item_id[:32],
+                                       platform_sku_id=line.platform_sku_id[:32], last_seen_at=now))
+        try:
+            db.session.flush()
+        except IntegrityError:  # another worker learned it first: theirs is as good
+            savepoint.rollback()
+        else:
+            savepoint.commit()

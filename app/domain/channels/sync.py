@@ -1,0 +1,261 @@
+"""Incremental pulls: windows by platform modified time, a watermark, and a SyncRun row per pull.
+
+A pull covers [watermark − overlap, now − lag] in windows no longer than the platform accepts. The
+watermark moves to a window's end only after every page of that window is stored and processed and
+that is committed, so a worker killed in the middle of a page loses nothing: the next run reads the
+same window again, and what the dead one already stored is recognised by its content hash.
+
+``checkpoint`` is the caller's commit (the job wrapper's or the command's session): progress (pages,
+counts) becomes visible to the health page as each page completes, and a window's watermark is
+durable before the next window starts.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from redis.exceptions import LockError
+from sqlalchemy import or_, select, update
+
+from app.db import utcnow
+from app.domain.channels import normalise, payloads
+from app.domain.channels.adapters.base import (
+    ChannelAdapter,
+    ListEntry,
+    PlatformError,
+    RawOrder,
+    ThrottledError,
+    TokenExpiredError,
+)
+from app.domain.channels.connect import api_platforms, credentials_of
+from app.domain.channels.models import (
+    ChannelCredentials,
+    ChannelError,
+    PayloadSource,
+    PayloadStatus,
+    RunStatus,
+    SyncRun,
+    SyncState,
+    SyncStatus,
+)
+from app.domain.reference.models import Channel
+from app.extensions import db
+from app.redis_conn import get_redis
+
+INITIAL_LOOKBACK = timedelta(days=1)
+LOCK_SECONDS = 15 * 60
+
+
+@dataclass
+class PullReport:
+    status: str = RunStatus.SUCCEEDED
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+    pages: int = 0
+    listed: int = 0
+    fetched: int = 0
+    stored: int = 0
+    created: int = 0
+    updated: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    message: str = ""
+
+
+@contextmanager
+def pull_lock(channel_id: int) -> Iterator[bool]:
+    """Yield True when this process may pull the shop (one pull per shop at a time, across workers)."""
+    lock = get_redis().lock(f"orderhub:channels:pull-lock:{channel_id}", timeout=LOCK_SECONDS, blocking=False)
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with suppress(LockError):  # expired meanwhile; another pull may hold it now, which is fine
+                lock.release()
+
+
+def state_of(channel: Channel) -> SyncState:
+    state = db.session.scalar(select(SyncState).where(SyncState.channel_id == channel.id))
+    if state is None:
+        state = SyncState(channel_id=channel.id, status=SyncStatus.OK, status_message="")
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def plan_windows(adapter: ChannelAdapter, watermark: datetime | None, now: datetime,
+                 since: datetime | None = None) -> list[tuple[datetime, datetime]]:
+    """The windows still to read: from the watermark less the overlap (or ``since``, or a day back),
+    never further back than the platform keeps, each at most ``max_window`` long."""
+    end = now - adapter.end_lag
+    if since is not None:
+        start = since
+    elif watermark is not None:
+        start = watermark - adapter.overlap
+    else:
+        start = now - INITIAL_LOOKBACK
+    start = max(start, now - adapter.history + timedelta(minutes=5))
+    windows = []
+    while start < end:
+        window_end = min(start + adapter.max_window, end)
+        windows.append((start, window_end))
+        start = window_end
+    return windows
+
+
+def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], None], trigger: str = "cron",
+         since: datetime | None = None, now: datetime | None = None,
+         on_payload: Callable[[object], None] | None = None) -> PullReport:
+    """One incremental pull of ``channel``. Platform refusals are recorded (never raised); anything
+    else propagates, leaving the watermark where the last complete window put it."""
+    now = now or utcnow()
+    state = state_of(channel)
+    report = PullReport()
+    skip = _reason_to_skip(state, now)
+    if skip:
+        report.status, report.message = RunStatus.SKIPPED, skip
+        return report
+    _close_interrupted_runs(channel)
+    run = SyncRun(channel_id=channel.id, trigger=trigger, status=RunStatus.RUNNING, started_at=now)
+    db.session.add(run)
+    report.windows = plan_windows(adapter, state.watermark, now, since)
+    run.windows_total = len(report.windows)
+    if report.windows:
+        run.window_from, run.window_to = report.windows[0][0], report.windows[-1][1]
+    db.session.flush()
+    report.run_id = run.id
+    checkpoint()
+    try:
+        for start, end in report.windows:
+            _with_token_refresh(channel, adapter, lambda start=start, end=end: _pull_window(
+                channel, adapter, run, report, start, end, checkpoint, on_payload))
+            state.watermark = end
+            run.windows_done += 1
+            checkpoint()
+    except TokenExpiredError as error:
+        _fail(state, run, report, SyncStatus.TOKEN_EXPIRED, "auth", f"平台授权已过期，请重新授权: {error}", now)
+    except ThrottledError as error:
+        state.throttled_until = now + timedelta(seconds=error.retry_after or 60)
+        _fail(state, run, report, SyncStatus.THROTTLED, "throttle", f"平台限流: {error}", now)
+    except PlatformError as error:
+        _fail(state, run, report, SyncStatus.FAILING, "pull", f"平台返回错误: {error}", now)
+    else:
+        state.status, state.status_message, state.last_success_at = SyncStatus.OK, "", utcnow()
+        state.throttled_until = None
+        run.status = RunStatus.SUCCEEDED
+    run.finished_at = utcnow()
+    run.message = (report.message or f"{len(report.windows)} 个时间窗，{report.pages} 页")[:500]
+    checkpoint()
+    return report
+
+
+def _pull_window(channel, adapter, run, report, start, end, checkpoint, on_payload) -> None:
+    for page in adapter.list_window(start, end):
+        for entry in page.orders:
+            report.listed += 1
+            raw = _complete(channel, adapter, entry, report)
+            if raw is None:
+                continue
+            payload, stored = payloads.store(channel, raw, PayloadSource.PULL)
+            if stored:
+                report.stored += 1
+                run.payloads_stored += 1
+                _count(normalise.process(payload), run, report)
+            if on_payload is not None:
+                on_payload(payload)
+        report.pages += 1
+        run.pages += 1
+        checkpoint()
+
+
+def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, work: Callable[[], None]) -> None:
+    """Run ``work``; on an expired token, let the adapter refresh it once (platforms that allow it), store
+    the new token, and run ``work`` again. A second expiry, or no refresh, goes to the caller."""
+    try:
+        work()
+    except TokenExpiredError:
+        fresh = adapter.refresh_access_token()
+        if fresh is None:
+            raise
+        stored = credentials_of(channel)
+        stored.access_token, stored.refresh_token = fresh.access_token, fresh.refresh_token or stored.refresh_token
+        adapter.credentials = fresh
+        work()
+
+
+def _complete(channel: Channel, adapter: ChannelAdapter, entry: ListEntry, report: PullReport) -> RawOrder | None:
+    """The full order behind a list entry; None when this (order, modified time) is stored already."""
+    if entry.complete:
+        return RawOrder(entry.external_id, entry.modified_at, entry.payload)
+    if payloads.is_known(channel, entry.external_id, entry.modified_at):
+        return None
+    report.fetched += 1
+    return adapter.fetch_order(entry.external_id)
+
+
+def _count(outcome: normalise.Outcome, run: SyncRun, report: PullReport) -> None:
+    if outcome.created:
+        report.created += 1
+        run.orders_created += 1
+    elif outcome.moved:
+        report.updated += 1
+        run.orders_updated += 1
+    if outcome.status == PayloadStatus.WAITING_SKU_MAPPING:
+        report.waiting += 1
+    if outcome.status in (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING):
+        report.errors.append(outcome.reason)
+        run.errors += 1
+
+
+def _reason_to_skip(state: SyncState, now: datetime) -> str:
+    if state.status == SyncStatus.TOKEN_EXPIRED:
+        return "授权已过期，等待重新配置凭证"
+    if state.throttled_until and state.throttled_until > now:
+        return f"平台限流中，{state.throttled_until:%H:%M:%S} (UTC) 后再试"
+    return ""
+
+
+def _fail(state, run, report, status: str, kind: str, message: str, now: datetime) -> None:
+    state.status, state.status_message, state.last_error_at = status, message[:300], now
+    run.status, report.status, report.message = RunStatus.FAILED, RunStatus.FAILED, message
+    report.errors.append(message)
+    run.errors += 1
+    db.session.add(ChannelError(channel_id=state.channel_id, at=now, kind=kind, message=message[:500]))
+
+
+def _close_interrupted_runs(channel: Channel) -> None:
+    """Runs still marked running belong to a worker that died (pulls of one shop never overlap: the
+    caller holds the shop's lock)."""
+    db.session.execute(update(SyncRun).where(SyncRun.channel_id == channel.id, SyncRun.status == RunStatus.RUNNING)
+                       .values(status=RunStatus.INTERRUPTED, finished_at=utcnow(),
+                               message="上次同步被中断，本次从水位线继续"))
+
+
+def pullable_channels(now: datetime) -> list[Channel]:
+    """Active API shops with credentials that are neither waiting for new ones nor banned right now."""
+    query = (select(Channel).join(ChannelCredentials, ChannelCredentials.channel_id == Channel.id)
+             .outerjoin(SyncState, SyncState.channel_id == Channel.id)
+             .where(Channel.active, Channel.platform.in_(api_platforms()),
+                    or_(SyncState.id.is_(None), SyncState.status != SyncStatus.TOKEN_EXPIRED),
+                    or_(SyncState.throttled_until.is_(None), SyncState.throttled_until <= now))
+             .order_by(Channel.id))
+    return list(db.session.scalars(query))
+
+
+def flag_token_expired(channel: Channel, message: str, now: datetime) -> None:
+    """A push heard the token is gone: the shop waits for staff like a pull would have made it."""
+    state = state_of(channel)
+    state.status, state.status_message, state.last_error_at = SyncStatus.TOKEN_EXPIRED, message[:300], now
+    db.session.add(ChannelError(channel_id=channel.id, at=now, kind="auth", message=message[:500]))
+    db.session.flush()
+
+
+def reset_after_new_credentials(channel: Channel) -> None:
+    """New credentials were saved: a shop flagged for an expired token may pull again."""
+    state = state_of(channel)
+    if state.status in (SyncStatus.TOKEN_EXPIRED, SyncStatus.FAILING):
+        state.status, state.status_message = SyncStatus.OK, ""
+    state.throttled_until = None
+    db.session.flush()

@@ -1,0 +1,116 @@
+"""Reading orders for screens: filtered and searched lists, counts per status, one order's timeline.
+
+Read-side only: these build SELECTs or return rows and never change anything. Filters arrive as plain
+values (an ``OrderFilters``), never as a request, so the API and reports can use the same functions.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.domain.inventory.models import StockMovement
+from app.domain.notifications.models import Message
+from app.domain.notifications.queries import messages_for_order
+from app.domain.orders.inputs import normalise_phone
+from app.domain.orders.models import Order, OrderEvent
+from app.extensions import db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str | None = None
+    channel_id: int | None = None
+    warehouse_id: int | None = None
+    created_from: date | None = None  # Asia/Shanghai calendar days, both ends included
+    created_to: date | None = None
+    sla_flag: str | None = None
+    search: str = ""  # order number, receiver / buyer phone, receiver name or the channel's order id
+
+
+def search_orders(filters: OrderFilters) -> Select:
+    """Orders matching ``filters``, newest first, with what a list row shows loaded up front."""
+    query = _filtered(select(Order), filters)
+    if filters.status:
+        query = query.where(Order.status == filters.status)
+    return query.options(selectinload(Order.channel), selectinload(Order.warehouse)).order_by(
+        Order.created_at.desc(), Order.id.desc())
+
+
+def status_counts(filters: OrderFilters) -> dict[str, int]:
+    """How many orders match ``filters`` in each status (the status filter itself is ignored)."""
+    query = _filtered(select(Order.status, func.count(Order.id)), filters).group_by(Order.status)
+    return dict(db.session.execute(query).all())
+
+
+def shanghai_day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """UTC instants for "from the start of ``first`` to the end of ``last``", both Shanghai days."""
+    start = datetime.combine(first, time.min, SHANGHAI) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, SHANGHAI) if last else None
+    return start, end
+
+
+def _filtered(query: Select, filters: OrderFilters) -> Select:
+    if filters.channel_id:
+        query = query.where(Order.channel_id == filters.channel_id)
+    if filters.warehouse_id:
+        query = query.where(Order.warehouse_id == filters.warehouse_id)
+    if filters.sla_flag:
+        query = query.where(Order.sla_flag == filters.sla_flag)
+    start, end = shanghai_day_bounds(filters.created_from, filters.created_to)
+    if start:
+        query = query.where(Order.created_at >= start)
+    if end:
+        query = query.where(Order.created_at < end)
+    if filters.search.strip():
+        query = query.where(_matches(filters.search.strip()))
+    return query
+
+
+def _matches(text: str):
+    """Phones compare exactly in their stored form (so their indexes serve); numbers and ids by prefix."""
+    conditions = [
+        Order.order_no.ilike(f"{_escaped(text)}%", escape="\\"),
+        Order.external_id == text,
+        Order.receiver_name.ilike(f"%{_escaped(text)}%", escape="\\"),
+    ]
+    phone = normalise_phone(text)
+    if phone:
+        conditions += [Order.receiver_phone == phone, Order.buyer_phone == phone]
+    return or_(*conditions)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an order's history: an order event, one of its stock movements or a customer message."""
+
+    at: datetime
+    event: OrderEvent | None = None
+    movement: StockMovement | None = None
+    message: Message | None = None
+
+
+def timeline(order: Order) -> list[TimelineEntry]:
+    """The order's events and stock movements merged, oldest first.
+
+    Events sort before movements at equal times (a transition causes its movements), and the
+    creation event comes first of all: the order is created before its stock is reserved, even though
+    the event row is stamped a moment after the reservations it caused.
+    """
+    events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)).all()
+    movements = db.session.scalars(
+        select(StockMovement).where(StockMovement.order_id == order.id)
+        .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
+    entries = [((e.action != "create", e.at, 0, e.id), TimelineEntry(e.at, event=e)) for e in events]
+    entries += [((True, m.at, 1, m.id), TimelineEntry(m.at, movement=m)) for m in movements]
+    entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m))
+                for m in messages_for_order(order.id)]
+    return [entry for _key, entry in sorted(entries, key=lambda item: item[0])]

@@ -1,0 +1,269 @@
+"""JD JOS simulator: ``/routerjson`` with the md5 signature over ``360buy_param_json``.
+
+Enforced as JOS does (platform-apis §2): app key and signature, timestamp within 10 minutes, the
+access token (expired → code 19), the call rate and queued throttles ("调用频率超限", code 66 — JD's
+real codes are unpublished, the adapter also recognises the wording), windows of at most one month and
+three months of history, page_size ≤ 100. Receiver fields are ciphertexts with ``*Mask`` twins and an
+``oaid``; ``jingdong.jos.order.oaid.decrypt`` alone gives the plaintext.
+"""
+
+import base64
+import copy
+import json
+from datetime import timedelta
+
+from flask import Flask, Response, jsonify, request
+
+from app.demo import BEAUTY, HOUSEHOLD, SNACKS
+from app.demo_orders import RECEIVERS
+from app.domain.channels.adapters.signing import constant_time_equal, md5_wrapped
+from app.money import fen_to_yuan
+from app.simulators.shop_platform import (
+    CLOCK_SKEW_SECONDS,
+    PlatformSimulator,
+    gmt8,
+    mask_detail,
+    mask_name,
+    mask_phone,
+    now_gmt8,
+    parse_gmt8,
+    token,
+)
+
+DEMO_APP_KEY, DEMO_APP_SECRET = "sim-jd-app", "sim-jd-secret"
+DEMO_SESSIONS = {"sim-jd-token": "小满生活京东旗舰店"}
+NOT_YET = "0001-01-01 00:00:00"
+SHIPPABLE = {"WAIT_SELLER_STOCK_OUT", "WAIT_SELLER_DELIVERY"}
+STATE_REMARKS = {"WAIT_SELLER_STOCK_OUT": "等待出库", "WAIT_GOODS_RECEIVE_CONFIRM": "等待确认收货",
+                 "FINISHED_L": "完成", "TRADE_CANCELED": "取消", "LOCKED": "已锁定"}
+
+
+class JosError(Exception):
+    def __init__(self, code: str, zh_desc: str, en_desc: str = ""):
+        super().__init__(zh_desc)
+        self.body = {"error_response": {"code": code, "zh_desc": zh_desc, "en_desc": en_desc or zh_desc}}
+
+
+def cipher(value: str, salt: str) -> str:
+    """A ciphertext stand-in: opaque to OrderHub, reversible only inside the simulator."""
+    return "JDE:" + base64.b64encode(f"{token(salt, value)[:8]}:{value}".encode()).decode()
+
+
+class JdSimulator(PlatformSimulator):
+    name = "jd"
+    default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
+    default_sessions = DEMO_SESSIONS
+    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
+
+    def register(self, app: Flask) -> None:
+        app.add_url_rule("/routerjson", "gateway", self.gateway, methods=["GET", "POST"])
+
+    def gateway(self) -> Response:
+        params = request.values.to_dict()
+        method = params.get("method", "")
+        self.state.counters[method or "?"] += 1
+        if self.state.take("fail_next"):
+            return Response("Bad Gateway", status=502)
+        try:
+            seller = self._authenticate(params)
+            handler = METHODS.get(method)
+            if handler is None:
+                raise JosError("22", "API不存在", "Invalid method")
+            business = json.loads(params.get("360buy_param_json") or "{}")
+            return jsonify({method.replace(".", "_") + "_responce": handler(self, seller, business)})
+        except JosError as error:
+            return jsonify(error.body)
+
+    def _authenticate(self, params: dict) -> str:
+        state = self.state
+        secret = state.apps.get(params.get("app_key", ""))
+        if secret is None:
+            raise JosError("15", "app_key无效", "Invalid app_key")
+        if not constant_time_equal(md5_wrapped(secret, params), params.get("sign", "")):
+            raise JosError("23", "签名无效", "Invalid signature")
+        try:
+            skew = abs((now_gmt8() - parse_gmt8(params.get("timestamp", ""))).total_seconds())
+        except ValueError as error:
+            raise JosError("24", "时间戳格式错误", "Invalid timestamp") from error
+        if skew > CLOCK_SKEW_SECONDS:
+            raise JosError("24", "时间戳与服务器时间相差超过10分钟", "Invalid timestamp")
+        if state.take("throttle_next") or state.over_rate():
+            raise JosError("66", "调用频率超限，请稍后再试", "Call frequency exceeded")
+        access_token = params.get("access_token", "")
+        if access_token in state.expired or access_token not in state.sessions:
+            raise JosError("19", "token已过期或被删除", "Invalid access_token")
+        return state.sessions[access_token]
+
+    # ---- orders ----------------------------------------------------------------------------------------
+
+    def load(self, data, seller: str | None) -> int:
+        if isinstance(data, dict):
+            data = data.get("jingdong_pop_order_enSearch_responce", data)
+            data = (data.get("searchorderinfo_result") or data).get("orderInfoList", [data])
+        seller = seller or next(iter(self.state.sessions.values()))
+        with self.state.lock:
+            for order in data:
+                self._store(copy.deepcopy(order), seller)
+        return len(data)
+
+    def _store(self, order: dict, seller: str) -> None:
+        order_id = str(order["orderId"])
+        order["orderId"] = order_id
+        consignee = order.setdefault("consigneeInfo", {})
+        if consignee.get("fullname") and not str(consignee["fullname"]).startswith("JDE:"):
+            plain = {name: consignee.get(name, "") for name in ("fullname", "mobile", "telephone", "fullAddress",
+                                                                 "province", "city", "county", "town")}
+            self.state.plaintext[order_id] = plain
+            order["oaid"] = order.get("oaid") or token(order_id, seller, plain["fullname"], prefix="oaid")
+            consignee |= {
+                "fullnameMask": mask_name(plain["fullname"]), "mobileMask": mask_phone(plain["mobile"]),
+                "fullAddressMask": f"{plain['province']}{plain['city']}{plain['county']}"
+                                   f"{mask_detail(plain['fullAddress'])}",
+            }
+            for name in ("fullname", "mobile", "telephone", "fullAddress"):
+                consignee[name] = cipher(plain[name], order_id) if plain[name] else ""
+        self.state.orders[order_id] = order
+        self.state.sellers[order_id] = seller
+        for item in order.get("itemInfoList", []):
+            self.state.stock.setdefault(str(item.get("skuId")), 100)
+
+    def new_order(self, seller: str, now) -> dict:
+        rng = self.rng
+        receiver = rng.choice(RECEIVERS)
+        items, goods = [], 0
+        for index in rng.sample(range(len(self.catalog)), rng.choice((1, 1, 2))):
+            code, title, price = self.catalog[index]
+            count = rng.choice((1, 1, 2))
+            ware_id, sku_id = self.listing_key(index)
+            goods += price * count
+            items.append({"skuId": sku_id, "outerSkuId": code, "wareId": ware_id, "skuName": title,
+                          "jdPrice": fen_to_yuan(price), "itemTotal": str(count)})
+        freight = 0 if goods >= 9900 else 600
+        order = {"orderId": self.next_id(300_000_000_000), "venderId": "10001", "orderType": "22", "payType": "4",
+                 "orderState": "WAIT_SELLER_STOCK_OUT", "orderStateRemark": STATE_REMARKS["WAIT_SELLER_STOCK_OUT"],
+                 "orderTotalPrice": fen_to_yuan(goods), "orderSellerPrice": fen_to_yuan(goods),
+                 "orderPayment": fen_to_yuan(goods + freight), "freightPrice": fen_to_yuan(freight),
+                 "sellerDiscount": "0.00", "orderStartTime": gmt8(now), "paymentConfirmTime": gmt8(now),
+                 "orderEndTime": NOT_YET, "modified": gmt8(now), "orderRemark": "", "venderRemark": "",
+                 "waybill": "", "logisticsId": "", "pin": f"jd_{rng.randint(1000, 9999)}***",
+                 "consigneeInfo": {"fullname": receiver.name, "mobile": receiver.phone, "telephone": "",
+                                   "fullAddress": receiver.address, "province": receiver.province.rstrip("省市"),
+                                   "city": receiver.city, "county": receiver.district, "town": ""},
+                 "itemInfoList": items}
+        with self.state.lock:
+            self._store(order, seller)
+        return order
+
+    def advance(self, order_id: str, now) -> bool:
+        order = self.state.orders[order_id]
+        age = now - parse_gmt8(order["modified"])
+        state = order["orderState"]
+        if state in SHIPPABLE and age > timedelta(minutes=3) and self.rng.random() < 0.1:
+            self._set(order, "TRADE_CANCELED", now)
+        elif state == "WAIT_GOODS_RECEIVE_CONFIRM" and age > timedelta(minutes=2):
+            self._set(order, "FINISHED_L", now)
+            order["orderEndTime"] = gmt8(now)
+        else:
+            return False
+        return True
+
+    def _set(self, order: dict, state: str, now) -> None:
+        order["orderState"], order["modified"] = state, gmt8(now)
+        order["orderStateRemark"] = STATE_REMARKS.get(state, state)
+
+
+def _own_order(simulator: JdSimulator, seller: str, order_id) -> dict:
+    order = simulator.state.orders.get(str(order_id))
+    if order is None or simulator.state.sellers.get(str(order_id)) != seller:
+        raise JosError("10400001", f"订单 {order_id} 不存在", "Order not found")
+    return order
+
+
+def en_search(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    try:
+        start, end = parse_gmt8(query["start_date"]), parse_gmt8(query["end_date"])
+    except (KeyError, ValueError) as error:
+        raise JosError("34", "start_date、end_date格式应为yyyy-MM-dd HH:mm:ss", "Invalid date") from error
+    if end - start > timedelta(days=31):
+        raise JosError("34", "查询时间间隔不能超过一个月", "Date range too long")
+    if start < now_gmt8() - timedelta(days=90):
+        raise JosError("34", "只能查询三个月内的订单", "Only the last three months")
+    page, size = int(query.get("page", 1)), int(query.get("page_size", 20))
+    if not 1 <= size <= 100:
+        raise JosError("34", "page_size取值范围为1到100", "Invalid page_size")
+    states = set(filter(None, str(query.get("order_state", "")).split(",")))
+    with simulator.state.lock:
+        found = [order for order_id, order in simulator.state.orders.items()
+                 if simulator.state.sellers[order_id] == seller and start <= parse_gmt8(order["modified"]) <= end
+                 and (not states or order["orderState"] in states)]
+        found.sort(key=lambda order: (order["modified"], order["orderId"]), reverse=str(query.get("sortType")) == "1")
+        page_items = copy.deepcopy(found[(page - 1) * size: page * size])
+    return {"searchorderinfo_result": {"apiResult": {"success": True, "code": "0"}, "orderTotal": len(found),
+                                       "orderInfoList": page_items}}
+
+
+def en_get(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    with simulator.state.lock:
+        order = copy.deepcopy(_own_order(simulator, seller, query.get("order_id")))
+    return {"orderDetailInfo": {"apiResult": {"success": True, "code": "0"}, "orderInfo": order}}
+
+
+def shipment(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    with simulator.state.lock:
+        order = _own_order(simulator, seller, query.get("order_id"))
+        waybill = str(query.get("waybill", ""))
+        if order["orderState"] not in SHIPPABLE:
+            if order.get("waybill") == waybill:
+                return {"sopjosshipment_result": {"success": True, "chineseErrCode": "重复发货，已忽略"}}
+            return {"sopjosshipment_result": {"success": False, "errorCode": "10100",
+                                              "chineseErrCode": f"订单状态为{order['orderStateRemark']}，不能出库"}}
+        now = now_gmt8()
+        simulator._set(order, "WAIT_GOODS_RECEIVE_CONFIRM", now)
+        order["waybill"], order["logisticsId"] = waybill, str(query.get("logistics_id", ""))
+        simulator.state.shipments[order["orderId"]] = {"logistics_id": order["logisticsId"], "waybill": waybill,
+                                                      "at": gmt8(now)}
+    return {"sopjosshipment_result": {"success": True}}
+
+
+def update_stock(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    count = query.get("stockNum")
+    if not isinstance(count, int) or count < 0:
+        return {"success": False, "message": "stockNum应为非负整数"}
+    with simulator.state.lock:
+        simulator.state.stock[str(query.get("skuId"))] = count
+    return {"success": True}
+
+
+def read_stock(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    with simulator.state.lock:
+        count = simulator.state.stock.get(str(query.get("skuId")))
+    if count is None:
+        raise JosError("10400002", f"SKU {query.get('skuId')} 不存在", "SKU not found")
+    return {"skuId": str(query.get("skuId")), "stockNum": count}
+
+
+def oaid_decrypt(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    request_vo = query.get("getReceiverInfoListReqVO") or {}
+    if not request_vo.get("scenesType"):
+        raise JosError("34", "缺少解密场景 scenesType", "Missing scenesType")
+    receivers = []
+    for item in request_vo.get("orderInfos") or []:
+        order = _own_order(simulator, seller, item.get("orderId"))
+        plain = simulator.state.plaintext.get(order["orderId"])
+        if plain is None or order.get("oaid") != item.get("oaid"):
+            raise JosError("34", "oaid与订单不匹配", "oaid mismatch")
+        simulator.state.counters["decrypted"] += 1
+        receivers.append({"orderId": order["orderId"], "fullName": plain["fullname"], "mobile": plain["mobile"],
+                          "province": plain["province"], "city": plain["city"], "county": plain["county"],
+                          "town": plain["town"], "address": plain["fullAddress"]})
+    return {"returnType": {"success": True, "data": {"receiverInfoList": receivers}}}
+
+
+METHODS = {
+    "jingdong.pop.order.enSearch": en_search,
+    "jingdong.pop.order.enGet": en_get,
+    "jingdong.pop.order.shipment": shipment,
+    "jingdong.stock.write.updateSkuStock": update_stock,
+    "jingdong.stock.read.findSkuStock": read_stock,
+    "jingdong.jos.order.oaid.decrypt": oaid_decrypt,
+}

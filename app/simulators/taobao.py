@@ -1,0 +1,298 @@
+"""Taobao/Tmall TOP simulator: ``/router/rest`` with TOP's signature, limits and error envelope.
+
+Enforced as TOP does (platform-apis §1): app key and md5/hmac signature (code 25), timestamp within
+10 minutes, the shop session (27 when expired), the per-app call rate and queued throttles (7, "This
+ban will last for N more seconds"), windows of at most one day and three months of history (41),
+page_size ≤ 100, newest-first lists that carry only the requested fields. Receivers are masked with an
+``oaid``; only ``taobao.top.oaid.decrypt`` returns the plaintext. Sessions map to shops: the Taobao
+shop and the Tmall flagship are two sellers of one simulator.
+"""
+
+import copy
+import json
+from datetime import timedelta
+
+from flask import Flask, Response, jsonify, request
+
+from app.demo import BEAUTY, HOUSEHOLD, SNACKS
+from app.demo_orders import RECEIVERS
+from app.domain.channels.adapters.signing import constant_time_equal, top_sign
+from app.money import fen_to_yuan
+from app.simulators.shop_platform import (
+    CLOCK_SKEW_SECONDS,
+    PlatformSimulator,
+    gmt8,
+    looks_masked,
+    mask_detail,
+    mask_name,
+    mask_phone,
+    now_gmt8,
+    parse_gmt8,
+    token,
+)
+
+DEMO_APP_KEY, DEMO_APP_SECRET = "sim-taobao-app", "sim-taobao-secret"
+DEMO_SESSIONS = {"sim-taobao-session": "小满生活淘宝店", "sim-tmall-session": "小满生活旗舰店"}
+COMPANIES = {"SF": "顺丰速运", "ZTO": "中通快递", "YTO": "圆通速递", "STO": "申通快递", "YUNDA": "韵达快递",
+             "JD": "京东物流", "EMS": "EMS"}
+SHIPPABLE = {"WAIT_SELLER_SEND_GOODS", "SELLER_CONSIGNED_PART"}
+RECEIVER_FIELDS = ("receiver_name", "receiver_mobile", "receiver_address")
+
+
+class TopError(Exception):
+    def __init__(self, code: int, msg: str, sub_code: str = "", sub_msg: str = ""):
+        super().__init__(msg)
+        self.body = {"error_response": {"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg,
+                                        "request_id": token(code, msg, sub_code)[:13]}}
+
+
+def invalid(name: str, why: str) -> TopError:
+    return TopError(41, "Invalid arguments", f"isv.invalid-parameter:{name}", why)
+
+
+class TaobaoSimulator(PlatformSimulator):
+    name = "taobao"
+    default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
+    default_sessions = DEMO_SESSIONS
+    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
+
+    def register(self, app: Flask) -> None:
+        app.add_url_rule("/router/rest", "gateway", self.gateway, methods=["GET", "POST"])
+
+    def gateway(self) -> Response:
+        params = request.values.to_dict()
+        self.state.counters[params.get("method", "?")] += 1
+        if self.state.take("fail_next"):
+            return Response("Bad Gateway", status=502)
+        try:
+            seller = self._authenticate(params)
+            handler = METHODS.get(params.get("method", ""))
+            if handler is None:
+                raise TopError(22, "Invalid method")
+            return jsonify(handler(self, seller, params))
+        except TopError as error:
+            return jsonify(error.body)
+
+    def _authenticate(self, params: dict) -> str:
+        state = self.state
+        secret = state.apps.get(params.get("app_key", ""))
+        if secret is None:
+            raise TopError(29, "Invalid app Key")
+        try:
+            expected = top_sign(secret, params)
+        except ValueError as error:
+            raise TopError(25, "Invalid signature", "isv.invalid-signature", str(error)) from error
+        if not constant_time_equal(expected, params.get("sign", "")):
+            raise TopError(25, "Invalid signature")
+        try:
+            skew = abs((now_gmt8() - parse_gmt8(params.get("timestamp", ""))).total_seconds())
+        except ValueError as error:
+            raise TopError(31, "Invalid timestamp") from error
+        if skew > CLOCK_SKEW_SECONDS:
+            raise TopError(31, "Invalid timestamp", "isv.invalid-timestamp", "时间戳与服务器时间相差超过10分钟")
+        if state.take("throttle_next") or state.over_rate():
+            seconds = state.faults.ban_seconds
+            raise TopError(7, "App Call Limited", "accesscontrol.limited-by-app-api-access-count",
+                           f"This ban will last for {seconds} more seconds")
+        session = params.get("session", "")
+        if session in state.expired or session not in state.sessions:
+            raise TopError(27, "Invalid session", "invalid-sessionkey", "session已过期或无效，请重新授权")
+        return state.sessions[session]
+
+    # ---- orders ----------------------------------------------------------------------------------------
+
+    def load(self, data, seller: str | None) -> int:
+        if isinstance(data, dict):
+            data = data.get("trades_sold_increment_get_response", data.get("trades_sold_get_response", data))
+            data = (data.get("trades") or {}).get("trade", []) if "trades" in data else [data]
+        seller = seller or next(iter(self.state.sessions.values()))
+        with self.state.lock:
+            for trade in data:
+                self._store(dict(trade), trade.get("seller_nick") or seller)
+        return len(data)
+
+    def _store(self, trade: dict, seller: str) -> None:
+        tid = str(trade.get("tid_str") or trade["tid"])
+        trade.setdefault("tid_str", tid)
+        trade["seller_nick"] = seller
+        if not looks_masked(trade.get("receiver_name")) and trade.get("receiver_name"):
+            self.state.plaintext[tid] = {name: trade.get(name, "") for name in (*RECEIVER_FIELDS, "receiver_state",
+                                                                                "receiver_city", "receiver_district",
+                                                                                "receiver_town")}
+            trade["oaid"] = trade.get("oaid") or token(tid, seller, trade.get("receiver_name"), prefix="oaid")
+            trade["receiver_name"] = mask_name(trade["receiver_name"])
+            trade["receiver_mobile"] = mask_phone(trade.get("receiver_mobile", ""))
+            trade["receiver_address"] = mask_detail(trade.get("receiver_address", ""))
+        self.state.orders[tid] = trade
+        self.state.sellers[tid] = seller
+        for line in (trade.get("orders") or {}).get("order", []):
+            key = f"{line.get('num_iid')}:{line.get('outer_sku_id') or line.get('outer_iid')}"
+            self.state.stock.setdefault(key, 100)
+
+    def new_order(self, seller: str, now) -> dict:
+        rng = self.rng
+        receiver = rng.choice(RECEIVERS)
+        picks = rng.sample(range(len(self.catalog)), rng.choice((1, 1, 2, 3)))
+        lines, goods = [], 0
+        for index in picks:
+            code, title, price = self.catalog[index]
+            num = rng.choice((1, 1, 2))
+            item_id, sku_id = self.listing_key(index)
+            goods += price * num
+            lines.append({"oid": self.next_id(2_000_000_000_000_000_000), "num_iid": int(item_id), "sku_id": sku_id,
+                          "outer_iid": code, "outer_sku_id": code, "title": title, "num": num,
+                          "price": fen_to_yuan(price), "total_fee": fen_to_yuan(price * num),
+                          "payment": fen_to_yuan(price * num), "status": "WAIT_BUYER_PAY",
+                          "refund_status": "NO_REFUND", "invoice_no": "", "logistics_company": ""})
+        post = 0 if goods >= 9900 else 800
+        discount = 500 if goods >= 20000 else 0
+        tid = self.next_id(3_000_000_000_000_000_000)
+        trade = {"tid": int(tid), "tid_str": tid, "status": "WAIT_BUYER_PAY", "type": "fixed",
+                 "created": gmt8(now), "modified": gmt8(now), "payment": fen_to_yuan(goods + post - discount),
+                 "total_fee": fen_to_yuan(goods), "post_fee": fen_to_yuan(post), "discount_fee": fen_to_yuan(discount),
+                 "adjust_fee": "0.00", "buyer_nick": f"t**_{rng.randint(100, 999)}", "buyer_message": "",
+                 "receiver_name": receiver.name, "receiver_mobile": receiver.phone, "receiver_phone": "",
+                 "receiver_state": receiver.province, "receiver_city": receiver.city,
+                 "receiver_district": receiver.district, "receiver_town": "", "receiver_address": receiver.address,
+                 "receiver_zip": "000000", "orders": {"order": lines}}
+        with self.state.lock:
+            self._store(trade, seller)
+        return trade
+
+    def advance(self, order_id: str, now) -> bool:
+        trade = self.state.orders[order_id]
+        age = now - parse_gmt8(trade["modified"])
+        status = trade["status"]
+        if status == "WAIT_BUYER_PAY":
+            self._set(trade, "WAIT_SELLER_SEND_GOODS" if self.rng.random() < 0.8 else "TRADE_CLOSED_BY_TAOBAO", now)
+            if trade["status"] == "WAIT_SELLER_SEND_GOODS":
+                trade["pay_time"] = gmt8(now)
+        elif status in SHIPPABLE and age > timedelta(minutes=3) and self.rng.random() < 0.1:
+            self._set(trade, "TRADE_CLOSED", now)  # the buyer asked for a refund before shipping
+        elif status == "WAIT_BUYER_CONFIRM_GOODS" and age > timedelta(minutes=2):
+            self._set(trade, "TRADE_FINISHED", now)
+            trade["end_time"] = gmt8(now)
+        else:
+            return False
+        return True
+
+    def _set(self, trade: dict, status: str, now) -> None:
+        trade["status"], trade["modified"] = status, gmt8(now)
+        for line in trade["orders"]["order"]:
+            line["status"] = status
+
+    def consign(self, tid: str, company: str, out_sid: str, now) -> dict:
+        trade = self.state.orders[tid]
+        lines = trade["orders"]["order"]
+        if trade["status"] not in SHIPPABLE:
+            if lines and lines[0].get("invoice_no") == out_sid:
+                return {"shipping": {"is_success": True}}  # the same shipment again: already done
+            raise TopError(15, "Remote service error", "isv.logistics-offline-service-error:B04",
+                           f"订单状态为 {trade['status']}，不能发货")
+        self._set(trade, "WAIT_BUYER_CONFIRM_GOODS", now)
+        trade["consign_time"] = gmt8(now)
+        for line in lines:
+            line["invoice_no"], line["logistics_company"] = out_sid, COMPANIES.get(company, company)
+        self.state.shipments[tid] = {"company_code": company, "out_sid": out_sid, "at": gmt8(now)}
+        return {"shipping": {"is_success": True}}
+
+
+def _own_trade(simulator: TaobaoSimulator, seller: str, tid: str) -> dict:
+    trade = simulator.state.orders.get(str(tid))
+    if trade is None or simulator.state.sellers.get(str(tid)) != seller:
+        raise TopError(15, "Remote service error", "isv.trade-not-exist", f"交易 {tid} 不存在")
+    return trade
+
+
+def increment_get(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    try:
+        start, end = parse_gmt8(params["start_modified"]), parse_gmt8(params["end_modified"])
+    except (KeyError, ValueError) as error:
+        raise TopError(40, "Missing required arguments", "isv.missing-parameter:start_modified") from error
+    if end - start > timedelta(days=1):
+        raise invalid("end_modified", "start_modified与end_modified的时间间隔不能超过一天")
+    if start < now_gmt8() - timedelta(days=90):
+        raise invalid("start_modified", "只能查询三个月内的交易")
+    page_no, page_size = int(params.get("page_no", 1)), int(params.get("page_size", 40))
+    if not 1 <= page_size <= 100:
+        raise invalid("page_size", "page_size的取值范围为1到100")
+    fields = [name.strip() for name in params.get("fields", "tid").split(",")]
+    with simulator.state.lock:
+        found = [trade for tid, trade in simulator.state.orders.items()
+                 if simulator.state.sellers[tid] == seller and start <= parse_gmt8(trade["modified"]) <= end
+                 and (not params.get("status") or trade["status"] == params["status"])]
+        found.sort(key=lambda trade: (trade["modified"], trade["tid_str"]), reverse=True)
+        page = found[(page_no - 1) * page_size: page_no * page_size]
+        response = {"trades": {"trade": [copy.deepcopy({name: trade[name] for name in fields if name in trade})
+                                         for trade in page]}}
+    if params.get("use_has_next") == "true":
+        response["has_next"] = page_no * page_size < len(found)
+    else:
+        response["total_results"] = len(found)
+    return {"trades_sold_increment_get_response": response}
+
+
+def fullinfo_get(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    fields = {name.strip() for name in params.get("fields", "").split(",") if name.strip()}
+    with simulator.state.lock:
+        trade = _own_trade(simulator, seller, params.get("tid", ""))
+        chosen = copy.deepcopy({key: value for key, value in trade.items() if key in fields or not fields})
+    return {"trade_fullinfo_get_response": {"trade": chosen}}
+
+
+def offline_send(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    _own_trade(simulator, seller, params.get("tid", ""))
+    with simulator.state.lock:
+        answer = simulator.consign(str(params["tid"]), params.get("company_code", ""), params.get("out_sid", ""),
+                                   now_gmt8())
+    return {"logistics_offline_send_response": answer}
+
+
+def skus_quantity_update(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    item = params.get("num_iid", "")
+    with simulator.state.lock:
+        for pair in params.get("outerid_quantities", "").split(";"):
+            code, _, quantity = pair.rpartition(":")
+            if not code or not quantity.isdigit():
+                raise invalid("outerid_quantities", "格式应为 outerId:数量;outerId:数量")
+            simulator.state.stock[f"{item}:{code}"] = int(quantity)
+    return {"skus_quantity_update_response": {"item": {"num_iid": item, "modified": gmt8(now_gmt8())}}}
+
+
+def item_seller_get(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    item = str(params.get("num_iid", ""))
+    with simulator.state.lock:
+        skus = [{"outer_id": key.split(":", 1)[1], "quantity": quantity}
+                for key, quantity in simulator.state.stock.items() if key.split(":", 1)[0] == item]
+    if not skus:
+        raise TopError(15, "Remote service error", "isv.item-not-exist", f"商品 {item} 不存在")
+    return {"item_seller_get_response": {"item": {"num_iid": item, "num": sum(s["quantity"] for s in skus),
+                                                  "skus": {"sku": skus}}}}
+
+
+def oaid_decrypt(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
+    queries = json.loads(params.get("query_list") or "[]")
+    if len(queries) > 20:
+        raise invalid("query_list", "每次最多解密20条")
+    receivers = []
+    for query in queries:
+        trade = _own_trade(simulator, seller, query.get("tid", ""))
+        plain = simulator.state.plaintext.get(trade["tid_str"])
+        if plain is None or trade.get("oaid") != query.get("oaid") or not query.get("scene"):
+            raise invalid("query_list", "oaid与订单不匹配，或缺少场景码")
+        simulator.state.counters["decrypted"] += 1
+        receivers.append({"oaid": trade["oaid"], "tid": trade["tid_str"], "name": plain["receiver_name"],
+                          "mobile": plain["receiver_mobile"], "state": plain["receiver_state"],
+                          "city": plain["receiver_city"], "district": plain["receiver_district"],
+                          "town": plain["receiver_town"], "address_detail": plain["receiver_address"]})
+    return {"top_oaid_decrypt_response": {"receiver_list": {"receiver": receivers}}}
+
+
+METHODS = {
+    "taobao.trades.sold.increment.get": increment_get,
+    "taobao.trade.fullinfo.get": fullinfo_get,
+    "taobao.logistics.offline.send": offline_send,
+    "taobao.skus.quantity.update": skus_quantity_update,
+    "taobao.item.seller.get": item_seller_get,
+    "taobao.top.oaid.decrypt": oaid_decrypt,
+}

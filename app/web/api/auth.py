@@ -1,0 +1,107 @@
+"""Bearer tokens: who is calling (one channel), what they may do (scopes), and how often.
+
+Every API request is authenticated before its view runs (``authenticate`` is the blueprint's
+before_request), so no view can forget it; the few public endpoints are listed in ``PUBLIC_ENDPOINTS``.
+"""
+
+import hashlib
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
+from sqlalchemy import or_, update
+
+from app.auth.api_tokens import ApiToken, Scope, find_active_token
+from app.db import utcnow
+from app.domain.reference.models import Channel
+from app.errors import PermissionDenied, error_body
+from app.extensions import db
+
+PUBLIC_ENDPOINTS = {"api.get_openapi"}
+DEFAULT_RATE_LIMIT = "600 per minute"
+#: last_used_at is for people ("is this token still in use?"): a minute's precision saves a write per call.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def authenticate():
+    """Find the request's token; answer 401 (with ``WWW-Authenticate``) if there is none that works."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    token_text = bearer_token()
+    if token_text is None:
+        return _unauthorized("缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌", None)
+    token = find_active_token(token_text)
+    if token is None:
+        return _unauthorized("访问令牌无效、已吊销或所属渠道已停用", "invalid_token")
+    _note_use(token)
+    g.api_token, g.api_channel = token, token.channel
+    return None
+
+
+def requires(scope: Scope):
+    """Let the view run only for a token carrying ``scope``; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not g.api_token.allows(scope):
+                raise PermissionDenied(f"此令牌没有 {scope} 权限", details={"required_scope": str(scope)})
+            return view(*args, **kwargs)
+
+        wrapped.required_scope = scope
+        return wrapped
+
+    return decorator
+
+
+def current_channel() -> Channel:
+    return g.api_channel
+
+
+def actor() -> str:
+    """How API calls appear in order events and stock movements."""
+    return f"api:{g.api_channel.code}"
+
+
+def rate_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def rate_limit_key() -> str:
+    """Per token (by its digest: the limiter runs before authentication and never sees the database);
+    requests without one share their address's bucket."""
+    token_text = bearer_token()
+    if token_text is None:
+        return "api-ip:" + get_remote_address()
+    return "api-token:" + hashlib.sha256(token_text.encode()).hexdigest()[:24]
+
+
+def _note_use(token: ApiToken) -> None:
+    """Record last_used_at at most once a minute, in its own short transaction before the view's."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
+        return
+    cutoff = now - LAST_USED_PRECISION
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < cutoff))
+        # Using a token is not changing it: keep updated_at as it is.
+        .values(last_used_at=now, updated_at=ApiToken.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _unauthorized(message: str, error: str | None):
+    challenge = 'Bearer realm="OrderHub API"' + (f', error="{error}"' if error else "")
+    response = jsonify(error_body("unauthorized", message))
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = challenge
+    return response

@@ -1,0 +1,161 @@
+"""GET /openapi.json: the contract as OpenAPI 3.1, written by hand so that it says what we promise.
+
+A test checks that every route of the blueprint is documented here and that nothing documented is
+missing from the app; keep the two in step when either changes.
+"""
+
+from flask import jsonify
+
+from app.auth.api_tokens import Scope
+from app.web.api import bp
+from app.web.api.openapi_schemas import PARAMETERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES, STATUS, ref
+
+IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
+ORDER_NO = {"$ref": "#/components/parameters/OrderNo"}
+SKU_CODE = {"$ref": "#/components/parameters/SkuCode"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*names: str) -> dict:
+    codes = {"ValidationError": "422", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
+             "Conflict": "409", "TooManyRequests": "429"}
+    return {codes[name]: {"$ref": f"#/components/responses/{name}"} for name in ("Unauthorized", "TooManyRequests",
+                                                                                    *names)}
+
+
+def _operation(operation_id: str, summary: str, responses: dict, *, scope: Scope | None = None,
+               body: str | None = None, parameters: tuple = (), errors: tuple = (), description: str = "") -> dict:
+    operation = {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": list(parameters),
+        "responses": responses | _errors(*errors, *(("Forbidden",) if scope else ())),
+    }
+    if description or scope:
+        operation["description"] = (description + (f"\n\n需要权限范围 `{scope}`。" if scope else "")).strip()
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    return operation
+
+
+ORDER_ACTION_ERRORS = ("ValidationError", "NotFound", "Conflict")
+
+PATHS = {
+    "/skus/{code}": {
+        "parameters": [SKU_CODE],
+        "get": _operation("getSku", "查看商品", {"200": _json(ref("Sku"), "商品")}, errors=("NotFound",)),
+        "put": _operation(
+            "putSku", "新建或更新商品（含组合装）",
+            {"200": _json(ref("Sku"), "已更新"), "201": _json(ref("Sku"), "已新建")},
+            scope=Scope.CATALOG_WRITE, body="SkuInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "Conflict"),
+            description="带 components 即为组合装（子商品须已存在且不能是组合装）。更新时未传的字段保持原值。"),
+    },
+    "/warehouses": {
+        "get": _operation("listWarehouses", "仓库列表", {
+            "200": _json({"type": "object", "properties": {"warehouses": {"type": "array",
+                                                                          "items": ref("Warehouse")}},
+                          "required": ["warehouses"]}, "所有仓库（含停用的，见 active）")},
+            description="任何有效令牌都可读取。"),
+    },
+    "/stock/receipts": {
+        "post": _operation("createReceipt", "入库", {"201": _json(ref("Receipt"), "入库后的库存")},
+                           scope=Scope.STOCK_WRITE, body="ReceiptInput", parameters=(IDEMPOTENCY,),
+                           errors=("ValidationError",),
+                           description="组合装没有自己的库存，请对子商品入库。"),
+    },
+    "/stock/adjustments": {
+        "post": _operation("createAdjustment", "盘点调整", {"201": _json(ref("Adjustment"), "调整后的库存")},
+                           scope=Scope.STOCK_WRITE, body="AdjustmentInput", parameters=(IDEMPOTENCY,),
+                           errors=("ValidationError", "Conflict"),
+                           description="counted 为盘点出的实物数量，on_hand 被设为该值，差额记入库存流水。"),
+    },
+    "/stock/{code}": {
+        "parameters": [SKU_CODE],
+        "get": _operation("getStock", "查看库存", {"200": _json(ref("Stock"), "各仓库存")},
+                          scope=Scope.STOCK_READ, errors=("NotFound",),
+                          description="组合装的 available 为其子商品库存在同一仓库内能凑齐的套数。"),
+    },
+    "/orders": {
+        "post": _operation(
+            "createOrder", "创建订单",
+            {"201": _json(ref("Order"), "已创建，库存已预占"),
+             "200": _json(ref("Order"), "同一渠道的 external_id 已存在: 返回已有订单")},
+            scope=Scope.ORDERS, body="OrderInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "Conflict"),
+            description="在令牌所属渠道创建订单，同一事务内预占库存；库存不足时 409 out_of_stock"
+                        "（details.lines 列出缺货商品），且不会留下订单。"),
+        "get": _operation(
+            "listOrders", "订单列表", {"200": _json(ref("OrderList"), "最新的在前")},
+            scope=Scope.ORDERS, errors=("ValidationError",),
+            parameters=(
+                {"name": "external_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "schema": STATUS},
+                {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+                 "description": "ISO 8601；不带时区时按北京时间"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+            ),
+            description="只返回令牌所属渠道的订单（不含 events）。"),
+    },
+    "/orders/{order_no}": {
+        "parameters": [ORDER_NO],
+        "get": _operation("getOrder", "查看订单", {"200": _json(ref("Order"), "订单及其变更记录")},
+                          scope=Scope.ORDERS, errors=("NotFound",),
+                          description="其他渠道的订单与不存在的订单一样返回 404。"),
+    },
+    "/orders/{order_no}/pay": {
+        "parameters": [ORDER_NO],
+        "post": _operation("payOrder", "支付", {"200": _json(ref("Order"), "状态 02，预占转为锁定")},
+                           scope=Scope.ORDERS, body="PayInput", parameters=(IDEMPOTENCY,),
+                           errors=ORDER_ACTION_ERRORS),
+    },
+    "/orders/{order_no}/cancel": {
+        "parameters": [ORDER_NO],
+        "post": _operation("cancelOrder", "取消", {"200": _json(ref("Order"), "状态 00，库存已释放")},
+                           scope=Scope.ORDERS, body="CancelInput", parameters=(IDEMPOTENCY,),
+                           errors=ORDER_ACTION_ERRORS, description="仅待支付订单可取消；已支付请用退款。"),
+    },
+    "/orders/{order_no}/refund": {
+        "parameters": [ORDER_NO],
+        "post": _operation(
+            "refundOrder", "退款", {"200": _json(ref("Order"), "退款后的订单")},
+            scope=Scope.ORDERS, body="RefundInput", parameters=(IDEMPOTENCY,), errors=ORDER_ACTION_ERRORS,
+            description="发货前退款释放锁定库存；签收后退货且 restock 为 true 时重新入库。\n\n"
+                        "不传 lines 时: amount 等于全部可退金额则整单退款（全部商品，订单变为 R1 已退款）；"
+                        "amount 小于可退金额则为仅退款（不退货、不动库存，订单状态不变）。"
+                        "传 lines 时按所列商品和数量退货退款；全部商品或全部金额退完时订单变为 R1。"),
+    },
+    "/openapi.json": {
+        "get": {"operationId": "getOpenApi", "summary": "本文档", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1 文档",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}}},
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "OrderHub 开放接口",
+        "version": "1.0.0",
+        "description": (
+            "商家自己的小程序、门店 POS、WMS 或 ERP 与 OrderHub 对接的 JSON 接口。\n\n"
+            "约定: 金额为两位小数的元字符串（\"59.00\"），从不使用浮点数；时间为带时区的 ISO 8601；数量为整数。"
+            "错误统一为 {\"error\": {\"code\", \"message\", \"details\"}}。所有创建或修改的请求都接受 "
+            "Idempotency-Key。每个令牌有调用频率限制，超出时返回 429 并带 Retry-After。"),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS, "responses": RESPONSES, "parameters": PARAMETERS,
+                   "securitySchemes": SECURITY_SCHEMES},
+}
+
+
+@bp.get("/openapi.json")
+def get_openapi():
+    return jsonify(DOCUMENT)

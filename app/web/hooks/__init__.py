@@ -1,0 +1,10 @@
+"""Inbound callbacks (/hooks): signature-checked on the raw body instead of CSRF-protected."""
+
+from flask import Blueprint
+
+from app.extensions import csrf
+
+bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+csrf.exempt(bp)
+
+from app.web.hooks import platforms  # noqa: E402, F401  (views register on bp)

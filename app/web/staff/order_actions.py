@@ -1,0 +1,143 @@
+"""The actions staff take on one order: POST /staff/orders/<order_no>/<action>.
+
+Each action is described once (its form and the service it calls), so one view serves them all and
+the order page shows exactly the buttons that view would accept: those the order's state allows
+(states.allowed_actions) and the user's role may perform (roles.may_act).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.auth import role_required
+from app.auth.roles import Area, may_act
+from app.domain.orders import deadlines, queries, refunds, services
+from app.domain.orders.models import Order
+from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
+from app.errors import Conflict, ValidationError
+from app.extensions import db
+from app.web.htmx import is_partial, render_page_or_partial
+from app.web.staff import bp, order_display
+from app.web.staff.order_forms import (
+    ConfirmForm,
+    OptionalReasonForm,
+    ReasonForm,
+    RefundForm,
+    ShipOutForm,
+    refund_form_for,
+    show_domain_errors,
+)
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    action: Action
+    make_form: Callable[[Order, object, str], FlaskForm]  # (order, formdata or None, prefix) -> form
+    perform: Callable[[Order, FlaskForm, str], object]  # (order, form, actor): calls one order service
+    needs_input: bool = True  # False: a plain button
+    style: str = ""  # "primary" for the way forward, "danger" for the ways out
+
+    @property
+    def name(self) -> str:
+        return self.action.value
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self.action]
+
+    def form_for(self, order: Order, formdata=None) -> FlaskForm:
+        """The action's form, its fields prefixed with the action so that one page can hold them all."""
+        return self.make_form(order, formdata, self.name)
+
+
+def _form(form_class: type[FlaskForm]):
+    return lambda order, formdata, prefix: form_class(formdata=formdata, prefix=prefix)
+
+
+def _refund(order: Order, form: RefundForm, actor: str):
+    lines, _rows = form.refund_lines()
+    return refunds.refund(order, form.amount.data, lines, form.restock.data, form.reason.data, actor,
+                          damaged=form.damaged.data)
+
+
+A = Action
+#: In the order the buttons appear: the way forward first, then the detours and the ways out.
+ORDER_ACTIONS = (
+    OrderAction(A.APPROVE, _form(ConfirmForm), lambda o, f, a: services.approve(o, a), False, "primary"),
+    OrderAction(A.PACK, _form(ConfirmForm), lambda o, f, a: services.pack(o, a), False, "primary"),
+    OrderAction(A.SHIP_OUT, _form(ShipOutForm),
+                lambda o, f, a: services.ship_out(o, f.carrier(), f.waybill_no.data, a), style="primary"),
+    OrderAction(A.HAND_OVER, _form(ConfirmForm), lambda o, f, a: services.hand_over(o, a), False, "primary"),
+    OrderAction(A.SIGN, _form(ConfirmForm), lambda o, f, a: services.sign(o, a), False, "primary"),
+    OrderAction(A.COMPLETE, _form(ConfirmForm), lambda o, f, a: services.complete(o, a), False, "primary"),
+    OrderAction(A.CLOSE_AFTER_SALES, _form(OptionalReasonForm),
+                lambda o, f, a: services.close_after_sales(o, f.reason.data or "", a), style="primary"),
+    OrderAction(A.RESOLVE_EXCEPTION, _form(ReasonForm),
+                lambda o, f, a: services.resolve_exception(o, f.reason.data, a), style="primary"),
+    OrderAction(A.REJECT, _form(ReasonForm), lambda o, f, a: services.reject(o, f.reason.data, a)),
+    OrderAction(A.REQUEST_AFTER_SALES, _form(ReasonForm),
+                lambda o, f, a: services.request_after_sales(o, f.reason.data, a)),
+    OrderAction(A.MARK_EXCEPTION, _form(ReasonForm), lambda o, f, a: services.mark_exception(o, f.reason.data, a)),
+    OrderAction(A.REFUND, refund_form_for, _refund, style="danger"),
+    OrderAction(A.CANCEL, _form(ReasonForm), lambda o, f, a: services.cancel(o, f.reason.data, a), style="danger"),
+)
+BY_NAME = {spec.name: spec for spec in ORDER_ACTIONS}
+
+
+@bp.post("/orders/<order_no>/<action>")
+@role_required(Area.ORDERS)
+def act_on_order(order_no: str, action: str):
+    spec = BY_NAME.get(action) or abort(404)
+    if not may_act(current_user.role, spec.action):
+        abort(403)
+    order = services.get_order(order_no, for_update=True)
+    if spec.action not in allowed_actions(order.status):
+        return _refused(order, _("订单当前状态为「%(status)s」，不能%(action)s",
+                                 status=order.status_name, action=spec.label))
+    form = spec.form_for(order, request.form)
+    if not form.validate():
+        return _panel_response(order, 422, {spec.name: form})
+    try:
+        spec.perform(order, form, current_user.actor)
+    except ValidationError as error:
+        db.session.rollback()
+        show_domain_errors(form, error, form.refund_lines()[1] if isinstance(form, RefundForm) else [])
+        return _panel_response(order, 422, {spec.name: form})
+    except Conflict as error:  # InvalidTransition, OutOfStock, a parcel in transit, …
+        db.session.rollback()
+        return _refused(order, error.message)
+    db.session.commit()
+    flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name), "success")
+    if is_partial():
+        return _panel_response(order, 200)
+    return redirect(url_for("staff.show_order", order_no=order.order_no), 303)
+
+
+def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> dict:
+    """What the order panel shows: the order, its timeline, and a form for each action on offer."""
+    forms = forms or {}
+    allowed = set(allowed_actions(order.status))
+    offered = [spec for spec in ORDER_ACTIONS if spec.action in allowed and may_act(current_user.role, spec.action)]
+    return {
+        "order": order,
+        "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
+        "timeline": queries.timeline(order),
+        "status_labels": STATUS_LABELS,
+        "rule_labels": deadlines.RULE_LABELS,
+        "display": order_display,
+    }
+
+
+def _refused(order: Order, message: str):
+    """409: the order's state (or stock) does not allow it; show why, next to the order as it is now."""
+    flash(message, "error")
+    return _panel_response(order, 409)
+
+
+def _panel_response(order: Order, status: int, forms: dict[str, FlaskForm] | None = None):
+    return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel_update.html", status,
+                                  **panel_context(order, forms))

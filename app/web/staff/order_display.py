@@ -1,0 +1,60 @@
+"""How an order's history reads to a person: event names, who did it, and the details in words."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.domain.orders import deadlines
+from app.domain.orders.models import OrderEvent
+from app.domain.orders.states import ACTION_LABELS
+from app.money import format_money
+
+#: Events that are not transitions have names of their own (timeouts use their rule's name).
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "create": _l("创建订单"),
+    "partial_refund": _l("部分退款"),
+    "presale_converted": _l("预售到货，已占用库存"),
+    **deadlines.RULE_LABELS,
+}
+
+ACTOR_KINDS = {"user": _l("员工"), "channel": _l("渠道"), "carrier": _l("快递"), "api": "API", "system": _l("系统")}
+
+
+def event_label(event: OrderEvent) -> str:
+    return str(EVENT_LABELS.get(event.action, event.action))
+
+
+def actor_label(actor: str) -> str:
+    """``user:kefu`` → "员工 kefu", ``system`` → "系统", ``system:demo`` → "系统 demo"."""
+    if actor == "system":
+        return _("系统")
+    kind, _sep, name = actor.partition(":")
+    return f"{ACTOR_KINDS[kind]} {name}" if kind in ACTOR_KINDS and name else actor
+
+
+def event_details(event: OrderEvent) -> list[str]:
+    """The event's details as short phrases (amounts in yuan, lines as "SKU × n")."""
+    details = event.details or {}
+    phrases = []
+    if details.get("paid_fen") is not None:
+        phrases.append(_("实付 %(amount)s", amount=format_money(details["paid_fen"])))
+    if details.get("payment_ref"):
+        phrases.append(_("支付流水 %(ref)s", ref=details["payment_ref"]))
+    if details.get("carrier"):
+        phrases.append(_("快递 %(carrier)s %(waybill)s", carrier=details["carrier"], waybill=details.get("waybill_no", "")))
+    if details.get("amount_fen") is not None:
+        phrases.append(_("退款 %(amount)s", amount=format_money(details["amount_fen"])))
+    if details.get("lines"):
+        phrases.append("，".join(f"{line['sku']} × {line['qty']}" for line in details["lines"]))
+    if "restock" in details and details.get("lines"):
+        phrases.append(_("退回入库") if details["restock"] else _("不退回入库"))
+    if details.get("skus"):
+        phrases.append("、".join(details["skus"]))
+    return phrases
+
+
+def movement_deltas(movement) -> list[tuple[str, int]]:
+    """The buckets a stock movement changed, with their signed deltas."""
+    names = (("on_hand", _("在库")), ("reserved", _("预占")), ("locked", _("锁定")), ("damaged", _("残次")))
+    return [(label, getattr(movement, f"{bucket}_delta")) for bucket, label in names
+            if getattr(movement, f"{bucket}_delta")]

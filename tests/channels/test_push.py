@@ -1,0 +1,115 @@
+"""Back to the platforms: the ledger scan feeds stock and shipment pushes; the drift check."""
+
+from datetime import timedelta
+
+import requests
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.domain.channels import push, stockwatch, sync
+from app.domain.channels.connect import settings_of
+from app.domain.channels.models import DriftFinding, PushKind, PushRecord, PushStatus
+from app.domain.orders import services
+from app.domain.orders.models import Order
+from app.domain.orders.states import OrderStatus
+from app.domain.reference.models import Carrier
+from app.extensions import db
+from tests.channels.builders import taobao_trade
+
+LINES = (("SN-001", 2, "99.90"), ("KIT-T1", 1, "139.00"))
+
+
+def sim_state(sim) -> dict:
+    return requests.get(f"{sim.url}/_sim/state", timeout=5).json()
+
+
+def pulled_order(world, sim, adapter, status="WAIT_SELLER_SEND_GOODS", tid="9001") -> Order:
+    body = {"trades_sold_increment_get_response": {"trades": {"trade": [
+        taobao_trade(tid, status, utcnow() - timedelta(minutes=2), lines=LINES, masked=False)]}}}
+    assert requests.post(f"{sim.url}/_sim/orders", json=body, timeout=5).ok
+    sync.pull(world.taobao, adapter, checkpoint=db.session.commit)
+    return db.session.scalar(select(Order).where(Order.external_id == tid))
+
+
+def test_moved_stock_is_pushed_as_the_channels_share_and_unchanged_levels_are_skipped(world, taobao_sim, taobao_adapter):
+    pulled_order(world, taobao_sim, taobao_adapter)  # locks SN-001 ×3 (2 + 1 in the kit) and HH-010 ×2
+
+    scanned = stockwatch.scan(utcnow())
+    assert {world.skus[code].id for code in ("SN-001", "HH-010", "KIT-T1")} <= scanned.sku_ids
+    dirty = stockwatch.take_dirty(world.taobao.id)
+    report = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+
+    assert len(report.pushed) == 2  # the two listed codes; HH-010 is not listed on this shop yet
+    stock = sim_state(taobao_sim)["stock"]
+    assert stock["600000000000:SN-001"] == 47 and stock["600000000001:KIT-T1"] == 24  # min(47, 48 // 2)
+    again = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    assert again.pushed == [] and len(again.skipped) == 2
+
+    settings_of(world.taobao).stock_share_pct = 50
+    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    assert sim_state(taobao_sim)["stock"]["600000000000:SN-001"] == 23
+    settings_of(world.taobao).virtual_stock = 5
+    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    assert sim_state(taobao_sim)["stock"]["600000000000:SN-001"] == 5
+    records = db.session.scalars(select(PushRecord).where(PushRecord.kind == PushKind.STOCK)).all()
+    assert all(record.status == PushStatus.ACKNOWLEDGED and record.answer for record in records)
+
+
+def test_the_scan_marks_each_ledger_row_once_and_only_stock_pushing_shops(world):
+    first = stockwatch.scan(utcnow())
+    assert first.sku_ids and stockwatch.take_dirty(world.jd.id)
+    assert stockwatch.scan(utcnow()).sku_ids == set()  # the unsettled tail is read again, not marked again
+
+    settings_of(world.jd).stock_push_enabled = False
+    assert world.jd not in stockwatch.stock_channels()
+
+
+def test_a_shipment_by_our_warehouse_is_pushed_once_and_acknowledged(world, taobao_sim, taobao_adapter):
+    order = pulled_order(world, taobao_sim, taobao_adapter)
+    services.approve(order, "user:cangku")
+    services.pack(order, "user:cangku")
+    services.ship_out(order, db.session.scalar(select(Carrier).where(Carrier.code == "shunfeng")), "SF9001",
+                      "user:cangku")
+
+    assert stockwatch.scan(utcnow()).shipped_order_ids == {order.id}
+    assert push.shipments_to_push() == [order.id]
+    record = push.push_shipment(order, taobao_adapter, utcnow())
+
+    assert record.status == PushStatus.ACKNOWLEDGED and record.sent["carrier"] == "SF"
+    assert sim_state(taobao_sim)["shipments"]["9001"]["out_sid"] == "SF9001"
+    assert push.push_shipment(order, taobao_adapter, utcnow()).attempts == 1  # acknowledged: never again
+    assert push.shipments_to_push() == []
+
+    sync.pull(world.taobao, taobao_adapter, checkpoint=db.session.commit)  # the platform now says shipped
+    assert order.status == OrderStatus.SHIPPED_OUT
+
+
+def test_a_refused_shipment_push_is_recorded_and_retried_by_the_sweep(world, taobao_sim, taobao_adapter):
+    order = pulled_order(world, taobao_sim, taobao_adapter)
+    body = {"trades_sold_increment_get_response": {"trades": {"trade": [
+        taobao_trade("9001", "TRADE_CLOSED", utcnow() - timedelta(minutes=1), lines=LINES, masked=False)]}}}
+    assert requests.post(f"{taobao_sim.url}/_sim/orders", json=body, timeout=5).ok  # refunded on the platform
+    services.approve(order, "user:cangku")
+    services.pack(order, "user:cangku")
+    services.ship_out(order, db.session.scalar(select(Carrier).where(Carrier.code == "zhongtong")), "ZT1", "user:cangku")
+
+    record = push.push_shipment(order, taobao_adapter, utcnow())
+
+    assert record.status == PushStatus.FAILED and "不能发货" in record.answer
+    assert push.shipments_to_push() == [order.id]
+
+
+def test_the_drift_check_finds_a_platform_level_we_did_not_set_and_the_next_push_repairs_it(
+        world, taobao_sim, taobao_adapter):
+    pulled_order(world, taobao_sim, taobao_adapter)
+    stockwatch.scan(utcnow())
+    push.push_stock(world.taobao, taobao_adapter, stockwatch.take_dirty(world.taobao.id), utcnow())
+    listing = next(listing for sku, listing in push.listed_skus(world.taobao) if sku.code == "SN-001")
+    taobao_adapter.push_stock(listing, 999)  # someone edited the stock in the platform's back office
+
+    [finding] = push.check_drift(world.taobao, taobao_adapter, utcnow())
+    assert (finding.intended, finding.reported) == (47, 999)
+
+    push.push_stock(world.taobao, taobao_adapter, {world.skus["SN-001"].id}, utcnow())
+    assert push.check_drift(world.taobao, taobao_adapter, utcnow()) == []
+    assert db.session.get(DriftFinding, finding.id).resolved_at is not None
