@@ -1,19 +1,27 @@
 """Benchmark: channel order ingest and stock push-back against the Taobao simulator (P9).
 
     .venv/bin/python bench/channel_ingest.py [--rate 50] [--seconds 20] [--backlog 500] [--stock-changes 10]
+        [--push-rate 20] [--push-seconds 10] [--push-backlog 100]
 
 It creates a dedicated PostgreSQL database (``orderhub_ingest_bench``, on the server of ``DATABASE_URL``
-or ``--postgres``), migrates and seeds it, empties Redis db 4, and starts the Taobao (TOP) simulator
-in-process on a free port. Then, in one run:
+or ``--postgres``), migrates and seeds it, empties Redis db 4, and starts the Taobao (TOP) and Douyin
+(抖店) simulators in-process on free ports and OrderHub itself (werkzeug ``make_server`` in a thread, on
+this database and Redis db) so that the Douyin simulator can push to its hook. Then, in one run:
 
 1. Steady events: new platform orders are created in the simulator at ``--rate`` per second for
    ``--seconds``; one "worker" (this process) runs the pull job ``workers.channel_sync.pull_channel``
    back to back, calling the job function directly (the same unit of work an RQ worker runs, without
    the queue), and an observer polls the database every 50 ms for the orders that became visible.
-   Printed: event → order visible p50/p95/p99. Only pull: Taobao and JD have no push hook (404), and
-   no push-capable platform is measured here.
+   Printed: event → order visible p50/p95/p99 (Taobao and JD have no push hook: pulled).
+1b. Pushed events: a Douyin shop configured with the simulator's credentials as the tests do; new
+   Douyin orders at ``--push-rate`` per second for ``--push-seconds``, each pushed by the simulator
+   (signed HTTP POST, as 抖店 does) to ``POST /hooks/douyin/<shop>`` of the in-process OrderHub, which
+   queues ``fetch_pushed_order`` on the ``channels`` RQ queue; one in-process RQ ``SimpleWorker``
+   (JSON serializer) runs burst after burst in this process. Printed: event → order visible, next to 1.
 2. Backlog: ``--backlog`` orders are placed in the simulator at once and one pull ingests them all:
    orders per second for one worker (wall time of the job, pages, detail calls and commits included).
+2b. Push backlog: ``--push-backlog`` orders pushed to the hook with no worker running, then one burst
+   of the RQ worker drains the queue: orders per second for one worker (detail call over HTTP included).
 3. Baseline, same run: the same backlog orders created directly through
    ``app.domain.orders.services.create_order`` (inputs prepared beforehand, a commit per 100 orders
    as the pull commits per page) on a channel without sync; the ratio pull / direct.
@@ -21,7 +29,7 @@ in-process on a free port. Then, in one run:
    while the production cadence runs (ledger scan every 3 s, stock push 2 s after a SKU turns dirty);
    change committed → the simulator shows the new quantity, p50/p95.
 
-Every loop is bounded by count and time; the simulator is stopped, Redis db 4 emptied and the database
+Every loop is bounded by count and time; the servers are stopped, Redis db 4 emptied and the database
 dropped at the end, whatever happens. Prints the machine description first.
 """
 
@@ -42,6 +50,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 SELLER = "小满生活淘宝店"
 SESSION = "sim-taobao-session"
+DOUYIN_SELLER = "小满生活抖音小店"  # the Douyin simulator's demo session's shop
+DOUYIN_SESSION = "sim-douyin-token"
+DOUYIN_SHOP = "dy-bench"
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +66,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--drain", type=float, default=60.0, help="at most this long to catch up afterwards")
     parser.add_argument("--backlog", type=int, default=500)
     parser.add_argument("--stock-changes", type=int, default=10)
+    parser.add_argument("--push-rate", type=float, default=20.0, help="new pushed Douyin orders per second")
+    parser.add_argument("--push-seconds", type=float, default=10.0)
+    parser.add_argument("--push-backlog", type=int, default=100)
     return parser.parse_args()
 
 
@@ -102,8 +116,9 @@ def recreate_database(server_url: str, name: str, drop_only: bool = False) -> No
 
 
 def seed(app, simulator) -> dict:
-    """Migrate; a warehouse with plenty of every simulator SKU; the Taobao shop with the simulator's
-    credentials; a plain channel for the baseline."""
+    """Migrate; a warehouse with plenty of every simulator SKU; the Taobao shop and the Douyin shop with
+    the simulators' credentials (both simulators sell the same demo catalog); a plain channel for the
+    baseline."""
     import flask_migrate
 
     from app.domain.catalog.models import Sku
@@ -114,7 +129,7 @@ def seed(app, simulator) -> dict:
     from app.domain.reference.models import Channel, Warehouse
     from app.extensions import db
     from app.redis_conn import get_redis
-    from app.simulators import taobao
+    from app.simulators import douyin, taobao
 
     with app.app_context():
         flask_migrate.upgrade(directory=str(PROJECT_ROOT / "migrations"))
@@ -124,14 +139,19 @@ def seed(app, simulator) -> dict:
         skus = [Sku(code=code, name=title[:60], weight_g=300, price_fen=price, tax_rate_bp=1300)
                 for code, title, price in simulator.catalog]
         shop = Channel(code="tb-bench", platform="taobao", shop_name=SELLER, unpaid_timeout_minutes=3 * 24 * 60)
+        pushing = Channel(code=DOUYIN_SHOP, platform="douyin", shop_name=DOUYIN_SELLER,
+                          unpaid_timeout_minutes=3 * 24 * 60)
         plain = Channel(code="direct-bench", platform="miniapp", shop_name="基线小店", unpaid_timeout_minutes=3 * 24 * 60)
-        db.session.add_all([warehouse, *skus, shop, plain])
+        db.session.add_all([warehouse, *skus, shop, pushing, plain])
         db.session.flush()
         inventory.receive(warehouse, [(sku, 1_000_000) for sku in skus], Change("bench", "压测入库"))
         save_credentials(shop, CredentialsData(taobao.DEMO_APP_KEY, taobao.DEMO_APP_SECRET, SESSION, ""), "bench")
         settings_of(shop).calls_per_second = 10_000
+        save_credentials(pushing, CredentialsData(douyin.DEMO_APP_KEY, douyin.DEMO_APP_SECRET, DOUYIN_SESSION,
+                                                  douyin.DEMO_APP_SECRET, douyin.DEMO_REFRESH_TOKEN), "bench")
+        settings_of(pushing).calls_per_second = 10_000
         db.session.commit()
-        return {"shop": shop.id, "plain": plain.id, "warehouse": warehouse.id}
+        return {"shop": shop.id, "douyin": pushing.id, "plain": plain.id, "warehouse": warehouse.id}
 
 
 # ---- 1. steady events ----------------------------------------------------------------------------
@@ -207,6 +227,112 @@ def _now_gmt8():
     from app.simulators.shop_platform import now_gmt8
 
     return now_gmt8()
+
+
+# ---- 1b. pushed events and 2b. push backlog ------------------------------------------------------
+
+def serve_orderhub(app):
+    """OrderHub's own WSGI app on a free port in a thread (the hook the Douyin simulator posts to)."""
+    from werkzeug.serving import make_server
+
+    from app.simulators.shop_platform import QuietHandler
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="orderhub",
+                              daemon=True)
+    thread.start()
+    return server, thread
+
+
+def rq_worker():
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from app.jobs import get_queue
+    from app.redis_conn import get_redis
+
+    return SimpleWorker([get_queue("channels")], connection=get_redis(), serializer=JSONSerializer)
+
+
+def push_one(simulator) -> tuple[str, float]:
+    """A new Douyin order; the simulator pushes it to the hook at once (synchronous HTTP POST)."""
+    order = simulator.new_order(DOUYIN_SELLER, _now_gmt8())
+    at = time.monotonic()
+    simulator.flush_pushes()
+    return order["order_id"], at
+
+
+def pushed_events(app, simulator, channel_id: int, args) -> dict:
+    created: dict[str, float] = {}
+    total = int(args.push_rate * args.push_seconds)
+    done = threading.Event()
+
+    def generate() -> None:
+        start = time.monotonic()
+        for number in range(total):
+            delay = start + number / args.push_rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            order_id, at = push_one(simulator)
+            created[order_id] = at
+        done.set()
+
+    observer = Observer(app, channel_id)
+    observer.start()
+    generator = threading.Thread(target=generate, daemon=True)
+    bursts, busy = 0, 0.0
+    generator.start()
+    deadline = time.monotonic() + args.push_seconds + args.drain
+    with app.app_context():
+        worker = rq_worker()
+        while time.monotonic() < deadline:
+            began = time.monotonic()
+            if worker.work(burst=True, logging_level="WARNING"):
+                busy += time.monotonic() - began
+                bursts += 1
+            else:
+                time.sleep(0.01)
+            if done.is_set() and all(order_id in observer.seen for order_id in created):
+                break
+    time.sleep(0.2)
+    observer.stopped.set()
+    observer.join(timeout=5)
+    generator.join(timeout=5)
+    latencies = [observer.seen[order_id] - at for order_id, at in created.items() if order_id in observer.seen]
+    return {"events": len(created), "visible": len(latencies), "latencies": latencies, "bursts": bursts,
+            "busy": busy}
+
+
+def push_backlog(app, simulator, channel_id: int, count: int) -> tuple[float, int, int, float]:
+    from sqlalchemy import func, select
+
+    from app.domain.orders.models import Order
+    from app.extensions import db
+    from app.jobs import get_queue
+
+    began = time.monotonic()
+    for _ in range(count):
+        push_one(simulator)
+    pushing = time.monotonic() - began
+    with app.app_context():
+        queued = get_queue("channels").count
+        before = db.session.scalar(select(func.count()).select_from(Order).where(Order.channel_id == channel_id))
+        db.session.rollback()
+        began = time.monotonic()
+        rq_worker().work(burst=True, logging_level="WARNING")
+        elapsed = time.monotonic() - began
+        after = db.session.scalar(select(func.count()).select_from(Order).where(Order.channel_id == channel_id))
+        db.session.rollback()
+    return elapsed, after - before, queued, pushing
+
+
+def failed_jobs(app) -> int:
+    from rq.registry import FailedJobRegistry
+
+    from app.jobs import get_queue
+
+    with app.app_context():
+        return FailedJobRegistry(queue=get_queue("channels")).count
 
 
 # ---- 2. backlog and 3. baseline ------------------------------------------------------------------
@@ -321,7 +447,7 @@ def main() -> None:
     from app import create_app
     from app.config import normalise_database_url
     from app.redis_conn import get_redis
-    from app.simulators import taobao
+    from app.simulators import douyin, taobao
     from app.simulators.shop_platform import serve
 
     print("channel ingest benchmark (P9)")
@@ -329,20 +455,28 @@ def main() -> None:
     simulator = taobao.TaobaoSimulator(seed=11)
     simulator.state.faults.calls_per_second = 100_000  # measure us, not the simulated platform's limit
     running = serve(simulator)
+    pusher = douyin.DouyinSimulator(seed=13)
+    pusher.state.faults.calls_per_second = 100_000
+    pushing = serve(pusher)
     database_url = f"{args.postgres}/{args.database}"
     recreate_database(args.postgres, args.database)
-    app = None
+    app = hub = None
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "REDIS_URL": args.redis,
-                          "TAOBAO_GATEWAY_URL": running.url + "/router/rest"})
+                          "TAOBAO_GATEWAY_URL": running.url + "/router/rest", "DOUYIN_GATEWAY_URL": pushing.url + "/"})
         with app.app_context():
             from sqlalchemy import text
 
             from app.extensions import db
             print("database:", db.session.execute(text("select version()")).scalar().split(",")[0],
-                  f"({args.database}); Redis {args.redis}; Taobao simulator {running.url}")
+                  f"({args.database}); Redis {args.redis}; Taobao simulator {running.url}; Douyin simulator "
+                  f"{pushing.url}")
             db.session.rollback()
         ids = seed(app, simulator)
+        hub = serve_orderhub(app)
+        hook_url = f"http://127.0.0.1:{hub[0].server_port}/hooks/douyin/{DOUYIN_SHOP}"
+        pusher.push_targets[DOUYIN_SELLER] = hook_url
+        print(f"OrderHub (in-process, werkzeug) hook {hook_url}")
 
         steady = steady_events(app, simulator, ids["shop"], args)
         print(f"\n1. steady events: {steady['events']} new Taobao orders at {args.rate:g}/s for {args.seconds:g} s, "
@@ -353,6 +487,16 @@ def main() -> None:
         print(f"   worker busy {steady['busy']:.1f} s → {steady['visible'] / max(steady['busy'], 1e-9):.0f} orders/s "
               "over the pull jobs' wall time (arrivals outpace one worker: latency grows with the backlog)")
 
+        pushed = pushed_events(app, pusher, ids["douyin"], args)
+        print(f"1b. pushed events: {pushed['events']} new Douyin orders at {args.push_rate:g}/s for "
+              f"{args.push_seconds:g} s, each pushed by the simulator to the hook; fetch_pushed_order jobs run by "
+              f"one in-process RQ SimpleWorker (JSON serializer), {pushed['bursts']} bursts that found work")
+        print(f"   visible {pushed['visible']}/{pushed['events']}; event → order visible: "
+              f"{percentiles(pushed['latencies'])}")
+        print(f"   (pulled, from 1: {percentiles(steady['latencies'])})")
+        print(f"   worker busy {pushed['busy']:.1f} s → {pushed['visible'] / max(pushed['busy'], 1e-9):.0f} orders/s "
+              "over the wall time of the bursts that ran jobs (idle polls between them excluded)")
+
         pulled_s, pulled, trades = backlog(app, simulator, ids["shop"], args.backlog)
         direct_s, direct = baseline(app, ids["shop"], ids["plain"], trades)
         pull_rate, direct_rate = pulled / pulled_s, direct / direct_s
@@ -360,13 +504,26 @@ def main() -> None:
               "per worker (list + detail calls over HTTP, raw payload, mapping, order, stock reservation)")
         print(f"3. baseline: the same {direct} orders through orders.services.create_order in {direct_s:.2f} s → "
               f"{direct_rate:.0f} orders/s; ratio channel ingest / direct = {pull_rate / direct_rate:.2f}")
+        push_s, pushed_orders, queued, posting = push_backlog(app, pusher, ids["douyin"], args.push_backlog)
+        push_rate = pushed_orders / push_s
+        print(f"2b. push backlog: {args.push_backlog} orders pushed to the hook in {posting:.2f} s "
+              f"({args.push_backlog / posting:.0f} hook requests/s, {queued} jobs queued), then one RQ burst made "
+              f"{pushed_orders} orders in {push_s:.2f} s → {push_rate:.0f} orders/s per worker (detail call over "
+              f"HTTP, raw payload, mapping, order, stock reservation); ratio to direct = {push_rate / direct_rate:.2f}")
 
         latencies = stock_pushes(app, simulator, ids, args.stock_changes)
         print(f"\n4. stock change → shown on the simulator ({len(latencies)}/{args.stock_changes} changes; scan every "
               f"3 s, push 2 s after dirty): {percentiles(latencies)}")
         calls = dict(simulator.state.counters)
         print(f"   simulator calls: {sum(calls.values())} ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))})")
+        calls = dict(pusher.state.counters)
+        print(f"   Douyin simulator: {', '.join(f'{k} {v}' for k, v in sorted(calls.items()))}; failed RQ jobs: "
+              f"{failed_jobs(app)}")
     finally:
+        if hub is not None:
+            hub[0].shutdown()
+            hub[1].join(timeout=5)
+        pushing.stop()
         running.stop()
         if app is not None:
             with app.app_context():
@@ -376,7 +533,7 @@ def main() -> None:
                 db.engine.dispose()
                 get_redis().flushdb()
         recreate_database(args.postgres, args.database, drop_only=True)
-        print("\ncleaned up: simulator stopped, Redis db emptied, database dropped")
+        print("\ncleaned up: simulators and OrderHub server stopped, Redis db emptied, database dropped")
 
 
 if __name__ == "__main__":

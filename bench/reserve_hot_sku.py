@@ -497,12 +497,12 @@ def flush_directory(url: str) -> str:
 
 
 def table(results: list[Result], flushes: float) -> list[str]:
-    header = (f"| {'variant':<44} | workers | sold | stock | oversold | counter | reservations/s | p50 ms | p95 ms "
+    header = (f"| {'variant':<46} | workers | sold | stock | oversold | counter | reservations/s | p50 ms | p95 ms "
               f"| × fsync/s | consistent |")
     lines = [header, "|" + "|".join("-" * (len(cell) + 0) for cell in header.split("|")[1:-1]) + "|"]
     for r in results:
         consistent = "yes" if r.consistent else "NO"
-        lines.append(f"| {r.name:<44} | {r.workers:>7} | {r.successes:>4} | {r.stock:>5} | {r.oversold:>8} "
+        lines.append(f"| {r.name:<46} | {r.workers:>7} | {r.successes:>4} | {r.stock:>5} | {r.oversold:>8} "
                      f"| {r.recorded_reserved!s:>7} | {r.rate:>14.0f} | {r.percentile(50):>6.1f} | {r.percentile(95):>6.1f} "
                      f"| {r.rate / flushes:>9.2f} | {consistent:>10} |")
     return lines
@@ -510,6 +510,8 @@ def table(results: list[Result], flushes: float) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
+                        help="PostgreSQL URL of a dedicated database (default: $DATABASE_URL)")
     parser.add_argument("--workers", type=int, default=32, help="concurrent buyers (threads, one connection each)")
     parser.add_argument("--stock", type=int, default=1000, help="units on the hot row for each variant")
     parser.add_argument("--seconds", type=float, default=15.0, help="time limit per variant")
@@ -519,7 +521,7 @@ def main() -> int:
                         help="also run d1/d2 with one OS process per buyer (no shared GIL)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
+    url = args.database_url
     if not url.startswith(("postgres://", "postgresql")):
         print("DATABASE_URL=postgresql://… is required (a dedicated database, e.g. orderhub_bench)", file=sys.stderr)
         return 2
@@ -529,6 +531,7 @@ def main() -> int:
               "name must contain 'bench'", file=sys.stderr)
         return 2
     url = plain_url(url)
+    os.environ["DATABASE_URL"] = url  # OrderHub's app (variants d) reads its database from here
 
     print("\n".join(describe(url)))
     directory = flush_directory(url)

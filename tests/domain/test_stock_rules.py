@@ -8,10 +8,10 @@ Every test ends with the books check of conftest.py (levels = ledger = reservati
 import pytest
 from sqlalchemy import select
 
-from app.domain.inventory import safety
+from app.domain.inventory import ledger, safety
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
-from app.domain.inventory.models import Reservation, ReservationStatus, StockMovement
+from app.domain.inventory.models import MovementKind, Reservation, ReservationStatus, StockMovement
 from app.domain.orders import refunds, services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.refunds import RefundLine
@@ -95,6 +95,23 @@ def test_safety_stock_is_not_sold(world):
     assert short.value.details["lines"] == [{"sku": world.a.code, "requested": 8, "available": 7}]
     place(world.channel, line(world.a, 7))
     assert stock(world.w1, world.a) == buckets(on_hand=10, reserved=7, safety=3)
+
+
+def test_the_guarded_update_itself_never_passes_what_is_sellable(world):
+    # The plain read in reserve_order only skips hopeless warehouses; under concurrency the guard in
+    # the UPDATE is what decides, so it is checked on its own: on hand 10, reserved 2, locked 1, safety 3.
+    receive(world.w1, world.a, 10)
+    pay(place(world.channel, line(world.a, 1)))
+    place(world.channel, line(world.a, 2))
+    safety.override(safety.figure_for(world.w1.id, world.a.id), 3, None, "保底", ACTOR)
+    change = Change(ACTOR, "直接预占")
+    guarded = {"guard": ledger.sellable_at_least(5), "reserved": 5}
+    assert ledger.apply(world.w1.id, world.a.id, MovementKind.RESERVE, change, **guarded) is None
+    assert stock(world.w1, world.a) == buckets(on_hand=10, reserved=2, locked=1, safety=3)
+    after = ledger.apply(world.w1.id, world.a.id, MovementKind.RESERVE, change,
+                         guard=ledger.sellable_at_least(4), reserved=4)
+    assert (after.on_hand, after.reserved, after.locked, after.safety) == (10, 6, 1, 3)
+    ledger.apply(world.w1.id, world.a.id, MovementKind.RELEASE, change, reserved=-4)  # books back in balance
 
 
 # --- the reservation lifecycle -----------------------------------------------------------------------
