@@ -433,6 +433,20 @@ def test_moving_reservations_is_all_or_nothing(world):
     assert set(held(order)) == {(world.w1.id, world.a.id, LOCKED), (world.w1.id, world.b.id, LOCKED)}
 
 
+def test_moving_an_order_to_another_warehouse_moves_its_stock_and_says_so(world):
+    for warehouse in (world.w1, world.w2):
+        receive(warehouse, world.a, 5)
+    order = pay(place(world.channel, line(world.a, 2)))
+    services.move_to_warehouse(order, world.w2, "华东仓爆仓，改由华南仓发货", ACTOR)
+    assert order.warehouse_id == world.w2.id  # returns and pre-sale stock follow the order there
+    assert stock(world.w1, world.a) == buckets(on_hand=5)
+    assert stock(world.w2, world.a) == buckets(on_hand=5, locked=2)
+    assert events(order)[-1] == ("move_warehouse", OrderStatus.PAID, OrderStatus.PAID)
+    ship(order, world)
+    with pytest.raises(Conflict):
+        services.move_to_warehouse(order, world.w1, "发错仓", ACTOR)
+
+
 def test_shipping_an_order_whose_stock_a_count_took_away_is_refused(world):
     receive(world.w1, world.a, 2)
     order = pay(place(world.channel, line(world.a, 2)))

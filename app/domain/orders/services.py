@@ -149,6 +149,23 @@ def close_after_sales(order: Order, reason: str, actor: str) -> Order:
     return order
 
 
+def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: str) -> Order:
+    """Ship the order from another warehouse: move all the stock it holds there in one step (routing's
+    re-route). Raises OutOfStock if the warehouse cannot take it all, Conflict once it has shipped."""
+    _require_reason(reason)
+    if order.shipped_at is not None:
+        raise Conflict("订单已出库，不能更换仓库")
+    if order.warehouse_id == warehouse.id:
+        return order
+    previous = order.warehouse.code if order.warehouse else None
+    inventory.move_reservations(order.id, warehouse.id, Change(actor, reason, order.id))
+    order.warehouse_id = warehouse.id
+    add_event(order, "move_warehouse", actor, order.status, order.status, reason,
+              details={"from": previous, "to": warehouse.code})
+    db.session.flush()
+    return order
+
+
 def mark_exception(order: Order, reason: str, actor: str) -> Order:
     """Park the order for a person, remembering where it was."""
     _require_reason(reason)
