@@ -24,7 +24,6 @@ from datetime import timedelta
 import requests
 from flask import Flask, Response, jsonify, request
 
-from app.demo import BEAUTY, HOUSEHOLD, SNACKS
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.douyin import event_sign, param_json, sign, stringify
 from app.domain.channels.adapters.signing import constant_time_equal
@@ -73,7 +72,6 @@ class DouyinSimulator(PlatformSimulator):
     name = "douyin"
     default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
     default_sessions = DEMO_SESSIONS
-    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
     max_window = timedelta(minutes=30)
 
     def __init__(self, seed: int | None = None, apps: dict | None = None, sessions: dict | None = None,

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, jsonify, request
 
-from app.demo import BEAUTY, HOUSEHOLD, SNACKS
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.signing import constant_time_equal, md5_wrapped
 from app.money import fen_to_yuan
@@ -65,7 +64,6 @@ class PddSimulator(PlatformSimulator):
     name = "pdd"
     default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
     default_sessions = DEMO_SESSIONS
-    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

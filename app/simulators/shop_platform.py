@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app.demo import BEAUTY, HOUSEHOLD, SNACKS
+
 GMT8 = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 CLOCK_SKEW_SECONDS = 600  # platforms refuse a request timestamp more than 10 minutes off
@@ -139,6 +141,9 @@ class PlatformSimulator(ABC):
     @abstractmethod
     def advance(self, order_id: str, now: datetime) -> bool:
         """Move one order one believable step along its life; False when it has nowhere to go."""
+
+    #: (code, title, price in fen) of every demo SKU: what the simulated shops sell.
+    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
 
     def listing_key(self, index: int) -> tuple[str, str]:
         """(item id, platform SKU id) of catalog entry ``index``: stable, so stock survives restarts."""

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from flask import Flask, Response, jsonify, request
 
-from app.demo import BEAUTY, HOUSEHOLD, SNACKS
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.signing import constant_time_equal, top_sign
 from app.money import fen_to_yuan
@@ -54,7 +53,6 @@ class TaobaoSimulator(PlatformSimulator):
     name = "taobao"
     default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
     default_sessions = DEMO_SESSIONS
-    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
 
     def register(self, app: Flask) -> None:
         app.add_url_rule("/router/rest", "gateway", self.gateway, methods=["GET", "POST"])

@@ -24,7 +24,6 @@ from urllib.parse import quote
 import requests
 from flask import Flask, Response, jsonify, request
 
-from app.demo import BEAUTY, HOUSEHOLD, SNACKS
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.youzan import is_cipher, push_sign
 from app.money import fen_to_yuan
@@ -62,7 +61,6 @@ class YouzanSimulator(PlatformSimulator):
     name = "youzan"
     default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
     default_sessions = DEMO_SESSIONS
-    catalog = tuple((code, title, price) for group in (SNACKS, HOUSEHOLD, BEAUTY) for code, title, _, price in group)
 
     def __init__(self, *args, push_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
