@@ -177,7 +177,7 @@ class TestCount:
         def moved(*args, **kwargs):
             raise Conflict("库存在盘点期间发生了变化，请刷新后重新录入")
 
-        monkeypatch.setattr("app.web.staff.stock.inventory.adjust_to_count", moved)
+        monkeypatch.setattr("app.web.staff.stock.views.inventory.adjust_to_count", moved)
 
         response = client.post("/staff/stock/count", data={"warehouse_id": shop.warehouse_id, "sku": "SN-001",
                                                            "counted": "7", "reason": "盘点"})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.domain.inventory.models import MovementKind, StockLevel, StockMovement
+from app.domain.inventory.models import MovementKind, StockLevel, StockMovement, StockPosition
 from app.extensions import db
 
 LEVELS = StockLevel.__table__
@@ -29,7 +29,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class LevelAfter:
+class LevelAfter(StockPosition):
     """A stock level's buckets right after a change (from UPDATE … RETURNING)."""
 
     warehouse_id: int
@@ -39,11 +39,6 @@ class LevelAfter:
     locked: int
     safety: int
     reorder_point: int
-
-    @property
-    def position(self) -> int:
-        """Stock not promised to any order (safety stock included): what the reorder point is compared to."""
-        return self.on_hand - self.reserved - self.locked
 
 
 def sellable_at_least(quantity: int) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
@@ -20,7 +21,32 @@ from app.extensions import db
 from app.text import N_
 
 
-class StockLevel(db.Model):
+class StockPosition:
+    """The stock rules that read a level's buckets, written once.
+
+    Each is a hybrid: on a loaded row (a ``StockLevel`` or the ``LevelAfter`` of a change) it gives a
+    number or a bool, on the ``StockLevel`` class a SQL expression for WHERE clauses. The bodies use
+    ``&`` and ``|`` rather than ``and`` / ``or`` for that reason: both mean the same on bools and on
+    SQL expressions.
+    """
+
+    @hybrid_property
+    def position(self):
+        """Stock not promised to any order (safety stock included): what the reorder point is compared to."""
+        return self.on_hand - self.reserved - self.locked
+
+    @hybrid_property
+    def under_reorder_point(self):
+        """What raises a purchase reminder (reorder.py); a reorder point of 0 means none is set."""
+        return (self.reorder_point > 0) & (self.position < self.reorder_point)
+
+    @hybrid_property
+    def is_low(self):
+        """库存偏低: under the reorder point, or nothing left to sell."""
+        return self.under_reorder_point | (self.position - self.safety <= 0)
+
+
+class StockLevel(StockPosition, db.Model):
     __tablename__ = "stock_levels"
     __table_args__ = (
         UniqueConstraint("warehouse_id", "sku_id"),

@@ -1,11 +1,13 @@
-"""Reading stock: per-warehouse levels and what can be sold, bundles included."""
+"""Reading stock: per-warehouse levels and what can be sold (bundles included), the ledger, purchase
+reminders and safety-stock figures. Read-side only: these build SELECTs or return rows, never change any."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.domain.catalog.models import Sku
-from app.domain.inventory.models import StockLevel
+from app.domain.inventory.models import PurchaseReminder, SafetyStockFigure, StockLevel, StockMovement
 from app.domain.reference.models import Warehouse
 from app.extensions import db
 
@@ -55,3 +57,86 @@ def _levels(sku_ids: list[int], warehouse_id: int | None = None) -> dict[tuple[i
     if warehouse_id is not None:
         query = query.where(StockLevel.warehouse_id == warehouse_id)
     return {(level.warehouse_id, level.sku_id): level for level in db.session.scalars(query)}
+
+
+def stock_levels(warehouse_id: int | None, search: str = "", low_only: bool = False) -> Select:
+    """Levels per warehouse × SKU, by warehouse priority then SKU code."""
+    query = (select(StockLevel).join(StockLevel.sku).join(StockLevel.warehouse)
+             .options(contains_eager(StockLevel.sku), contains_eager(StockLevel.warehouse))
+             .order_by(Warehouse.priority, Warehouse.code, Sku.code))
+    if warehouse_id:
+        query = query.where(StockLevel.warehouse_id == warehouse_id)
+    if search:
+        query = query.where(_sku_matches(search))
+    if low_only:
+        query = query.where(StockLevel.is_low)
+    return query
+
+
+def movements(warehouse_id: int | None, sku: str = "", kind: str = "", order_ids: Select | None = None) -> Select:
+    """The ledger, newest first; ``order_ids``: only the movements of these orders (a SELECT of ids, so
+    that inventory need not know the orders' table: orders.queries.order_ids_numbered builds it)."""
+    query = (select(StockMovement).join(StockMovement.sku).join(StockMovement.warehouse)
+             .options(contains_eager(StockMovement.sku), contains_eager(StockMovement.warehouse))
+             .order_by(StockMovement.id.desc()))
+    if warehouse_id:
+        query = query.where(StockMovement.warehouse_id == warehouse_id)
+    if sku:
+        query = query.where(_sku_matches(sku))
+    if kind:
+        query = query.where(StockMovement.kind == kind)
+    if order_ids is not None:
+        query = query.where(StockMovement.order_id.in_(order_ids))
+    return query
+
+
+def reminders(show_all: bool = False) -> Select:
+    """Purchase reminders, newest first: the open ones, or every one."""
+    query = (select(PurchaseReminder).join(PurchaseReminder.sku).join(PurchaseReminder.warehouse)
+             .options(contains_eager(PurchaseReminder.sku), contains_eager(PurchaseReminder.warehouse))
+             .order_by(PurchaseReminder.raised_at.desc(), PurchaseReminder.id.desc()))
+    if not show_all:
+        query = query.where(PurchaseReminder.dismissed_at.is_(None), PurchaseReminder.recovered_at.is_(None))
+    return query
+
+
+def open_reminder_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(reminders().subquery()))
+
+
+def levels_for(pairs) -> dict[tuple[int, int], StockLevel]:
+    """Stock levels by (warehouse id, sku id), for the given pairs."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    rows = db.session.scalars(select(StockLevel).where(
+        or_(*(and_(StockLevel.warehouse_id == w, StockLevel.sku_id == s) for w, s in pairs))))
+    return {(level.warehouse_id, level.sku_id): level for level in rows}
+
+
+def figures_for(levels) -> dict[tuple[int, int], SafetyStockFigure]:
+    """Safety stock figures by (warehouse id, sku id) for the given levels (missing: never computed)."""
+    keys = [(level.warehouse_id, level.sku_id) for level in levels]
+    if not keys:
+        return {}
+    rows = db.session.scalars(select(SafetyStockFigure).where(
+        or_(*(and_(SafetyStockFigure.warehouse_id == w, SafetyStockFigure.sku_id == s) for w, s in keys))))
+    return {(figure.warehouse_id, figure.sku_id): figure for figure in rows}
+
+
+def figure(warehouse_id: int, sku_id: int) -> SafetyStockFigure | None:
+    return db.session.scalar(select(SafetyStockFigure).where(SafetyStockFigure.warehouse_id == warehouse_id,
+                                                             SafetyStockFigure.sku_id == sku_id))
+
+
+def overridden_only(query: Select) -> Select:
+    """Narrow a stock_levels() query to levels whose safety figures were set by hand."""
+    overridden = select(SafetyStockFigure.id).where(
+        SafetyStockFigure.warehouse_id == StockLevel.warehouse_id, SafetyStockFigure.sku_id == StockLevel.sku_id,
+        or_(SafetyStockFigure.override_safety.is_not(None), SafetyStockFigure.override_reorder_point.is_not(None)))
+    return query.where(overridden.exists())
+
+
+def _sku_matches(text: str):
+    pattern = f"%{text.replace('%', '').replace('_', '')}%"
+    return or_(Sku.code.ilike(pattern), Sku.name.ilike(pattern), Sku.barcode == text)

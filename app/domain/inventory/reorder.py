@@ -17,13 +17,13 @@ def evaluate(level: LevelAfter | None) -> None:
     if level is None or level.reorder_point <= 0:
         return
     reminder = _unrecovered_reminder(level.warehouse_id, level.sku_id)
-    if level.position < level.reorder_point and reminder is None:
+    if level.under_reorder_point and reminder is None:
         db.session.add(PurchaseReminder(
             warehouse_id=level.warehouse_id, sku_id=level.sku_id, position_at_raise=level.position,
             reorder_point=level.reorder_point,
             suggested_quantity=max(0, 2 * level.reorder_point - level.position),
         ))
-    elif level.position >= level.reorder_point and reminder is not None:
+    elif not level.under_reorder_point and reminder is not None:
         reminder.recovered_at = utcnow()
 
 

@@ -47,6 +47,19 @@ def status_counts(filters: OrderFilters) -> dict[str, int]:
     return dict(db.session.execute(query).all())
 
 
+def order_ids_numbered(order_no: str) -> Select:
+    """The id of the order numbered ``order_no`` (none if there is no such order), as a sub-SELECT."""
+    return select(Order.id).where(Order.order_no == order_no)
+
+
+def order_numbers(order_ids) -> dict[int, str]:
+    """Order numbers by order id, for the given ids (None and repeats are fine)."""
+    ids = {order_id for order_id in order_ids if order_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Order.id, Order.order_no).where(Order.id.in_(ids))).all())
+
+
 def shanghai_day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
     """UTC instants for "from the start of ``first`` to the end of ``last``", both Shanghai days."""
     start = datetime.combine(first, time.min, SHANGHAI) if first else None

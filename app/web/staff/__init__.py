@@ -1,4 +1,10 @@
-"""Staff pages (/staff): every view needs a login and a role that may open its area."""
+"""Staff pages (/staff): every view needs a login and a role that may open its area.
+
+One package per area (orders/, stock/, channels/, catalog/, notifications/, settings/, admin/), each
+with its views and forms, all on this one blueprint so endpoint names stay ``staff.<view>``. Shared
+pieces sit beside them: forms.py (form helpers), pages.py (paging, the form-save helper),
+resources.py (list / search / create / inline edit for simple tables), home.py.
+"""
 
 from flask import Blueprint
 
@@ -6,18 +12,12 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The view modules register their routes on bp when imported.
 from app.web.staff import (  # noqa: E402, F401
-    api_tokens,
+    admin,
     catalog,
-    channels_import,
-    channels_setup,
-    channels_sync,
+    channels,
     home,
-    jobs,
     notifications,
-    order_actions,
     orders,
     settings,
     stock,
-    stock_planning,
-    users,
 )

@@ -1,94 +1,69 @@
-"""Staff forms. They parse and type-check; the domain services decide what is allowed."""
+"""Form pieces every staff page shares: the required-field check, query-string forms, warehouse
+choices, and putting a domain ValidationError onto the fields it names (rows of line tables included)."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from sqlalchemy import select
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import FieldList, Form, IntegerField
+from wtforms.validators import InputRequired
 
-from app.domain.catalog.models import VAT_RATES_BP
-from app.domain.reference.models import PLATFORM_LABELS, Warehouse
+from app.domain.reference.models import Warehouse
+from app.errors import ValidationError
 from app.extensions import db
-from app.web.forms import YuanField
 
 REQUIRED = InputRequired(_l("此项必填"))
-NUMBER_MESSAGE = _l("请输入整数")
 
 
-def _int_field(label, default=None):
-    return IntegerField(label, default=default, validators=[REQUIRED],
-                        render_kw={"inputmode": "numeric"})
+def optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
 
 
-class SkuForm(FlaskForm):
-    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=64)])
-    name = StringField(_l("名称"), validators=[REQUIRED, Length(max=200)])
-    barcode = StringField(_l("条码"), validators=[Optional(), Length(max=32)])
-    category = StringField(_l("类目"), validators=[Optional(), Length(max=32)])
-    weight_g = _int_field(_l("重量（克）"), 0)
-    price_fen = YuanField(_l("价格（元）"), validators=[REQUIRED])
-    tax_rate_bp = SelectField(_l("税率"), coerce=int, default=1300,
-                              choices=[(rate, f"{rate // 100}%") for rate in VAT_RATES_BP])
-    active = BooleanField(_l("在售"), default=True)
+def int_field(label, default=None):
+    return IntegerField(label, default=default, validators=[REQUIRED], render_kw={"inputmode": "numeric"})
 
 
-class WarehouseForm(FlaskForm):
-    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
-    name = StringField(_l("名称"), validators=[REQUIRED, Length(max=64)])
-    province = StringField(_l("省份"), validators=[REQUIRED, Length(max=32)])
-    city = StringField(_l("城市"), validators=[REQUIRED, Length(max=32)])
-    address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
-    latitude = DecimalField(_l("纬度"), places=6, validators=[REQUIRED])
-    longitude = DecimalField(_l("经度"), places=6, validators=[REQUIRED])
-    daily_capacity = _int_field(_l("日处理能力（单）"), 0)
-    priority = _int_field(_l("优先级（1 最优先）"), 100)
-    active = BooleanField(_l("启用"), default=True)
+class SubForm(Form):
+    """A form without a CSRF token of its own (query-string filters, rows inside a FlaskForm) that
+    still speaks Chinese: WTForms' built-in messages come from Flask-WTF's translations."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations
 
 
-class ChannelForm(FlaskForm):
-    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
-    platform = SelectField(_l("平台"), choices=[(str(key), label) for key, label in PLATFORM_LABELS.items()])
-    shop_name = StringField(_l("店铺名称"), validators=[REQUIRED, Length(max=100)])
-    unpaid_timeout_minutes = _int_field(_l("未付款超时（分钟）"), 30)
-    default_warehouse_id = SelectField(_l("默认仓库"), coerce=lambda value: int(value) if value else None)
-    active = BooleanField(_l("启用"), default=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        warehouses = db.session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code))
-        self.default_warehouse_id.choices = [("", _l("按优先级自动选择"))] + [
-            (warehouse.id, f"{warehouse.code} {warehouse.name}") for warehouse in warehouses
-        ]
+def warehouse_choices() -> list[tuple[int, str]]:
+    warehouses = db.session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code))
+    return [(w.id, f"{w.code} {w.name}") for w in warehouses]
 
 
-class CarrierForm(FlaskForm):
-    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
-    name = StringField(_l("名称"), validators=[REQUIRED, Length(max=64)])
-    active = BooleanField(_l("启用"), default=True)
+#: Domain field paths → form field names, where they differ by more than "." → "_".
+FIELD_ALIASES = {"channel": "channel_id"}
+LINE_PATH = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+LINE_FIELDS = {"sku": "sku", "qty": "quantity", "unit_price": "unit_price"}
 
 
-class ComponentsField(TextAreaField):
-    """One component per line, "SN-001 2" or "SN-001 × 2"; ``data`` is a list of (code, quantity)."""
+def show_domain_errors(form, error: ValidationError, line_rows: list[int] = ()) -> None:
+    """Put each error of a domain ValidationError on the field it names, the rest on the form.
 
-    def process_data(self, value):
-        self.data = [(item.component.code, item.quantity) for item in value] if value else []
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "\n".join(f"{code} × {quantity}" for code, quantity in self.data or [])
-
-    def process_formdata(self, valuelist):
-        self.raw_data = valuelist
-        self.data = []
-        for number, line in enumerate((valuelist[0] if valuelist else "").splitlines(), start=1):
-            parts = line.replace("×", " ").replace("*", " ").split()
-            if not parts:
-                continue
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise ValueError(_l("第 %(number)s 行应为「编码 数量」，如 SN-001 2", number=number))
-            self.data.append((parts[0], int(parts[1])))
+    ``line_rows[i]`` is the form row behind the domain's ``lines[i]`` (blank rows were left out).
+    """
+    for path, message in error.fields.items():
+        field = _field_for(form, path, list(line_rows))
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
 
 
-class BundleForm(SkuForm):
-    components = ComponentsField(_l("子商品（每行：编码 数量）"), render_kw={"rows": 4})
+def _field_for(form, path: str, line_rows: list[int]):
+    match = LINE_PATH.match(path)
+    if match and hasattr(form, "lines"):
+        index, name = int(match.group(1)), LINE_FIELDS.get(match.group(2), match.group(2))
+        if index < len(line_rows) and line_rows[index] < len(form.lines):
+            return getattr(form.lines[line_rows[index]].form, name, None)
+        return None
+    name = FIELD_ALIASES.get(path, path.replace(".", "_"))
+    field = getattr(form, name, None)
+    return field if hasattr(field, "errors") and not isinstance(field, FieldList) else None

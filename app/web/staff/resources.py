@@ -8,16 +8,15 @@ Anything with more behaviour than that (bundles, orders, stock) gets views of it
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.auth import role_required
 from app.auth.roles import Area
-from app.errors import ValidationError
 from app.extensions import db
-from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, render_page_or_partial, vary_on_htmx
+from app.web.staff.pages import form_status, save_form, saved
 
 
 @dataclass(frozen=True)
@@ -80,36 +79,24 @@ def _list(resource: Resource):
 
 def _create(resource: Resource):
     form = resource.form_class()
-    if form.validate_on_submit():
-        try:
-            row = resource.save(form, None)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("已创建 %(code)s", code=row.code), "success")
-            return redirect(url_for(resource.endpoints["list"]), 303)
-    status = 422 if form.errors else 200
-    return render_template("staff/resources/form.html", resource=resource, form=form), status
+    response = save_form(form, lambda: resource.save(form, None),
+                         lambda row: saved(_("已创建 %(code)s", code=row.code), url_for(resource.endpoints["list"])))
+    return response or (render_template("staff/resources/form.html", resource=resource, form=form),
+                        form_status(form))
 
 
 def _edit(resource: Resource, row_id: int):
     row = db.get_or_404(resource.model, row_id)
     form = resource.form_class(obj=row)
-    if form.validate_on_submit():
-        try:
-            resource.save(form, row)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            if is_partial():
-                return render_template("staff/resources/_row.html", resource=resource, row=row)
-            flash(_("已保存 %(code)s", code=row.code), "success")
-            return redirect(url_for(resource.endpoints["list"]), 303)
-    status = 422 if form.errors else 200
-    return render_page_or_partial("staff/resources/form.html", "staff/resources/_edit_row.html", status,
-                                  resource=resource, form=form, row=row)
+    response = save_form(form, lambda: resource.save(form, row), lambda row: _edited(resource, row))
+    return response or render_page_or_partial("staff/resources/form.html", "staff/resources/_edit_row.html",
+                                              form_status(form), resource=resource, form=form, row=row)
+
+
+def _edited(resource: Resource, row):
+    if is_partial():
+        return render_template("staff/resources/_row.html", resource=resource, row=row)
+    return saved(_("已保存 %(code)s", code=row.code), url_for(resource.endpoints["list"]))
 
 
 def _show(resource: Resource, row_id: int):

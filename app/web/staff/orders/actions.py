@@ -18,19 +18,19 @@ from app.auth.roles import Area, may_act
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
-from app.errors import Conflict, ValidationError
-from app.extensions import db
 from app.web.htmx import is_partial, render_page_or_partial
-from app.web.staff import bp, order_display
-from app.web.staff.order_forms import (
+from app.web.staff import bp
+from app.web.staff.forms import show_domain_errors
+from app.web.staff.orders import display
+from app.web.staff.orders.forms import (
     ConfirmForm,
     OptionalReasonForm,
     ReasonForm,
     RefundForm,
     ShipOutForm,
     refund_form_for,
-    show_domain_errors,
 )
+from app.web.staff.pages import form_status, save_form
 
 
 @dataclass(frozen=True)
@@ -99,22 +99,22 @@ def act_on_order(order_no: str, action: str):
         return _refused(order, _("订单当前状态为「%(status)s」，不能%(action)s",
                                  status=order.status_name, action=spec.label))
     form = spec.form_for(order, request.form)
-    if not form.validate():
-        return _panel_response(order, 422, {spec.name: form})
-    try:
-        spec.perform(order, form, current_user.actor)
-    except ValidationError as error:
-        db.session.rollback()
-        show_domain_errors(form, error, form.refund_lines()[1] if isinstance(form, RefundForm) else [])
-        return _panel_response(order, 422, {spec.name: form})
-    except Conflict as error:  # InvalidTransition, OutOfStock, a parcel in transit, …
-        db.session.rollback()
-        return _refused(order, error.message)
-    db.session.commit()
+    response = save_form(form, lambda: spec.perform(order, form, current_user.actor),
+                         lambda _result: _done(spec, order), show_errors=_show_errors,
+                         # InvalidTransition, OutOfStock, a parcel in transit, …: why, next to the order as it is now
+                         refused=lambda form, error: flash(error.message, "error"))
+    return response or _panel_response(order, form_status(form), {spec.name: form})
+
+
+def _done(spec: OrderAction, order: Order):
     flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name), "success")
     if is_partial():
         return _panel_response(order, 200)
     return redirect(url_for("staff.show_order", order_no=order.order_no), 303)
+
+
+def _show_errors(form: FlaskForm, error) -> None:
+    show_domain_errors(form, error, form.refund_lines()[1] if isinstance(form, RefundForm) else [])
 
 
 def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> dict:
@@ -128,7 +128,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "timeline": queries.timeline(order),
         "status_labels": STATUS_LABELS,
         "rule_labels": deadlines.RULE_LABELS,
-        "display": order_display,
+        "display": display,
     }
 
 

@@ -8,17 +8,17 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
 
 from app.auth import role_required
 from app.auth.api_tokens import ApiToken, Scope, create_token, revoke
 from app.auth.roles import Area
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
 from app.extensions import db
-from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, vary_on_htmx
 from app.web.staff import bp
+from app.web.staff.forms import REQUIRED
+from app.web.staff.pages import form_status, save_form
 
 SCOPE_LABELS = {
     Scope.ORDERS: _l("订单：创建并操作本渠道的订单"),
@@ -29,7 +29,7 @@ SCOPE_LABELS = {
 
 
 class ApiTokenForm(FlaskForm):
-    channel_id = SelectField(_l("渠道"), coerce=int, validators=[InputRequired(_l("此项必填"))])
+    channel_id = SelectField(_l("渠道"), coerce=int, validators=[REQUIRED])
     name = StringField(_l("用途"), validators=[Length(max=64)], render_kw={"placeholder": _l("如 门店 POS 3 号机")})
     scopes = SelectMultipleField(_l("权限范围"), choices=[(str(scope), label) for scope, label in SCOPE_LABELS.items()],
                                  widget=widgets.ListWidget(prefix_label=False),
@@ -51,19 +51,17 @@ def list_api_tokens():
 @role_required(Area.SETTINGS)
 def create_api_token():
     form = ApiTokenForm()
-    if form.validate_on_submit():
-        try:
-            row, token = create_token(db.session.get(Channel, form.channel_id.data), form.scopes.data,
-                                      form.name.data.strip(), current_user.actor)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            response = make_response(render_template("staff/api_tokens/created.html", row=row, token=token))
-            # The token is on this page only: no cache may keep a copy of it.
-            response.headers["Cache-Control"] = "no-store"
-            return response
-    return _list_page(form, 422)
+    response = save_form(form, lambda: create_token(db.session.get(Channel, form.channel_id.data), form.scopes.data,
+                                                    form.name.data.strip(), current_user.actor), _created)
+    return response or _list_page(form, form_status(form))
+
+
+def _created(row_and_token: tuple[ApiToken, str]):
+    row, token = row_and_token
+    response = make_response(render_template("staff/api_tokens/created.html", row=row, token=token))
+    # The token is on this page only: no cache may keep a copy of it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/api-tokens/<int:token_id>/revoke")

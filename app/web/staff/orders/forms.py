@@ -1,22 +1,19 @@
 """Forms of the order pages: the list filters, the manual order, and one small form per order action.
 
 Forms parse and type-check; the order services decide what is allowed. Domain errors name fields by
-the API's JSON paths (``receiver.phone``, ``lines[1].qty``); ``show_domain_errors`` puts each one on
-the form field it means.
+the API's JSON paths (``receiver.phone``, ``lines[1].qty``); ``app.web.staff.forms.show_domain_errors``
+puts each one on the form field it means.
 """
 
-import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -25,7 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from app.domain.orders import deadlines
@@ -33,31 +30,17 @@ from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Rece
 from app.domain.orders.queries import OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
-from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import ValidationError
+from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
 from app.web.forms import YuanField
+from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
 
-REQUIRED = InputRequired(_l("此项必填"))
 MAX_LINE_ROWS = 50
 NEW_ORDER_ROWS = 3
 
 
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 def _numeric(**kwargs) -> dict:
     return {"inputmode": "numeric", **kwargs}
-
-
-class SubForm(Form):
-    """A form without a CSRF token of its own (query-string filters, rows inside a FlaskForm) that
-    still speaks Chinese: WTForms' built-in messages come from Flask-WTF's translations."""
-
-    class Meta:
-        def get_translations(self, form):
-            return translations
 
 
 class OrderFilterForm(SubForm):
@@ -85,11 +68,6 @@ class OrderFilterForm(SubForm):
             created_from=self.created_from.data, created_to=self.created_to.data, sla_flag=self.sla.data or None,
             search=(self.q.data or "").strip(),
         )
-
-
-def warehouse_choices() -> list[tuple[int, str]]:
-    warehouses = db.session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code))
-    return [(w.id, f"{w.code} {w.name}") for w in warehouses]
 
 
 # ---- order actions -------------------------------------------------------------------------------
@@ -217,37 +195,6 @@ class ManualOrderForm(FlaskForm):
             return None
         return InvoiceRequest(title_type=self.invoice_title_type.data, title=self.invoice_title.data or "",
                               tax_id=(self.invoice_tax_id.data or "").strip(), email=(self.invoice_email.data or "").strip())
-
-
-#: Domain field paths → form field names, where they differ by more than "." → "_".
-FIELD_ALIASES = {"channel": "channel_id"}
-LINE_PATH = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
-LINE_FIELDS = {"sku": "sku", "qty": "quantity", "unit_price": "unit_price"}
-
-
-def show_domain_errors(form, error: ValidationError, line_rows: list[int] = ()) -> None:
-    """Put each error of a domain ValidationError on the field it names, the rest on the form.
-
-    ``line_rows[i]`` is the form row behind the domain's ``lines[i]`` (blank rows were left out).
-    """
-    for path, message in error.fields.items():
-        field = _field_for(form, path, list(line_rows))
-        if field is None:
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
-
-
-def _field_for(form, path: str, line_rows: list[int]):
-    match = LINE_PATH.match(path)
-    if match and hasattr(form, "lines"):
-        index, name = int(match.group(1)), LINE_FIELDS.get(match.group(2), match.group(2))
-        if index < len(line_rows) and line_rows[index] < len(form.lines):
-            return getattr(form.lines[line_rows[index]].form, name, None)
-        return None
-    name = FIELD_ALIASES.get(path, path.replace(".", "_"))
-    field = getattr(form, name, None)
-    return field if hasattr(field, "errors") and not isinstance(field, FieldList) else None
 
 
 def shortage_messages(error) -> list[str]:

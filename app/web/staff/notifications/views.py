@@ -18,6 +18,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
+from app.web.staff.pages import paginate
 
 S = MessageStatus
 #: The queue's tabs: what each shows. "failed" first: that is what needs a person.
@@ -37,8 +38,7 @@ def list_notifications():
     tab = request.args.get("status", "failed")
     if tab not in FILTERS:
         tab = "failed"
-    pagination = db.paginate(queries.message_list(FILTERS[tab]), page=request.args.get("page", 1, type=int),
-                             per_page=current_app.config["STAFF_PAGE_SIZE"], error_out=False)
+    pagination = paginate(queries.message_list(FILTERS[tab]))
     counts = queries.status_counts()
     tab_counts = {name: sum(counts.get(status, 0) for status in statuses) for name, statuses in FILTERS.items()}
     return render_page_or_partial("staff/notifications/list.html", "staff/notifications/_panel.html",

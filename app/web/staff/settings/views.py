@@ -6,8 +6,8 @@ from app.auth.roles import Area
 from app.domain.reference import services
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.web.staff import bp, resources
-from app.web.staff.forms import CarrierForm, ChannelForm, WarehouseForm
 from app.web.staff.resources import Column, Resource
+from app.web.staff.settings.forms import CarrierForm, ChannelForm, WarehouseForm
 
 
 def _yes_no(value: bool) -> str:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from app.domain.catalog.models import Sku
@@ -13,9 +13,8 @@ from app.domain.inventory.models import MOVEMENT_LABELS
 from app.domain.reference.models import Warehouse
 from app.errors import ValidationError
 from app.extensions import db
-from app.web.staff.order_forms import SubForm, optional_int, warehouse_choices
+from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
 
-REQUIRED = InputRequired(_l("此项必填"))
 NOT_NEGATIVE = NumberRange(min=0, message=_l("不能为负数"))
 MAX_RECEIPT_ROWS = 50
 RECEIPT_ROWS = 3
@@ -76,16 +75,20 @@ class ReceiptForm(FlaskForm):
     def warehouse(self) -> Warehouse:
         return db.session.get(Warehouse, self.warehouse_id.data)
 
-    def receipt_lines(self) -> tuple[list[tuple[Sku, int]], list[int]]:
-        """(SKU, quantity) per filled-in row, and the row each came from.
+    def filled_rows(self) -> list[int]:
+        """The index of each row that is not blank: the form row behind the domain's ``lines[i]``."""
+        return [index for index, entry in enumerate(self.lines) if not entry.form.is_blank]
+
+    def receipt_lines(self) -> list[tuple[Sku, int]]:
+        """(SKU, quantity) per filled-in row (see filled_rows).
 
         Raises ValidationError (paths ``lines[i].sku`` / ``lines[i].qty``) for unknown codes or
         missing quantities, in the shape the domain uses, so that one mapping shows both.
         """
-        rows = [(index, entry.form) for index, entry in enumerate(self.lines) if not entry.form.is_blank]
-        skus = _skus_by_code(row.sku.data.strip() for _index, row in rows)
+        rows = [self.lines[index].form for index in self.filled_rows()]
+        skus = _skus_by_code(row.sku.data.strip() for row in rows)
         errors, lines = {}, []
-        for position, (_index, row) in enumerate(rows):
+        for position, row in enumerate(rows):
             sku = skus.get((row.sku.data or "").strip())
             if sku is None:
                 errors[f"lines[{position}].sku"] = _("商品 %(code)s 不存在", code=row.sku.data or "")
@@ -96,7 +99,7 @@ class ReceiptForm(FlaskForm):
             errors["lines"] = _("至少要填一行")
         if errors:
             raise ValidationError(errors)
-        return lines, [index for index, _row in rows]
+        return lines
 
 
 class CountForm(FlaskForm):

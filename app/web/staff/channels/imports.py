@@ -12,28 +12,26 @@ from app.domain.channels.models import ImportRun, ImportStatus
 from app.domain.reference.models import Channel
 from app.errors import Conflict, ValidationError
 from app.extensions import db
-from app.web.forms import apply_domain_errors
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
-from app.web.staff.channels_forms import ImportUploadForm, import_columns_form
+from app.web.staff.channels.forms import ImportUploadForm, import_columns_form
+from app.web.staff.pages import form_status, save_form
 
 
 @bp.route("/channels/import", methods=["GET", "POST"])
 @role_required(Area.SYNC)
 def upload_import():
     form = ImportUploadForm(imports.importable_channels())
-    if form.validate_on_submit():
-        channel = db.get_or_404(Channel, form.channel_id.data)
-        upload = form.file.data
-        try:
-            run = imports.upload(channel, upload.filename, upload.read(), current_user.actor)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("staff.map_import_columns", run_id=run.id), 303)
-    return render_template("staff/channels/import/upload.html", form=form, runs=imports.recent_runs()), \
-        422 if form.errors else 200
+    response = save_form(form, lambda: _upload(form),
+                         lambda run: redirect(url_for("staff.map_import_columns", run_id=run.id), 303))
+    return response or (render_template("staff/channels/import/upload.html", form=form, runs=imports.recent_runs()),
+                        form_status(form))
+
+
+def _upload(form: ImportUploadForm) -> ImportRun:
+    upload = form.file.data
+    return imports.upload(db.get_or_404(Channel, form.channel_id.data), upload.filename, upload.read(),
+                          current_user.actor)
 
 
 @bp.route("/channels/import/<int:run_id>/columns", methods=["GET", "POST"])
@@ -43,16 +41,11 @@ def map_import_columns(run_id: int):
     if run.status != ImportStatus.DRAFT:
         return redirect(url_for("staff.show_import", run_id=run.id), 303)
     form = import_columns_form(import_rows.FIELDS, run.header, import_rows.REQUIRED, run.column_map)
-    if form.validate_on_submit():
-        try:
-            imports.save_mapping(run, {name: getattr(form, name).data for name in import_rows.FIELDS})
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("staff.preview_import", run_id=run.id), 303)
-    return render_template("staff/channels/import/columns.html", run=run, form=form, fields=import_rows.FIELDS), \
-        422 if form.errors else 200
+    response = save_form(
+        form, lambda: imports.save_mapping(run, {name: getattr(form, name).data for name in import_rows.FIELDS}),
+        lambda _none: redirect(url_for("staff.preview_import", run_id=run.id), 303))
+    return response or (render_template("staff/channels/import/columns.html", run=run, form=form,
+                                        fields=import_rows.FIELDS), form_status(form))
 
 
 @bp.get("/channels/import/<int:run_id>/preview")

@@ -7,7 +7,7 @@ from app.domain.catalog import services
 from app.domain.catalog.models import Sku
 from app.money import format_money
 from app.web.staff import bp, resources
-from app.web.staff.forms import BundleForm, SkuForm
+from app.web.staff.catalog.forms import BundleForm, SkuForm
 from app.web.staff.resources import Column, Resource
 
 

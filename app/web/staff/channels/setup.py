@@ -23,12 +23,11 @@ from app.domain.channels.shop_settings import (
     secret_hint,
 )
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
 from app.extensions import db
-from app.web.forms import apply_domain_errors
 from app.web.htmx import vary_on_htmx
 from app.web.staff import bp
-from app.web.staff.channels_forms import CredentialsForm, SkuMappingForm, SyncSettingsForm
+from app.web.staff.channels.forms import CredentialsForm, SkuMappingForm, SyncSettingsForm
+from app.web.staff.pages import form_status, save_form, saved
 
 REPROCESS_JOB = "workers.channel_sync.reprocess_waiting"
 
@@ -39,22 +38,18 @@ def authorise_channel(row_id: int):
     channel = db.get_or_404(Channel, row_id)
     stored = credentials_of(channel)
     form = CredentialsForm(data={"app_key": stored.app_key} if stored else None)
-    if is_api_channel(channel) and form.validate_on_submit():
-        data = CredentialsData(form.app_key.data, form.app_secret.data or "", form.access_token.data or "",
-                               form.push_secret.data or "")
-        try:
-            save_credentials(channel, data, current_user.actor)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("已保存 %(code)s 的接口凭证", code=channel.code), "success")
-            return redirect(url_for("staff.authorise_channel", row_id=channel.id), 303)
+    response = save_form(
+        form, lambda: save_credentials(channel, _credentials_data(form), current_user.actor),
+        lambda _none: saved(_("已保存 %(code)s 的接口凭证", code=channel.code),
+                            url_for("staff.authorise_channel", row_id=channel.id)),
+    ) if is_api_channel(channel) else None
+    if response:
+        return response
     hints = {name: secret_hint(getattr(stored, name)) for name in ("app_secret", "access_token", "push_secret")} \
         if stored else {}
     response = make_response(render_template("staff/channels/credentials.html", channel=channel, form=form,
                                              stored=stored, hints=hints, api=is_api_channel(channel)),
-                             422 if form.errors else 200)
+                             form_status(form))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -69,21 +64,16 @@ def configure_channel(row_id: int):
         form.mapping_override.data = json.dumps(settings.mapping_override, ensure_ascii=False, indent=2) \
             if settings.mapping_override else ""
     _payload_choices(form, channel)
-    if settings is not None and form.validate_on_submit():
-        data = SettingsData(form.mapping_override.data or "", form.stock_push_enabled.data, form.stock_share_pct.data,
-                            form.virtual_stock.data, form.calls_per_second.data)
-        try:
-            save_settings(channel, data, current_user.actor)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("已保存 %(code)s 的同步设置", code=channel.code), "success")
-            return redirect(url_for("staff.configure_channel", row_id=channel.id), 303)
+    response = save_form(
+        form, lambda: save_settings(channel, _settings_data(form), current_user.actor),
+        lambda _none: saved(_("已保存 %(code)s 的同步设置", code=channel.code),
+                            url_for("staff.configure_channel", row_id=channel.id)),
+    ) if settings is not None else None
+    if response:
+        return response
     default = adapter_class(channel.platform).DEFAULT_MAPPING if settings else {}
     return render_template("staff/channels/configure.html", channel=channel, form=form, settings=settings,
-                           default_mapping=json.dumps(default, ensure_ascii=False, indent=2)), \
-        422 if form.errors else 200
+                           default_mapping=json.dumps(default, ensure_ascii=False, indent=2)), form_status(form)
 
 
 @bp.post("/channels/<int:row_id>/sync-settings/preview")
@@ -107,18 +97,19 @@ def list_sku_mappings():
 def save_sku_mapping():
     """Save a mapping, then process again every payload of that shop waiting for one (a job)."""
     form = SkuMappingForm()
-    if form.validate_on_submit():
-        channel = db.get_or_404(Channel, form.channel_id.data)
-        try:
-            skus.save_mapping(channel, form.platform_code.data, form.sku_code.data, current_user.actor)
-        except ValidationError as error:
-            apply_domain_errors(form, error)
-        else:
-            db.session.commit()
-            enqueue_once(REPROCESS_JOB, channel.id, job_id=f"channel-reprocess-{channel.id}")
-            flash(_("已保存对应关系，等待中的订单正在重新处理"), "success")
-            return redirect(url_for("staff.list_sku_mappings"), 303)
-    return _mappings_page(form, 422)
+    response = save_form(form, lambda: _save_mapping(form), _mapping_saved)
+    return response or _mappings_page(form, form_status(form))
+
+
+def _save_mapping(form: SkuMappingForm) -> Channel:
+    channel = db.get_or_404(Channel, form.channel_id.data)
+    skus.save_mapping(channel, form.platform_code.data, form.sku_code.data, current_user.actor)
+    return channel
+
+
+def _mapping_saved(channel: Channel):
+    enqueue_once(REPROCESS_JOB, channel.id, job_id=f"channel-reprocess-{channel.id}")
+    return saved(_("已保存对应关系，等待中的订单正在重新处理"), url_for("staff.list_sku_mappings"))
 
 
 @bp.post("/sku-mappings/delete")
@@ -129,6 +120,16 @@ def delete_sku_mapping():
     db.session.commit()
     flash(_("已删除对应关系 %(code)s", code=mapping.platform_code), "success")
     return redirect(url_for("staff.list_sku_mappings"), 303)
+
+
+def _credentials_data(form: CredentialsForm) -> CredentialsData:
+    return CredentialsData(form.app_key.data, form.app_secret.data or "", form.access_token.data or "",
+                           form.push_secret.data or "")
+
+
+def _settings_data(form: SyncSettingsForm) -> SettingsData:
+    return SettingsData(form.mapping_override.data or "", form.stock_push_enabled.data, form.stock_share_pct.data,
+                        form.virtual_stock.data, form.calls_per_second.data)
 
 
 def _mappings_page(form: SkuMappingForm, status: int = 200):

@@ -1,0 +1,38 @@
+"""Staff accounts (admin only)."""
+
+from flask import render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import Length
+
+from app.auth import role_required
+from app.auth.models import User
+from app.auth.roles import ROLE_LABELS, Area
+from app.auth.services import create_user
+from app.extensions import db
+from app.web.staff import bp
+from app.web.staff.forms import REQUIRED
+from app.web.staff.pages import form_status, save_form, saved
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[REQUIRED, Length(max=64)])
+    display_name = StringField(_l("姓名"), validators=[Length(max=64)])
+    role = SelectField(_l("角色"), choices=[(str(role), label) for role, label in ROLE_LABELS.items()])
+    password = PasswordField(_l("初始密码"), validators=[REQUIRED])
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(Area.USERS)
+def list_users():
+    form = UserForm()
+    response = save_form(
+        form, lambda: create_user(form.username.data, form.role.data, form.password.data, form.display_name.data),
+        lambda user: saved(_("已创建账号 %(name)s", name=user.username), url_for("staff.list_users")))
+    if response:
+        return response
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("staff/users.html", users=users, form=form), form_status(form)

@@ -1,0 +1,84 @@
+"""Orders for customer service and the warehouse: the searchable list, one order's page, manual orders.
+
+The actions on an order (approve, ship, refund, …) are in actions.py.
+"""
+
+from functools import wraps
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth import role_required
+from app.auth.roles import CREATE_ORDER, Area, may_act
+from app.domain.orders import deadlines, queries, services
+from app.domain.orders.states import STATUS_LABELS
+from app.web.htmx import render_page_or_partial
+from app.web.staff import bp
+from app.web.staff.forms import show_domain_errors
+from app.web.staff.orders.actions import panel_context
+from app.web.staff.orders.forms import MAX_LINE_ROWS, ManualOrderForm, OrderFilterForm, shortage_messages
+from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
+
+
+@bp.get("/orders")
+@role_required(Area.ORDERS)
+def list_orders():
+    form = OrderFilterForm(request.args)
+    filters = form.filters()
+    pagination = paginate(queries.search_orders(filters))
+    return render_page_or_partial(
+        "staff/orders/list.html", "staff/orders/_results.html",
+        form=form, pagination=pagination, counts=queries.status_counts(filters), status_labels=STATUS_LABELS,
+        rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
+        may_create=may_act(current_user.role, CREATE_ORDER),
+    )
+
+
+@bp.get("/orders/<order_no>")
+@role_required(Area.ORDERS)
+def show_order(order_no: str):
+    order = services.get_order(order_no)
+    return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel.html", **panel_context(order))
+
+
+def order_right_required(action: str):
+    """Inside the orders area, also require the right to ``action`` (roles.may_act); 403 otherwise.
+
+    The view carries ``required_action`` (beside role_required's ``required_area``) for the role tests.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not may_act(current_user.role, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@role_required(Area.ORDERS)
+@order_right_required(CREATE_ORDER)
+def create_order():
+    form = ManualOrderForm()
+    response = save_form(
+        form, lambda: services.create_order(form.channel(), form.order_input()[0], current_user.actor)[0],
+        lambda order: saved(_("已创建订单 %(order_no)s，等待付款", order_no=order.order_no),
+                            url_for("staff.show_order", order_no=order.order_no)),
+        show_errors=lambda form, error: show_domain_errors(form, error, form.order_input()[1]),
+        refused=lambda form, error: form.form_errors.extend(shortage_messages(error)))
+    return response or (render_template("staff/orders/new.html", form=form, max_rows=MAX_LINE_ROWS),
+                        form_status(form))
+
+
+@bp.get("/orders/new/line")
+@role_required(Area.ORDERS)
+@order_right_required(CREATE_ORDER)
+def new_order_line():
+    """One more empty line row for the manual order form."""
+    return extra_line_row(ManualOrderForm, MAX_LINE_ROWS, "staff/orders/_new_line.html", "staff.create_order")

@@ -1,0 +1,41 @@
+"""Forms of the reference data pages (warehouses, channels, carriers)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from app.domain.reference.models import PLATFORM_LABELS
+from app.web.staff.forms import REQUIRED, int_field, optional_int, warehouse_choices
+
+
+class WarehouseForm(FlaskForm):
+    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
+    name = StringField(_l("名称"), validators=[REQUIRED, Length(max=64)])
+    province = StringField(_l("省份"), validators=[REQUIRED, Length(max=32)])
+    city = StringField(_l("城市"), validators=[REQUIRED, Length(max=32)])
+    address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
+    latitude = DecimalField(_l("纬度"), places=6, validators=[REQUIRED])
+    longitude = DecimalField(_l("经度"), places=6, validators=[REQUIRED])
+    daily_capacity = int_field(_l("日处理能力（单）"), 0)
+    priority = int_field(_l("优先级（1 最优先）"), 100)
+    active = BooleanField(_l("启用"), default=True)
+
+
+class ChannelForm(FlaskForm):
+    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
+    platform = SelectField(_l("平台"), choices=[(str(key), label) for key, label in PLATFORM_LABELS.items()])
+    shop_name = StringField(_l("店铺名称"), validators=[REQUIRED, Length(max=100)])
+    unpaid_timeout_minutes = int_field(_l("未付款超时（分钟）"), 30)
+    default_warehouse_id = SelectField(_l("默认仓库"), coerce=optional_int)
+    active = BooleanField(_l("启用"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_warehouse_id.choices = [("", _l("按优先级自动选择"))] + warehouse_choices()
+
+
+class CarrierForm(FlaskForm):
+    code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
+    name = StringField(_l("名称"), validators=[REQUIRED, Length(max=64)])
+    active = BooleanField(_l("启用"), default=True)
