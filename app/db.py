@@ -7,6 +7,7 @@ stored as UTC and always come back timezone-aware, also from SQLite which has no
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, MetaData, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -63,3 +64,24 @@ def value_taken(column, value, exclude=None) -> bool:
     if exclude is not None and exclude.id is not None:
         query = query.where(model.id != exclude.id)
     return db.session.scalar(query) is not None
+
+
+def insert_unless_taken(row) -> bool:
+    """Insert ``row`` in a savepoint; False when a unique constraint refuses it (a concurrent writer, or
+    a replay, inserted the same key first). The savepoint is rolled back then, so the transaction and
+    the session stay usable and nothing of ``row`` is written; the caller decides what a refusal means
+    (the other row is as good, a no-op, or a clear error for the user).
+
+    The one place for "insert, catch IntegrityError": checking first and inserting after races.
+    """
+    from app.extensions import db
+
+    savepoint = db.session.begin_nested()
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True

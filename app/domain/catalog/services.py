@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import value_taken
+from app.db import insert_unless_taken, value_taken
 from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
-from app.errors import NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -37,11 +37,12 @@ def get_sku(code: str) -> Sku:
 
 
 def create_sku(data: SkuData) -> Sku:
-    """Add a SKU. Raises ValidationError naming each bad field."""
+    """Add a SKU. Raises ValidationError naming each bad field, Conflict when a concurrent request
+    created the same code (or barcode) between the check and the insert."""
     _validate_sku(data, existing=None)
     sku = Sku(**vars(data) | {"barcode": data.barcode or None})
-    db.session.add(sku)
-    db.session.flush()
+    if not insert_unless_taken(sku):
+        raise Conflict(f"SKU {data.code} 正被同时创建，请重试", details={"sku": data.code})
     return sku
 
 

@@ -10,9 +10,8 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import insert_unless_taken, utcnow
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
@@ -33,14 +32,8 @@ def store(channel: Channel, raw: RawOrder, source: PayloadSource, now: datetime 
     payload = RawPayload(channel_id=channel.id, external_id=raw.external_id[:64], source=source,
                          received_at=now or utcnow(), content_hash=digest, platform_modified_at=raw.modified_at,
                          payload=raw.payload, status=PayloadStatus.PENDING, reason="")
-    savepoint = db.session.begin_nested()
-    db.session.add(payload)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
+    if not insert_unless_taken(payload):
         return _by_hash(channel.id, digest), False
-    savepoint.commit()
     return payload, True
 
 
@@ -56,15 +49,7 @@ def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -
 
 def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:
     """Record a pushed message id; False when it was seen before (platforms deliver at least once)."""
-    savepoint = db.session.begin_nested()
-    db.session.add(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
+    return insert_unless_taken(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
 
 
 def _by_hash(channel_id: int, digest: str) -> RawPayload | None:

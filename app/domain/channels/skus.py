@@ -8,8 +8,8 @@ its payload waits (``waiting_sku_mapping``) until the mapping is fixed, then is 
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from app.db import insert_unless_taken
 from app.domain.catalog.models import Sku
 from app.domain.channels.adapters.base import PlatformLine
 from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
@@ -97,12 +97,7 @@ def learn_listings(channel: Channel, lines: list[PlatformLine], now: datetime) -
             listing.platform_sku_id = line.platform_sku_id or listing.platform_sku_id
             listing.last_seen_at = now
             continue
-        savepoint = db.session.begin_nested()
-        db.session.add(PlatformListing(channel_id=channel.id, platform_code=line.code[:64], item_id=line.item_id[:32],
-                                       platform_sku_id=line.platform_sku_id[:32], last_seen_at=now))
-        try:
-            db.session.flush()
-        except IntegrityError:  # another worker learned it first: theirs is as good
-            savepoint.rollback()
-        else:
-            savepoint.commit()
+        # False: another worker learned it first, and theirs is as good.
+        insert_unless_taken(PlatformListing(channel_id=channel.id, platform_code=line.code[:64],
+                                            item_id=line.item_id[:32], platform_sku_id=line.platform_sku_id[:32],
+                                            last_seen_at=now))

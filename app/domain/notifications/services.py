@@ -7,8 +7,8 @@ after that commit, so a rolled-back event never texts anybody and a committed on
 """
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from app.db import insert_unless_taken
 from app.domain.notifications import outbox, queries, templates
 from app.domain.notifications.models import Message, MessageChannel, MessageStatus, ReminderOptOut
 from app.domain.notifications.recipients import is_email, normalise_mobile
@@ -62,14 +62,7 @@ def opt_out_of_reminders(phone: str) -> None:
     phone = _mobile_or_error(phone)
     if opted_out(phone):
         return
-    savepoint = db.session.begin_nested()
-    db.session.add(ReminderOptOut(phone=phone))
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same customer, twice at once: once is enough
-        savepoint.rollback()
-        return
-    savepoint.commit()
+    insert_unless_taken(ReminderOptOut(phone=phone))  # False: the same customer, twice at once; once is enough
 
 
 def opted_out(phone: str) -> bool:
@@ -103,16 +96,10 @@ def _insert_once(message: Message) -> bool:
     """Insert ``message`` and queue its send job; False if a concurrent writer inserted its key first."""
     if message.template in templates.OPT_OUT_TEMPLATES and opted_out(message.phone):
         message.status, message.last_error, message.queued_at = MessageStatus.SKIPPED, outbox.OPTED_OUT, None
-    savepoint = db.session.begin_nested()
-    db.session.add(message)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
+    if not insert_unless_taken(message):
         if message.event_key is not None:
             return False
-        raise
-    savepoint.commit()
+        raise Conflict("消息未能写入，请重试", details={"template": message.template})
     if message.status == MessageStatus.QUEUED:
         outbox.enqueue_send(message.id)
     return True

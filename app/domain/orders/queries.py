@@ -15,7 +15,7 @@ from app.domain.inventory.models import StockMovement
 from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
 from app.domain.orders.inputs import normalise_phone
-from app.domain.orders.models import Order, OrderEvent
+from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,15 +30,20 @@ class OrderFilters:
     created_to: date | None = None
     sla_flag: str | None = None
     search: str = ""  # order number, receiver / buyer phone, receiver name or the channel's order id
+    external_id: str | None = None  # the channel's order id, exactly
+    updated_since: datetime | None = None
 
 
-def search_orders(filters: OrderFilters) -> Select:
-    """Orders matching ``filters``, newest first, with what a list row shows loaded up front."""
+def search_orders(filters: OrderFilters, with_lines: bool = False) -> Select:
+    """Orders matching ``filters``, newest first, with what a list row shows loaded up front
+    (``with_lines``: also the lines, their SKUs and the carrier, for the API's full order bodies)."""
     query = _filtered(select(Order), filters)
     if filters.status:
         query = query.where(Order.status == filters.status)
-    return query.options(selectinload(Order.channel), selectinload(Order.warehouse)).order_by(
-        Order.created_at.desc(), Order.id.desc())
+    query = query.options(selectinload(Order.channel), selectinload(Order.warehouse))
+    if with_lines:
+        query = query.options(selectinload(Order.lines).selectinload(OrderLine.sku), selectinload(Order.carrier))
+    return query.order_by(Order.created_at.desc(), Order.id.desc())
 
 
 def status_counts(filters: OrderFilters) -> dict[str, int]:
@@ -74,6 +79,10 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
         query = query.where(Order.warehouse_id == filters.warehouse_id)
     if filters.sla_flag:
         query = query.where(Order.sla_flag == filters.sla_flag)
+    if filters.external_id is not None:
+        query = query.where(Order.external_id == filters.external_id)
+    if filters.updated_since:
+        query = query.where(Order.updated_at >= filters.updated_since)
     start, end = shanghai_day_bounds(filters.created_from, filters.created_to)
     if start:
         query = query.where(Order.created_at >= start)

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import insert_unless_taken, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
@@ -314,22 +313,13 @@ def _insert_once(order: Order, attempts: int = 3) -> bool:
     A concurrent order that drew the same random order number makes the insert fail too: then the
     number is drawn again.
     """
-    for attempt in range(1, attempts + 1):
-        savepoint = db.session.begin_nested()
-        db.session.add(order)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()
-            if order.external_id and find_by_external_id(order.channel, order.external_id):
-                return False
-            if attempt == attempts:
-                raise
-            order.order_no = _new_order_no(utcnow())
-            continue
-        savepoint.commit()
-        return True
-    return False
+    for _attempt in range(attempts):
+        if insert_unless_taken(order):
+            return True
+        if order.external_id and find_by_external_id(order.channel, order.external_id):
+            return False
+        order.order_no = _new_order_no(utcnow())
+    raise Conflict("订单号冲突，请重试", details={"channel": order.channel.code})
 
 
 def _check_presale_caps(order: Order, now: datetime) -> None:

@@ -1,13 +1,16 @@
-"""Creating and changing warehouses, channels and carriers. Validate first, write nothing on error."""
+"""Creating and changing warehouses, channels and carriers. Validate first, write nothing on error.
+
+Raise ValidationError naming each bad field, or Conflict when a concurrent request created the same
+code between the check and the insert."""
 
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import value_taken
+from app.db import insert_unless_taken, value_taken
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
-from app.errors import NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -91,12 +94,15 @@ def save_carrier(data: CarrierData, carrier: Carrier | None = None) -> Carrier:
 def _save(model, row, data, errors: dict[str, str]):
     if errors:
         raise ValidationError(errors)
-    if row is None:
+    new = row is None
+    if new:
         row = model()
-        db.session.add(row)
     for name, value in vars(data).items():
         setattr(row, name, value.strip() if isinstance(value, str) else value)
-    db.session.flush()
+    if not new:
+        db.session.flush()
+    elif not insert_unless_taken(row):  # the code was free at the check, then a concurrent request took it
+        raise Conflict(f"编码 {row.code} 正被同时创建，请重试", details={"code": row.code})
     return row
 
 

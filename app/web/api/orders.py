@@ -5,12 +5,10 @@ other shops cannot be probed. Actions lock the order row first, so concurrent ac
 """
 
 from flask import jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.auth.api_tokens import Scope
-from app.domain.orders import refunds, services
-from app.domain.orders.models import Order, OrderLine
+from app.domain.orders import queries, refunds, services
+from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
 from app.errors import NotFound
 from app.extensions import db
@@ -39,24 +37,20 @@ def list_orders():
     query = Body.from_query()
     page = _positive_int(query, "page", 1)
     per_page = min(_positive_int(query, "per_page", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-    statement = select(Order).where(Order.channel_id == current_channel().id)
+    filters = {"channel_id": current_channel().id}
     if query.has("external_id"):
-        statement = statement.where(Order.external_id == query.data["external_id"])
+        filters["external_id"] = query.data["external_id"]
     if query.has("status"):
         status = query.data["status"]
         if status not in set(OrderStatus):
             query.fail("status", "未知状态码，可选: " + ", ".join(OrderStatus))
-        statement = statement.where(Order.status == status)
+        filters["status"] = status
     if query.has("updated_since"):
-        since = parse_time(query.data["updated_since"], lambda message: query.fail("updated_since", message))
-        statement = statement.where(Order.updated_at >= since) if since else statement
+        filters["updated_since"] = parse_time(query.data["updated_since"],
+                                              lambda message: query.fail("updated_since", message))
     query.raise_if_errors()
-    rows = db.session.scalars(
-        statement.order_by(Order.created_at.desc(), Order.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)
-        .options(selectinload(Order.lines).selectinload(OrderLine.sku), selectinload(Order.channel),
-                 selectinload(Order.warehouse), selectinload(Order.carrier))
-    ).all()
+    rows = db.session.scalars(queries.search_orders(queries.OrderFilters(**filters), with_lines=True)
+                              .offset((page - 1) * per_page).limit(per_page + 1)).all()
     return jsonify({"orders": [order_json(order, with_events=False) for order in rows[:per_page]],
                     "next_page": page + 1 if len(rows) > per_page else None})
 

@@ -35,7 +35,7 @@ class Resource:
     columns: tuple[Column, ...]
     search_columns: tuple
     order_by: tuple
-    save: Callable  # save(form, row_or_None) -> row; raises ValidationError
+    save: Callable  # save(form, row_or_None) -> row; raises ValidationError, or Conflict (a concurrent create)
     area: Area
     where: object = None  # narrows the list to this resource's rows when a model serves two
 
@@ -80,7 +80,9 @@ def _list(resource: Resource):
 def _create(resource: Resource):
     form = resource.form_class()
     response = save_form(form, lambda: resource.save(form, None),
-                         lambda row: saved(_("已创建 %(code)s", code=row.code), url_for(resource.endpoints["list"])))
+                         lambda row: saved(_("已创建 %(code)s", code=row.code), url_for(resource.endpoints["list"])),
+                         # the same code created by a concurrent request after the service's check
+                         refused=lambda form, error: form.form_errors.append(error.message))
     return response or (render_template("staff/resources/form.html", resource=resource, form=form),
                         form_status(form))
 
