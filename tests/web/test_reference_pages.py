@@ -91,6 +91,18 @@ def test_bad_warehouse_is_refused_with_a_chinese_message_and_not_saved(app, clie
     assert count(app, Warehouse) == before
 
 
+def test_a_warehouse_code_taken_by_a_concurrent_create_is_a_clear_409(app, client, warehouse_id, monkeypatch):
+    # The other request inserts WH-SH right after this one's check: the check sees nothing, the insert fails.
+    monkeypatch.setattr("app.domain.reference.services.value_taken", lambda *args: False)
+    before = count(app, Warehouse)
+
+    response = client.post("/staff/warehouses/new", data=warehouse_form(code="WH-SH"))
+
+    assert response.status_code == 409
+    assert "编码 WH-SH 正被同时创建，请重试" in response.text and "<form" in response.text
+    assert count(app, Warehouse) == before
+
+
 def test_inline_edit_of_a_warehouse_with_htmx(app, client, warehouse_id):
     form = warehouse_form(code="WH-SH", name="华东一号仓", latitude="31.247812", longitude="121.226534")
 

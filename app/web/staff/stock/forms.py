@@ -20,31 +20,26 @@ MAX_RECEIPT_ROWS = 50
 RECEIPT_ROWS = 3
 
 
-def _all_warehouses() -> list:
-    return [("", _l("全部仓库"))] + warehouse_choices()
+class WarehouseFilterForm(SubForm):
+    """A list's filters from the query string, starting with "which warehouse" (all by default)."""
 
-
-class StockFilterForm(SubForm):
     warehouse = SelectField(_l("仓库"), coerce=optional_int)
+
+    def __init__(self, formdata):
+        super().__init__(formdata)
+        self.warehouse.choices = [("", _l("全部仓库"))] + warehouse_choices()
+        self.validate()  # a bad value is ignored (and shown), the rest still filter
+
+
+class StockFilterForm(WarehouseFilterForm):
     q = StringField(_l("商品"))
     low = BooleanField(_l("只看库存偏低"))
 
-    def __init__(self, formdata):
-        super().__init__(formdata)
-        self.warehouse.choices = _all_warehouses()
-        self.validate()
 
-
-class MovementFilterForm(SubForm):
-    warehouse = SelectField(_l("仓库"), coerce=optional_int)
+class MovementFilterForm(WarehouseFilterForm):
     sku = StringField(_l("商品"))
     kind = SelectField(_l("类型"), default="", choices=[("", _l("全部类型"))] + list(MOVEMENT_LABELS.items()))
     order_no = StringField(_l("订单号"))
-
-    def __init__(self, formdata):
-        super().__init__(formdata)
-        self.warehouse.choices = _all_warehouses()
-        self.validate()
 
 
 class SafetyFilterForm(StockFilterForm):
