@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.domain.reference.models import Channel
@@ -73,6 +73,12 @@ def find_active_token(token: str) -> ApiToken | None:
     if row is None or row.revoked_at is not None or not row.channel.active:
         return None
     return row
+
+
+def list_tokens() -> list[ApiToken]:
+    """Every token with its channel: the live ones first, newest first."""
+    return list(db.session.scalars(select(ApiToken).options(selectinload(ApiToken.channel))
+                                   .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
 
 
 def revoke(row: ApiToken) -> None:

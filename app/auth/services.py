@@ -42,6 +42,10 @@ def create_user(username: str, role: str, password: str, display_name: str = "")
     return user
 
 
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError({"password": f"密码至少 {MIN_PASSWORD_LENGTH} 位"})

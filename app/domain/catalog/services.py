@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.db import insert_unless_taken, value_taken
 from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
+from app.domain.catalog.queries import skus_by_code
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 
@@ -59,7 +60,7 @@ def set_bundle_components(bundle: Sku, components: list[tuple[str, int]]) -> Sku
     """Make ``bundle`` hold exactly these (component code, quantity) pairs; repeated codes are summed."""
     quantities = _summed(components)
     _validate_components(bundle, quantities)
-    by_code = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(quantities)))}
+    by_code = skus_by_code(quantities)
     # Change rows in place: replacing the list would insert the new (bundle, component) rows before
     # deleting the old ones and trip the unique constraint.
     existing = {item.component.code: item for item in bundle.components}
@@ -111,7 +112,7 @@ def _validate_components(bundle: Sku, quantities: dict[str, int]) -> None:
         raise ValidationError({"components": "组合装不能包含自己"})
     if any(quantity <= 0 for quantity in quantities.values()):
         raise ValidationError({"components": "子商品数量必须大于 0"})
-    found = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(quantities)))}
+    found = skus_by_code(quantities)
     unknown = sorted(set(quantities) - set(found))
     if unknown:
         raise ValidationError({"components": "子商品不存在: " + ", ".join(unknown)})

@@ -19,6 +19,7 @@ from app.domain.channels import import_files, import_rows, normalise, payloads, 
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.import_rows import ImportOrder, RowValues
 from app.domain.channels.models import ImportRun, ImportStatus, PayloadSource, PayloadStatus
+from app.domain.reference import queries as reference
 from app.domain.reference.models import Channel
 from app.errors import Conflict, ValidationError
 from app.extensions import db
@@ -131,7 +132,7 @@ def recent_runs(limit: int = 20) -> list[ImportRun]:
 
 
 def importable_channels() -> list[Channel]:
-    return list(db.session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.code)))
+    return reference.channels(active_only=True)
 
 
 def _import_one(run: ImportRun, order: ImportOrder, now: datetime) -> list[str]:

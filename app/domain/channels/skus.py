@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.db import insert_unless_taken
 from app.domain.catalog.models import Sku
+from app.domain.catalog.queries import skus_by_code
 from app.domain.channels.adapters.base import PlatformLine
 from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
 from app.domain.reference.models import Channel
@@ -37,9 +38,7 @@ def resolve(channel: Channel, codes: set[str]) -> dict[str, Sku]:
     found = {mapping.platform_code: mapping.sku for mapping in db.session.scalars(
         select(SkuMapping).where(SkuMapping.channel_id == channel.id, SkuMapping.platform_code.in_(codes)))}
     rest = codes - set(found)
-    if rest:
-        found |= {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(rest)))}
-    return found
+    return found | skus_by_code(rest)
 
 
 def resolve_lines(channel: Channel, lines: list[PlatformLine]) -> dict[str, Sku]:
@@ -76,6 +75,11 @@ def save_mapping(channel: Channel, platform_code: str, sku_code: str, actor: str
 def delete_mapping(mapping: SkuMapping) -> None:
     db.session.delete(mapping)
     db.session.flush()
+
+
+def mappings() -> list[SkuMapping]:
+    """Every SKU mapping, by shop then platform code."""
+    return list(db.session.scalars(select(SkuMapping).order_by(SkuMapping.channel_id, SkuMapping.platform_code)))
 
 
 def waiting_payloads(channel_id: int | None = None, limit: int = 200) -> list[RawPayload]:

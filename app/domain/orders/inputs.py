@@ -5,12 +5,11 @@ import re
 from dataclasses import dataclass, field
 
 import phonenumbers
-from sqlalchemy import select
 from stdnum.cn import uscc
 
 from app.domain.catalog.models import Sku
+from app.domain.catalog.queries import skus_by_code
 from app.errors import ValidationError
-from app.extensions import db
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MASKED_PHONE_PATTERN = re.compile(r"^[0-9*+\- ]{1,20}$")
@@ -149,7 +148,7 @@ def _check_lines(data: OrderInput, errors: dict) -> None:
         errors["lines"] = f"一个订单最多 {MAX_LINES} 行"
         return
     codes = {line.sku for line in data.lines}
-    data.skus = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(codes)))}
+    data.skus = skus_by_code(codes)
     for index, line in enumerate(data.lines):
         sku = data.skus.get(line.sku)
         if sku is None:

@@ -5,13 +5,11 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations
-from sqlalchemy import select
 from wtforms import FieldList, Form, IntegerField
 from wtforms.validators import InputRequired
 
-from app.domain.reference.models import Warehouse
+from app.domain.reference import queries as reference
 from app.errors import ValidationError
-from app.extensions import db
 
 REQUIRED = InputRequired(_l("此项必填"))
 
@@ -34,8 +32,7 @@ class SubForm(Form):
 
 
 def warehouse_choices() -> list[tuple[int, str]]:
-    warehouses = db.session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code))
-    return [(w.id, f"{w.code} {w.name}") for w in warehouses]
+    return [(w.id, f"{w.code} {w.name}") for w in reference.warehouses()]
 
 
 #: Domain field paths → form field names, where they differ by more than "." → "_".

@@ -5,14 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import Length
 
 from app.auth import role_required
-from app.auth.api_tokens import ApiToken, Scope, create_token, revoke
+from app.auth.api_tokens import ApiToken, Scope, create_token, list_tokens, revoke
 from app.auth.roles import Area
+from app.domain.reference import queries as reference
 from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.htmx import is_partial, vary_on_htmx
@@ -37,8 +36,8 @@ class ApiTokenForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = db.session.scalars(select(Channel).where(Channel.active).order_by(Channel.code))
-        self.channel_id.choices = [(channel.id, f"{channel.code} {channel.shop_name}") for channel in channels]
+        self.channel_id.choices = [(channel.id, f"{channel.code} {channel.shop_name}")
+                                   for channel in reference.channels(active_only=True)]
 
 
 @bp.get("/api-tokens")
@@ -77,6 +76,5 @@ def revoke_api_token(token_id: int):
 
 
 def _list_page(form: ApiTokenForm, status: int = 200):
-    rows = db.session.scalars(select(ApiToken).options(selectinload(ApiToken.channel))
-                              .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
+    rows = list_tokens()
     return render_template("staff/api_tokens/list.html", rows=rows, form=form, scope_labels=SCOPE_LABELS), status

@@ -4,15 +4,12 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import Length
 
 from app.auth import role_required
-from app.auth.models import User
+from app.auth import services as accounts
 from app.auth.roles import ROLE_LABELS, Area
-from app.auth.services import create_user
-from app.extensions import db
 from app.web.staff import bp
 from app.web.staff.forms import REQUIRED
 from app.web.staff.pages import form_status, save_form, saved
@@ -30,9 +27,10 @@ class UserForm(FlaskForm):
 def list_users():
     form = UserForm()
     response = save_form(
-        form, lambda: create_user(form.username.data, form.role.data, form.password.data, form.display_name.data),
+        form, lambda: accounts.create_user(form.username.data, form.role.data, form.password.data,
+                                           form.display_name.data),
         lambda user: saved(_("已创建账号 %(name)s", name=user.username), url_for("staff.list_users")))
     if response:
         return response
-    users = db.session.scalars(select(User).order_by(User.username)).all()
+    users = accounts.list_users()
     return render_template("staff/users.html", users=users, form=form), form_status(form)

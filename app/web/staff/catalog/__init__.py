@@ -1,3 +1,4 @@
 """SKUs and bundles (组合装)."""
 
-from app.web.staff.catalog import views  # noqa: F401  (it registers its routes on the staff blueprint)
+# Imported for their side effect: the view modules register their routes on the staff blueprint.
+from app.web.staff.catalog import views  # noqa: F401

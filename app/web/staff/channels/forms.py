@@ -3,13 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.domain.channels.connect import api_platforms
-from app.domain.reference.models import Channel
-from app.extensions import db
+from app.domain.reference import queries as reference
 
 REQUIRED = InputRequired(_l("此项必填"))
 
@@ -42,8 +40,7 @@ class SkuMappingForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = db.session.scalars(select(Channel).where(Channel.platform.in_(api_platforms()))
-                                      .order_by(Channel.code))
+        channels = reference.channels(platforms=api_platforms())
         self.channel_id.choices = [(channel.id, f"{channel.code} {channel.shop_name}") for channel in channels]
 
 

@@ -5,7 +5,6 @@ import json
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth import role_required
 from app.auth.roles import Area
@@ -133,7 +132,7 @@ def _settings_data(form: SyncSettingsForm) -> SettingsData:
 
 
 def _mappings_page(form: SkuMappingForm, status: int = 200):
-    mappings = db.session.scalars(select(SkuMapping).order_by(SkuMapping.channel_id, SkuMapping.platform_code)).all()
+    mappings = skus.mappings()
     return render_template("staff/channels/sku_mappings.html", form=form, mappings=mappings,
                            waiting=skus.waiting_payloads()), status
 

@@ -9,7 +9,6 @@ puts each one on the form field it means.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,6 +29,7 @@ from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Rece
 from app.domain.orders.queries import OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
+from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
 from app.web.forms import YuanField
@@ -57,7 +57,7 @@ class OrderFilterForm(SubForm):
 
     def __init__(self, formdata):
         super().__init__(formdata)
-        channels = db.session.scalars(select(Channel).order_by(Channel.code))
+        channels = reference.channels()
         self.channel.choices = [("", _l("全部渠道"))] + [(c.id, c.shop_name) for c in channels]
         self.warehouse.choices = [("", _l("全部仓库"))] + warehouse_choices()
         self.validate()  # a bad value is ignored (and shown), the rest still filter
@@ -90,7 +90,7 @@ class ShipOutForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        carriers = db.session.scalars(select(Carrier).where(Carrier.active).order_by(Carrier.code))
+        carriers = reference.carriers(active_only=True)
         self.carrier_id.choices = [("", _l("请选择"))] + [(c.id, c.name) for c in carriers]
 
     def carrier(self) -> Carrier:
@@ -169,7 +169,7 @@ class ManualOrderForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = db.session.scalars(select(Channel).where(Channel.active).order_by(Channel.code)).all()
+        channels = reference.channels(active_only=True)
         self.channel_id.choices = [(c.id, f"{c.shop_name}（{c.platform_label}）") for c in channels]
         if self.channel_id.data is None:
             self.channel_id.data = next((c.id for c in channels if c.code == "manual"), None)

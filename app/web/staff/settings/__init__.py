@@ -1,3 +1,4 @@
 """Reference data for operations: warehouses, channels and carriers."""
 
-from app.web.staff.settings import views  # noqa: F401  (it registers its routes on the staff blueprint)
+# Imported for their side effect: the view modules register their routes on the staff blueprint.
+from app.web.staff.settings import views  # noqa: F401

@@ -3,12 +3,12 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from app.domain.catalog.models import Sku
+from app.domain.catalog.queries import skus_by_code
 from app.domain.inventory.models import MOVEMENT_LABELS
 from app.domain.reference.models import Warehouse
 from app.errors import ValidationError
@@ -81,7 +81,7 @@ class ReceiptForm(FlaskForm):
         missing quantities, in the shape the domain uses, so that one mapping shows both.
         """
         rows = [self.lines[index].form for index in self.filled_rows()]
-        skus = _skus_by_code(row.sku.data.strip() for row in rows)
+        skus = skus_by_code(row.sku.data.strip() for row in rows)
         errors, lines = {}, []
         for position, row in enumerate(rows):
             sku = skus.get((row.sku.data or "").strip())
@@ -116,7 +116,7 @@ class CountForm(FlaskForm):
             raise FieldError(_("商品 %(code)s 不存在", code=field.data))
 
     def sku_row(self) -> Sku | None:
-        return _skus_by_code([self.sku.data]).get(self.sku.data)
+        return skus_by_code([self.sku.data]).get(self.sku.data)
 
 
 class SafetyOverrideForm(FlaskForm):
@@ -124,10 +124,3 @@ class SafetyOverrideForm(FlaskForm):
     reorder_point = IntegerField(_l("补货点"), validators=[Optional(), NOT_NEGATIVE],
                                  render_kw={"inputmode": "numeric"})
     reason = StringField(_l("原因"), validators=[Optional(), Length(max=200)])
-
-
-def _skus_by_code(codes) -> dict[str, Sku]:
-    codes = {code for code in codes if code}
-    if not codes:
-        return {}
-    return {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(codes)))}
