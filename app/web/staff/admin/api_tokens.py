@@ -57,7 +57,7 @@ def create_api_token():
 
 def _created(row_and_token: tuple[ApiToken, str]):
     row, token = row_and_token
-    response = make_response(render_template("staff/api_tokens/created.html", row=row, token=token))
+    response = make_response(render_template("staff/admin/api_tokens/created.html", row=row, token=token))
     # The token is on this page only: no cache may keep a copy of it.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -70,11 +70,11 @@ def revoke_api_token(token_id: int):
     revoke(row)
     db.session.commit()
     if is_partial():
-        return vary_on_htmx(make_response(render_template("staff/api_tokens/_row.html", row=row)))
+        return vary_on_htmx(make_response(render_template("staff/admin/api_tokens/_row.html", row=row)))
     flash(_("已吊销令牌 %(hint)s…", hint=row.hint), "success")
     return vary_on_htmx(redirect(url_for("staff.list_api_tokens"), 303))
 
 
 def _list_page(form: ApiTokenForm, status: int = 200):
     rows = list_tokens()
-    return render_template("staff/api_tokens/list.html", rows=rows, form=form, scope_labels=SCOPE_LABELS), status
+    return render_template("staff/admin/api_tokens/list.html", rows=rows, form=form, scope_labels=SCOPE_LABELS), status

@@ -31,7 +31,7 @@ def list_jobs():
     ]
     failed = [job for queue in queues for job in _failed_jobs(queue)]
     failed.sort(key=lambda job: job.ended_at or job.enqueued_at, reverse=True)
-    return render_page_or_partial("staff/jobs/list.html", "staff/jobs/_panel.html",
+    return render_page_or_partial("staff/admin/jobs/list.html", "staff/admin/jobs/_panel.html",
                                   summaries=summaries, failed_jobs=failed)
 
 

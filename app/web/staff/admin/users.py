@@ -33,4 +33,4 @@ def list_users():
     if response:
         return response
     users = accounts.list_users()
-    return render_template("staff/users.html", users=users, form=form), form_status(form)
+    return render_template("staff/admin/users.html", users=users, form=form), form_status(form)
