@@ -90,7 +90,7 @@ def _create(resource: Resource):
 def _edit(resource: Resource, row_id: int):
     row = db.get_or_404(resource.model, row_id)
     form = resource.form_class(obj=row)
-    response = save_form(form, lambda: resource.save(form, row), lambda row: _edited(resource, row))
+    response = save_form(form, lambda: resource.save(form, row), lambda _row: _edited(resource, row))
     return response or render_page_or_partial("staff/resources/form.html", "staff/resources/_edit_row.html",
                                               form_status(form), resource=resource, form=form, row=row)
 
