@@ -41,7 +41,8 @@ from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
 from tests import factories
 from tests.channels.builders import PLAIN, taobao_trade
-from workers import channel_sync, notifications as notification_jobs
+from workers import channel_sync
+from workers import notifications as notification_jobs
 
 ACTOR = "user:tester"
 
