@@ -30,15 +30,12 @@ class TransactionOpenError(RuntimeError):
 
 
 def call_outside(commit: Callable[[], None], call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Commit the work so far with ``commit``, check that no transaction is left open, then return
-    ``call(*args, **kwargs)``. Whatever the call raises propagates, with nothing open to roll back."""
+    """Commit the work so far with ``commit``, check that no transaction is left open (a ``commit`` that
+    did not end it, such as a flush passed by mistake, raises TransactionOpenError and nothing is
+    called), then return ``call(*args, **kwargs)``. Whatever the call raises propagates, with nothing
+    open to roll back."""
     commit()
-    ensure_no_transaction(getattr(call, "__qualname__", repr(call)))
-    return call(*args, **kwargs)
-
-
-def ensure_no_transaction(what: str) -> None:
-    """Raise TransactionOpenError when the session still has a transaction (a ``commit`` that did not
-    end it, such as a flush passed by mistake)."""
     if db.session().in_transaction():
+        what = getattr(call, "__qualname__", repr(call))
         raise TransactionOpenError(f"a database transaction is still open before the outside call {what}")
+    return call(*args, **kwargs)

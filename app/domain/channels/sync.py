@@ -184,8 +184,9 @@ def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, checkpoint: C
         if fresh is None:
             raise
         stored = credentials_of(channel)
+        # Committed by the next call_outside, before the new token is used: a platform may accept a
+        # refresh token only once, so it must not be lost with a later step.
         stored.access_token, stored.refresh_token = fresh.access_token, fresh.refresh_token or stored.refresh_token
-        checkpoint()  # at once: a platform may accept a refresh token only once
         adapter.credentials = fresh
         work()
 
