@@ -3,6 +3,10 @@
 Thin wrappers: load rows by id, build the shop's adapter from configuration, call app.domain.channels.
 Jobs that must not pile up (a shop's pull, a shop's stock push) are enqueued under a deterministic id
 by ``enqueue_once``, so an overlapping minute never stacks a second one.
+
+Every job that calls a platform hands the domain its commit (``checkpoint=db.session.commit``): the
+work so far is committed before each platform call and none is open while the platform answers
+(app/outside_calls.py); the job wrapper commits the last step as usual.
 """
 
 import logging
@@ -19,6 +23,7 @@ from app.domain.channels.queueing import enqueue_once
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
 from app.extensions import db
+from app.outside_calls import call_outside
 from workers.runtime import job
 
 logger = logging.getLogger(__name__)
@@ -64,7 +69,7 @@ def process_payload(payload_id: int) -> str:
 def fetch_pushed_order(channel_id: int, external_id: str) -> str:
     """A push that named only the order: fetch it (the detail call), store it, process it."""
     channel = db.session.get(Channel, channel_id)
-    raw = _adapter(channel).fetch_order(external_id)
+    raw = call_outside(db.session.commit, _adapter(channel).fetch_order, external_id)
     payload, stored = payloads.store(channel, raw, PayloadSource.PUSH)
     return normalise.process(payload).status if stored else "duplicate"
 
@@ -95,7 +100,7 @@ def push_stock(channel_id: int) -> dict:
     if not sku_ids or channel is None:
         return {"pushed": 0}
     try:
-        report = push.push_stock(channel, _adapter(channel), sku_ids, utcnow())
+        report = push.push_stock(channel, _adapter(channel), sku_ids, utcnow(), checkpoint=db.session.commit)
     except Exception:
         stockwatch.mark_dirty([channel_id], sku_ids)
         raise
@@ -111,7 +116,9 @@ def push_shipment(order_id: int) -> str:
     order = db.session.get(Order, order_id)
     if order is None:
         return "missing"
-    record = push.push_shipment(order, _adapter(order.channel), utcnow()) if is_api_channel(order.channel) else None
+    if not is_api_channel(order.channel):
+        return "not needed"
+    record = push.push_shipment(order, _adapter(order.channel), utcnow(), checkpoint=db.session.commit)
     return record.status if record is not None else "not needed"
 
 
@@ -129,7 +136,7 @@ def check_stock_drift() -> dict[str, int]:
     """Compare each shop's platform stock with what we last pushed; drifting SKUs are pushed again."""
     found = {}
     for channel in stockwatch.stock_channels():
-        findings = push.check_drift(channel, _adapter(channel), utcnow())
+        findings = push.check_drift(channel, _adapter(channel), utcnow(), checkpoint=db.session.commit)
         stockwatch.mark_dirty([channel.id], {finding.sku_id for finding in findings})
         found[channel.code] = len(findings)
     return found

@@ -1,9 +1,10 @@
 """Sending customer messages from the outbox, and the two sweeps that make sure each one goes out.
 
-``send_message`` is the one place a provider is called. Unlike most jobs it commits twice: the claim
-(attempt counted, row marked sending) is committed before the provider call, so that a worker killed
-during or after the call leaves a trace, and the outcome is committed by the job wrapper. Why that
-bounds duplicates to one is explained in app/domain/notifications/outbox.py.
+``send_message`` is the one place a provider is called. Like every job that calls another system it
+commits twice (app/outside_calls.py): the claim (attempt counted, row marked sending) is committed
+before the provider call, so that no transaction is open while the provider answers and a worker killed
+during or after the call leaves a trace; the outcome is committed by the job wrapper. Why that bounds
+duplicates to one is explained in app/domain/notifications/outbox.py.
 """
 
 import logging
@@ -14,6 +15,7 @@ from app.db import utcnow
 from app.domain.notifications import adapters, outbox
 from app.domain.notifications.adapters import ChannelOff, PermanentError, TransientError
 from app.extensions import db
+from app.outside_calls import call_outside
 from app.redis_conn import get_redis
 from workers.runtime import job
 
@@ -26,9 +28,9 @@ def send_message(message_id: int) -> str:
     message = outbox.claim(message_id, utcnow())
     if message is None:
         return "not due"
-    db.session.commit()  # the attempt is on record before the outside call (see the module docstring)
     try:
-        provider_id = adapters.build(message.channel, current_app.config, get_redis()).send(message)
+        provider = adapters.build(message.channel, current_app.config, get_redis())
+        provider_id = call_outside(db.session.commit, provider.send, message)  # commits the claim first
     except ChannelOff as error:
         outbox.record_skipped(message, str(error))
         return "skipped"

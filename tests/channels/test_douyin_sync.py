@@ -169,9 +169,10 @@ def test_our_shipment_and_stock_are_pushed_and_acknowledged(douyin_shop, douyin_
     services.ship_out(placed, db.session.scalar(select(Carrier).where(Carrier.code == "shunfeng")), "SF8601",
                       "user:cangku")
 
-    record = push.push_shipment(placed, douyin_adapter, utcnow())
+    record = push.push_shipment(placed, douyin_adapter, utcnow(), checkpoint=db.session.commit)
     stockwatch.scan(utcnow())
-    report = push.push_stock(douyin_shop, douyin_adapter, stockwatch.take_dirty(douyin_shop.id), utcnow())
+    report = push.push_stock(douyin_shop, douyin_adapter, stockwatch.take_dirty(douyin_shop.id), utcnow(),
+                             checkpoint=db.session.commit)
 
     assert record.status == PushStatus.ACKNOWLEDGED and record.sent["carrier"] == "shunfeng"
     state = sim_state(douyin_sim)

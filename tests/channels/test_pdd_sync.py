@@ -140,7 +140,7 @@ def test_our_shipment_is_pushed_with_pdds_carrier_id(world, pdd_shop, pdd_sim, p
                       "user:cangku")
     assert order.id in stockwatch.scan(utcnow()).shipped_order_ids
 
-    record = push.push_shipment(order, pdd_adapter, utcnow())
+    record = push.push_shipment(order, pdd_adapter, utcnow(), checkpoint=db.session.commit)
 
     assert record.status == PushStatus.ACKNOWLEDGED and record.sent["carrier"] == "85"
     assert sim_state(pdd_sim)["shipments"]["261125-500000000000001"]["tracking_number"] == "YT9001"

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -37,19 +38,19 @@ def test_moved_stock_is_pushed_as_the_channels_share_and_unchanged_levels_are_sk
     scanned = stockwatch.scan(utcnow())
     assert {world.skus[code].id for code in ("SN-001", "HH-010", "KIT-T1")} <= scanned.sku_ids
     dirty = stockwatch.take_dirty(world.taobao.id)
-    report = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    report = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow(), checkpoint=db.session.commit)
 
     assert len(report.pushed) == 2  # the two listed codes; HH-010 is not listed on this shop yet
     stock = sim_state(taobao_sim)["stock"]
     assert stock["600000000000:SN-001"] == 47 and stock["600000000001:KIT-T1"] == 24  # min(47, 48 // 2)
-    again = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    again = push.push_stock(world.taobao, taobao_adapter, dirty, utcnow(), checkpoint=db.session.commit)
     assert again.pushed == [] and len(again.skipped) == 2
 
     settings_of(world.taobao).stock_share_pct = 50
-    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow(), checkpoint=db.session.commit)
     assert sim_state(taobao_sim)["stock"]["600000000000:SN-001"] == 23
     settings_of(world.taobao).virtual_stock = 5
-    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow())
+    push.push_stock(world.taobao, taobao_adapter, dirty, utcnow(), checkpoint=db.session.commit)
     assert sim_state(taobao_sim)["stock"]["600000000000:SN-001"] == 5
     records = db.session.scalars(select(PushRecord).where(PushRecord.kind == PushKind.STOCK)).all()
     assert all(record.status == PushStatus.ACKNOWLEDGED and record.answer for record in records)
@@ -73,15 +74,42 @@ def test_a_shipment_by_our_warehouse_is_pushed_once_and_acknowledged(world, taob
 
     assert stockwatch.scan(utcnow()).shipped_order_ids == {order.id}
     assert push.shipments_to_push() == [order.id]
-    record = push.push_shipment(order, taobao_adapter, utcnow())
+    record = push.push_shipment(order, taobao_adapter, utcnow(), checkpoint=db.session.commit)
 
     assert record.status == PushStatus.ACKNOWLEDGED and record.sent["carrier"] == "SF"
     assert sim_state(taobao_sim)["shipments"]["9001"]["out_sid"] == "SF9001"
-    assert push.push_shipment(order, taobao_adapter, utcnow()).attempts == 1  # acknowledged: never again
+    again = push.push_shipment(order, taobao_adapter, utcnow(), checkpoint=db.session.commit)
+    assert again.attempts == 1  # acknowledged: never again
     assert push.shipments_to_push() == []
 
     sync.pull(world.taobao, taobao_adapter, checkpoint=db.session.commit)  # the platform now says shipped
     assert order.status == OrderStatus.SHIPPED_OUT
+
+
+def test_a_worker_dying_during_the_shipment_call_leaves_the_attempt_on_record_for_the_sweep(
+        world, taobao_sim, taobao_adapter, monkeypatch):
+    order = pulled_order(world, taobao_sim, taobao_adapter)
+    services.approve(order, "user:cangku")
+    services.pack(order, "user:cangku")
+    services.ship_out(order, db.session.scalar(select(Carrier).where(Carrier.code == "shunfeng")), "SF9001",
+                      "user:cangku")
+    order_id = order.id
+
+    def killed(*args):
+        raise SystemExit("worker killed while the platform answered")
+
+    with monkeypatch.context() as crash:
+        crash.setattr(taobao_adapter, "push_shipment", killed)
+        with pytest.raises(SystemExit):
+            push.push_shipment(order, taobao_adapter, utcnow(), checkpoint=db.session.commit)
+    db.session.rollback()  # what the job wrapper does: only the step after the call is lost
+
+    record = db.session.scalar(select(PushRecord).where(PushRecord.order_id == order_id))
+    assert (record.status, record.attempts, record.sent["waybill_no"]) == (PushStatus.PENDING, 1, "SF9001")
+    assert push.shipments_to_push() == [order_id]
+    again = push.push_shipment(db.session.get(Order, order_id), taobao_adapter, utcnow(),
+                               checkpoint=db.session.commit)
+    assert (again.status, again.attempts) == (PushStatus.ACKNOWLEDGED, 2)
 
 
 def test_a_refused_shipment_push_is_recorded_and_retried_by_the_sweep(world, taobao_sim, taobao_adapter):
@@ -93,7 +121,7 @@ def test_a_refused_shipment_push_is_recorded_and_retried_by_the_sweep(world, tao
     services.pack(order, "user:cangku")
     services.ship_out(order, db.session.scalar(select(Carrier).where(Carrier.code == "zhongtong")), "ZT1", "user:cangku")
 
-    record = push.push_shipment(order, taobao_adapter, utcnow())
+    record = push.push_shipment(order, taobao_adapter, utcnow(), checkpoint=db.session.commit)
 
     assert record.status == PushStatus.FAILED and "不能发货" in record.answer
     assert push.shipments_to_push() == [order.id]
@@ -103,13 +131,15 @@ def test_the_drift_check_finds_a_platform_level_we_did_not_set_and_the_next_push
         world, taobao_sim, taobao_adapter):
     pulled_order(world, taobao_sim, taobao_adapter)
     stockwatch.scan(utcnow())
-    push.push_stock(world.taobao, taobao_adapter, stockwatch.take_dirty(world.taobao.id), utcnow())
+    push.push_stock(world.taobao, taobao_adapter, stockwatch.take_dirty(world.taobao.id), utcnow(),
+                    checkpoint=db.session.commit)
     listing = next(listing for sku, listing in push.listed_skus(world.taobao) if sku.code == "SN-001")
     taobao_adapter.push_stock(listing, 999)  # someone edited the stock in the platform's back office
 
-    [finding] = push.check_drift(world.taobao, taobao_adapter, utcnow())
+    [finding] = push.check_drift(world.taobao, taobao_adapter, utcnow(), checkpoint=db.session.commit)
     assert (finding.intended, finding.reported) == (47, 999)
 
-    push.push_stock(world.taobao, taobao_adapter, {world.skus["SN-001"].id}, utcnow())
-    assert push.check_drift(world.taobao, taobao_adapter, utcnow()) == []
+    push.push_stock(world.taobao, taobao_adapter, {world.skus["SN-001"].id}, utcnow(),
+                    checkpoint=db.session.commit)
+    assert push.check_drift(world.taobao, taobao_adapter, utcnow(), checkpoint=db.session.commit) == []
     assert db.session.get(DriftFinding, finding.id).resolved_at is not None

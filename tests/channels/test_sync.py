@@ -178,7 +178,8 @@ def test_the_receiver_is_decrypted_only_through_the_platform_and_only_the_access
     payload = db.session.scalar(select(RawPayload).where(RawPayload.external_id == "7601"))
     assert "13800138000" not in str(payload.payload) and order.receiver_phone == "138****8000"
 
-    receiver = pii.reveal_receiver(order, taobao_adapter, "shunfeng", "user:cangku")
+    receiver = pii.reveal_receiver(order, taobao_adapter, "shunfeng", "user:cangku",
+                                   checkpoint=db.session.commit)
 
     assert (receiver.name, receiver.phone) == ("张晓雯", "13800138000")
     link = db.session.scalar(select(ChannelOrder).where(ChannelOrder.order_id == order.id))

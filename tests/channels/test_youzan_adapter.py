@@ -191,12 +191,13 @@ def test_the_core_pushes_our_shipment_and_stock_to_youzan(world, yz_shop, youzan
     services.ship_out(order, db.session.scalar(select(Carrier).where(Carrier.code == "shunfeng")), "SF9101",
                       "user:cangku")
 
-    record = push.push_shipment(order, yz_adapter, utcnow())
+    record = push.push_shipment(order, yz_adapter, utcnow(), checkpoint=db.session.commit)
 
     assert record.status == PushStatus.ACKNOWLEDGED and record.sent["carrier"] == "7"
     assert youzan_sim.simulator.state.shipments["E9101"]["out_sid"] == "SF9101"
     stockwatch.scan(utcnow())
-    report = push.push_stock(yz_shop, yz_adapter, stockwatch.take_dirty(yz_shop.id), utcnow())
+    report = push.push_stock(yz_shop, yz_adapter, stockwatch.take_dirty(yz_shop.id), utcnow(),
+                             checkpoint=db.session.commit)
     assert len(report.pushed) == 1 and youzan_sim.simulator.state.stock["500000000000"] == 48
     sync.pull(yz_shop, yz_adapter, checkpoint=db.session.commit)  # Youzan now says shipped: nothing moves back
     assert order.status == OrderStatus.SHIPPED_OUT

@@ -3,8 +3,12 @@
 Orders keep the platform's masked receiver (王**, 138****8000); the OAID and ciphertexts stay on the
 channel side (ChannelOrder.pii_tokens). ``reveal_receiver`` asks the platform for the plaintext for
 one scene (printing a waybill, say), returns it to the caller for that use and records that it
-happened in the order's timeline — the scene and who asked, never the values.
+happened in the order's timeline — the scene and who asked, never the values. The decrypt call is
+made with no transaction open (``checkpoint`` is the caller's commit, see app/outside_calls.py); the
+timeline entry is written after it, for the caller to commit.
 """
+
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -14,13 +18,16 @@ from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.errors import NotFound
 from app.extensions import db
+from app.outside_calls import call_outside
 
 
-def reveal_receiver(order: Order, adapter: ChannelAdapter, scene: str, actor: str) -> PlainReceiver:
+def reveal_receiver(order: Order, adapter: ChannelAdapter, scene: str, actor: str, *,
+                    checkpoint: Callable[[], None]) -> PlainReceiver:
     link = db.session.scalar(select(ChannelOrder).where(ChannelOrder.order_id == order.id))
     if link is None:
         raise NotFound(f"订单 {order.order_no} 不是平台同步来的订单，没有可解密的收件人")
-    receiver = adapter.decrypt_receiver(link.external_id, link.pii_tokens or {}, scene)
+    receiver = call_outside(checkpoint, adapter.decrypt_receiver, link.external_id, dict(link.pii_tokens or {}),
+                            scene)
     services.add_event(order, "pii_decrypted", actor, order.status, order.status,
                        reason=f"通过平台解密收件人（场景 {scene}）")
     db.session.flush()

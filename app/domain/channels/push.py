@@ -8,9 +8,16 @@ floor(ATP × share%) of the warehouses that serve it, or the shop's fixed virtua
 How shipments are noticed without orders importing channels: stockwatch.py sees the ledger's ``ship``
 row of an order and queues its push at once; ``shipments_to_push`` sweeps every minute for anything
 that slipped through (a failed push, a lost job).
+
+No transaction is open while a platform answers (app/outside_calls.py): each push's PushRecord is
+written ``pending`` and committed by ``checkpoint`` (the caller's commit) before the call, and its
+outcome is recorded after it, in the next short transaction. A worker that dies during a call leaves
+that record ``pending``: the attempt is on record, and a stock push stays "not acknowledged" (pushed
+again when the SKU moves, or by the drift check), a shipment is swept again.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,6 +49,7 @@ from app.domain.orders.services import candidate_warehouses
 from app.domain.orders.states import AFTER_SHIPPING
 from app.domain.reference.models import Channel
 from app.extensions import db
+from app.outside_calls import call_outside
 
 MAX_SHIPMENT_ATTEMPTS = 10
 
@@ -80,7 +88,8 @@ def listed_skus(channel: Channel, sku_ids: set[int] | None = None) -> list[tuple
     return pairs
 
 
-def push_stock(channel: Channel, adapter: ChannelAdapter, sku_ids: set[int], now: datetime) -> StockPushReport:
+def push_stock(channel: Channel, adapter: ChannelAdapter, sku_ids: set[int], now: datetime, *,
+               checkpoint: Callable[[], None]) -> StockPushReport:
     report = StockPushReport()
     if not settings_of(channel).stock_push_enabled:
         return report
@@ -98,7 +107,7 @@ def push_stock(channel: Channel, adapter: ChannelAdapter, sku_ids: set[int], now
                                   "quantity": quantity})
         db.session.add(record)
         try:
-            _acknowledge(record, adapter.push_stock(listing, quantity), now)
+            _acknowledge(record, call_outside(checkpoint, adapter.push_stock, listing, quantity), now)
             report.pushed.append(sku.id)
         except (ThrottledError, TokenExpiredError) as error:
             _refused(record, channel, error, now)
@@ -130,7 +139,8 @@ def shipments_to_push(limit: int = 200) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def push_shipment(order: Order, adapter: ChannelAdapter, now: datetime) -> PushRecord | None:
+def push_shipment(order: Order, adapter: ChannelAdapter, now: datetime, *,
+                  checkpoint: Callable[[], None]) -> PushRecord | None:
     """Tell the platform ``order`` shipped (carrier + waybill); None when there is nothing to tell."""
     link = db.session.scalar(select(ChannelOrder).where(ChannelOrder.order_id == order.id))
     if link is None or link.stage != "paid" or order.status not in AFTER_SHIPPING or order.carrier is None:
@@ -145,9 +155,10 @@ def push_shipment(order: Order, adapter: ChannelAdapter, now: datetime) -> PushR
         return record
     carrier = platform_carrier(order.channel, adapter, order.carrier.code)
     record.sent = {"external_id": link.external_id, "carrier": carrier, "waybill_no": order.waybill_no}
-    record.attempts, record.pushed_at = record.attempts + 1, now
+    record.status, record.attempts, record.pushed_at = PushStatus.PENDING, record.attempts + 1, now
     try:
-        _acknowledge(record, adapter.push_shipment(link.external_id, carrier, order.waybill_no), now)
+        _acknowledge(record, call_outside(checkpoint, adapter.push_shipment, link.external_id, carrier,
+                                          order.waybill_no), now)
     except PlatformError as error:
         _refused(record, order.channel, error, now)
     db.session.flush()
@@ -163,7 +174,8 @@ def platform_carrier(channel: Channel, adapter: ChannelAdapter, carrier_code: st
     return reverse.get(carrier_code, carrier_code)
 
 
-def check_drift(channel: Channel, adapter: ChannelAdapter, now: datetime) -> list[DriftFinding]:
+def check_drift(channel: Channel, adapter: ChannelAdapter, now: datetime, *,
+                checkpoint: Callable[[], None]) -> list[DriftFinding]:
     """Compare what the platform shows with the last number we pushed; open, update or resolve findings."""
     open_findings = {finding.sku_id: finding for finding in db.session.scalars(
         select(DriftFinding).where(DriftFinding.channel_id == channel.id, DriftFinding.resolved_at.is_(None)))}
@@ -172,7 +184,7 @@ def check_drift(channel: Channel, adapter: ChannelAdapter, now: datetime) -> lis
         last = last_acknowledged_stock(channel, sku)
         if last is None:
             continue
-        reported = adapter.read_stock(listing)
+        reported = call_outside(checkpoint, adapter.read_stock, listing)
         finding = open_findings.get(sku.id)
         if reported == last.quantity:
             if finding is not None:

@@ -5,9 +5,11 @@ watermark moves to a window's end only after every page of that window is stored
 that is committed, so a worker killed in the middle of a page loses nothing: the next run reads the
 same window again, and what the dead one already stored is recognised by its content hash.
 
-``checkpoint`` is the caller's commit (the job wrapper's or the command's session): progress (pages,
-counts) becomes visible to the health page as each page completes, and a window's watermark is
-durable before the next window starts.
+``checkpoint`` is the caller's commit (the job wrapper's or the command's session). It runs before
+every platform call (``call_outside``: no transaction, hence on SQLite no write lock, is held while the
+platform answers), so progress (payloads, counts) becomes visible to the health page as it is made,
+and a window's watermark is durable before the next window starts. What is committed mid-window is
+whole payloads with their counts; the watermark still moves only at a window's end.
 """
 
 from collections.abc import Callable, Iterator
@@ -41,6 +43,7 @@ from app.domain.channels.models import (
 )
 from app.domain.reference.models import Channel
 from app.extensions import db
+from app.outside_calls import call_outside
 from app.redis_conn import get_redis
 
 INITIAL_LOOKBACK = timedelta(days=1)
@@ -129,7 +132,7 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
     checkpoint()
     try:
         for start, end in report.windows:
-            _with_token_refresh(channel, adapter, lambda start=start, end=end: _pull_window(
+            _with_token_refresh(channel, adapter, checkpoint, lambda start=start, end=end: _pull_window(
                 channel, adapter, run, report, start, end, checkpoint, on_payload))
             state.watermark = end
             run.windows_done += 1
@@ -152,10 +155,11 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
 
 
 def _pull_window(channel, adapter, run, report, start, end, checkpoint, on_payload) -> None:
-    for page in adapter.list_window(start, end):
+    pages = adapter.list_window(start, end)  # a generator: each next() is a platform call
+    while (page := call_outside(checkpoint, next, pages, None)) is not None:
         for entry in page.orders:
             report.listed += 1
-            raw = _complete(channel, adapter, entry, report)
+            raw = _complete(channel, adapter, entry, report, checkpoint)
             if raw is None:
                 continue
             payload, stored = payloads.store(channel, raw, PayloadSource.PULL)
@@ -166,33 +170,36 @@ def _pull_window(channel, adapter, run, report, start, end, checkpoint, on_paylo
             if on_payload is not None:
                 on_payload(payload)
         report.pages += 1
-        run.pages += 1
-        checkpoint()
+        run.pages += 1  # committed by the next call_outside (the next page, or the end of the window)
 
 
-def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, work: Callable[[], None]) -> None:
+def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, checkpoint: Callable[[], None],
+                        work: Callable[[], None]) -> None:
     """Run ``work``; on an expired token, let the adapter refresh it once (platforms that allow it), store
     the new token, and run ``work`` again. A second expiry, or no refresh, goes to the caller."""
     try:
         work()
     except TokenExpiredError:
-        fresh = adapter.refresh_access_token()
+        fresh = call_outside(checkpoint, adapter.refresh_access_token)
         if fresh is None:
             raise
         stored = credentials_of(channel)
+        # Committed by the next call_outside, before the new token is used: a platform may accept a
+        # refresh token only once, so it must not be lost with a later step.
         stored.access_token, stored.refresh_token = fresh.access_token, fresh.refresh_token or stored.refresh_token
         adapter.credentials = fresh
         work()
 
 
-def _complete(channel: Channel, adapter: ChannelAdapter, entry: ListEntry, report: PullReport) -> RawOrder | None:
+def _complete(channel: Channel, adapter: ChannelAdapter, entry: ListEntry, report: PullReport,
+              checkpoint: Callable[[], None]) -> RawOrder | None:
     """The full order behind a list entry; None when this (order, modified time) is stored already."""
     if entry.complete:
         return RawOrder(entry.external_id, entry.modified_at, entry.payload)
     if payloads.is_known(channel, entry.external_id, entry.modified_at):
         return None
     report.fetched += 1
-    return adapter.fetch_order(entry.external_id)
+    return call_outside(checkpoint, adapter.fetch_order, entry.external_id)
 
 
 def _count(outcome: normalise.Outcome, run: SyncRun, report: PullReport) -> None:

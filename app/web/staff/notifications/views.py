@@ -16,6 +16,7 @@ from app.domain.notifications import queries, services
 from app.domain.notifications.models import CHANNEL_LABELS, MessageStatus
 from app.errors import Conflict
 from app.extensions import db
+from app.outside_calls import call_outside
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.pages import paginate
@@ -67,7 +68,9 @@ def show_message_simulator():
     channel = request.args.get("channel") or ""
     if channel not in CHANNEL_LABELS:
         channel = ""
-    messages = read_inbox(current_app.config["MESSAGING_SIMULATOR_URL"], channel)
+    # The login check read the user: end that transaction (on SQLite it holds the write lock) before
+    # waiting on another process.
+    messages = call_outside(db.session.commit, read_inbox, current_app.config["MESSAGING_SIMULATOR_URL"], channel)
     return render_page_or_partial("staff/notifications/simulator.html", "staff/notifications/_inbox.html",
                                   messages=messages, channel=channel, channel_labels=CHANNEL_LABELS,
                                   simulator_url=current_app.config["MESSAGING_SIMULATOR_URL"])
