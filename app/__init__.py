@@ -6,7 +6,7 @@ from flask import Flask
 
 from app import config as config_module
 from app import jobs, redis_conn
-from app.errors import register_error_handlers
+from app.web.errors import register_error_handlers
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 PROJECT_ROOT = config_module.PROJECT_ROOT

@@ -18,7 +18,7 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
-from app.extensions import db
+from app.db import db
 
 WAREHOUSES = (
     WarehouseData("WH-SH", "华东仓", "上海市", "上海市", 31.247812, 121.226534,

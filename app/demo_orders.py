@@ -10,8 +10,8 @@ from app.domain.inventory.models import StockMovement
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import OutOfStock
-from app.extensions import db
+from app.domain.errors import OutOfStock
+from app.db import db
 
 DEMO_RECEIPT = "DEMO-INIT"
 ACTOR = "system:demo"

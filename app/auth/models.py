@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import ROLE_LABELS, Area, Role, may_open
 from app.db import TimestampMixin, UTCDateTime
-from app.extensions import db
+from app.db import db
 
 
 class User(UserMixin, TimestampMixin, db.Model):

@@ -8,8 +8,8 @@ from app.auth.models import User
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.roles import Role
 from app.db import utcnow
-from app.errors import ValidationError
-from app.extensions import db
+from app.domain.errors import ValidationError
+from app.db import db
 
 MIN_PASSWORD_LENGTH = 8
 

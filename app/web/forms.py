@@ -3,7 +3,7 @@
 from wtforms import Field, StringField
 from wtforms.widgets import TextInput
 
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.money import MoneyFormatError, fen_to_yuan, yuan_to_fen
 
 

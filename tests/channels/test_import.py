@@ -10,7 +10,7 @@ from app.domain.channels.models import ImportStatus, PayloadSource, PayloadStatu
 from app.domain.inventory.models import StockLevel
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from tests import factories
 from tests.channels.import_files import GOOD_ROWS, HEADER, csv_bytes, row, xlsx_bytes

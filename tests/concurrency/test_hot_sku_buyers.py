@@ -26,7 +26,7 @@ from app.domain.orders.consistency import stock_differences
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel, Warehouse
-from app.errors import OutOfStock
+from app.domain.errors import OutOfStock
 from app.extensions import db
 from tests import factories
 

@@ -24,7 +24,7 @@ from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
 from app.domain.orders.timeouts import sweep_due
 from app.domain.reference.models import Channel, Warehouse
-from app.errors import InvalidTransition, OutOfStock
+from app.domain.errors import InvalidTransition, OutOfStock
 from app.extensions import db
 from tests import factories
 

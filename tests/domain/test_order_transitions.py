@@ -22,7 +22,7 @@ from app.domain.orders.states import (
     allowed_actions,
     next_status,
 )
-from app.errors import InvalidTransition
+from app.domain.errors import InvalidTransition
 from tests.domain.stock_world import ACTOR, events, line, movement_kinds, place, receive, stock, walk_to
 
 S, A = OrderStatus, Action

@@ -13,7 +13,7 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
-from app.errors import NotFound, ValidationError
+from app.domain.errors import NotFound, ValidationError
 from app.extensions import db
 from tests import factories
 

@@ -16,7 +16,7 @@ from app.domain.orders import refunds, services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import OrderStatus
-from app.errors import Conflict, InvalidTransition, OutOfStock, ValidationError
+from app.domain.errors import Conflict, InvalidTransition, OutOfStock, ValidationError
 from app.extensions import db
 from tests import factories
 from tests.domain.stock_world import (

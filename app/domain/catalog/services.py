@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from app.db import value_taken
 from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
-from app.errors import NotFound, ValidationError
-from app.extensions import db
+from app.domain.errors import NotFound, ValidationError
+from app.db import db
+from app.text import N_
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BARCODE_PATTERN = re.compile(r"^[0-9]{8,14}$")
@@ -105,18 +106,18 @@ def _validate_sku(data: SkuData, existing: Sku | None) -> None:
 
 def _validate_components(bundle: Sku, quantities: dict[str, int]) -> None:
     if not quantities:
-        raise ValidationError({"components": "组合装至少要有一个子商品"})
+        raise ValidationError({"components": N_("组合装至少要有一个子商品")})
     if bundle.code in quantities:
-        raise ValidationError({"components": "组合装不能包含自己"})
+        raise ValidationError({"components": N_("组合装不能包含自己")})
     if any(quantity <= 0 for quantity in quantities.values()):
-        raise ValidationError({"components": "子商品数量必须大于 0"})
+        raise ValidationError({"components": N_("子商品数量必须大于 0")})
     found = {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(quantities)))}
     unknown = sorted(set(quantities) - set(found))
     if unknown:
-        raise ValidationError({"components": "子商品不存在: " + ", ".join(unknown)})
+        raise ValidationError({"components": N_("子商品不存在: ") + ", ".join(unknown)})
     nested = sorted(code for code, sku in found.items() if sku.is_bundle)
     if nested:
-        raise ValidationError({"components": "组合装不能包含组合装: " + ", ".join(nested)})
+        raise ValidationError({"components": N_("组合装不能包含组合装: ") + ", ".join(nested)})
     if _is_component_somewhere(bundle):
         raise ValidationError({"components": f"{bundle.code} 已是其他组合装的子商品，不能再做组合装"})
 

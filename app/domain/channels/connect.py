@@ -16,8 +16,8 @@ from app.domain.channels.adapters.base import ChannelAdapter, Credentials
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
 from app.domain.channels.ratelimit import ChannelLimiter
 from app.domain.reference.models import Channel
-from app.errors import Conflict
-from app.extensions import db
+from app.domain.errors import Conflict
+from app.db import db
 
 
 def api_platforms() -> set[str]:

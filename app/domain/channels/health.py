@@ -25,7 +25,7 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 
 
 @dataclass

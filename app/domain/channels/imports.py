@@ -20,9 +20,10 @@ from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.import_rows import ImportOrder, RowValues
 from app.domain.channels.models import ImportRun, ImportStatus, PayloadSource, PayloadStatus
 from app.domain.reference.models import Channel
-from app.errors import Conflict, ValidationError
-from app.extensions import db
+from app.domain.errors import Conflict, ValidationError
+from app.db import db
 from app.jobs import enqueue_after_commit
+from app.text import N_
 
 JOB = "workers.channel_import.import_orders"
 QUEUE = "channels"
@@ -88,7 +89,7 @@ def confirm(run: ImportRun) -> None:
     """Queue the import (after the commit: the worker must find the run)."""
     _editable(run)
     if import_rows.mapping_errors(run.column_map, run.header):
-        raise ValidationError({"column_map": "请先完成列对应"})
+        raise ValidationError({"column_map": N_("请先完成列对应")})
     run.status = ImportStatus.QUEUED
     db.session.flush()
     enqueue_after_commit(JOB, run.id, queue=QUEUE, job_id=f"channel-import-{run.id}", job_timeout=60 * 60)
@@ -172,4 +173,4 @@ def _lines(order: ImportOrder) -> str:
 
 def _editable(run: ImportRun) -> None:
     if run.status != ImportStatus.DRAFT:
-        raise Conflict("这个导入已经开始，不能再修改")
+        raise Conflict(N_("这个导入已经开始，不能再修改"))

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from app.domain.channels.adapters.base import GMT8, MaskedReceiver, PlatformLine, PlatformOrder
-from app.errors import DomainError
+from app.domain.errors import DomainError
 from app.money import MoneyFormatError, yuan_to_fen
 from app.text import N_
 

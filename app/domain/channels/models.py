@@ -15,7 +15,7 @@ from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 from app.text import N_
 
 

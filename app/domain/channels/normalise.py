@@ -37,8 +37,9 @@ from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel
-from app.errors import DomainError
-from app.extensions import db
+from app.domain.errors import DomainError
+from app.db import db
+from app.text import N_
 
 logger = logging.getLogger(__name__)
 A, S = Action, OrderStatus
@@ -164,7 +165,7 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
              for line in view.lines]
     discount = view.goods_fen + view.shipping_fen - view.payment_fen
     if discount < 0:
-        raise mapping.MappingError("实付金额高于商品金额加运费，请检查字段映射中的金额字段")
+        raise mapping.MappingError(N_("实付金额高于商品金额加运费，请检查字段映射中的金额字段"))
     receiver = view.receiver
     return OrderInput(
         receiver=Receiver(name=(receiver.name or MASK)[:64], phone=(receiver.phone or MASK)[:20],

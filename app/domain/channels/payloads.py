@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 
 
 def content_hash(payload: dict) -> str:

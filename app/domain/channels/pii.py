@@ -12,8 +12,8 @@ from app.domain.channels.adapters.base import ChannelAdapter, PlainReceiver
 from app.domain.channels.models import ChannelOrder
 from app.domain.orders import services
 from app.domain.orders.models import Order
-from app.errors import NotFound
-from app.extensions import db
+from app.domain.errors import NotFound
+from app.db import db
 
 
 def reveal_receiver(order: Order, adapter: ChannelAdapter, scene: str, actor: str) -> PlainReceiver:

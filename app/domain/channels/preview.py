@@ -15,8 +15,8 @@ from app.domain.channels.normalise import WALK, spec_for
 from app.domain.channels.shop_settings import parse_override
 from app.domain.orders.states import ACTION_LABELS
 from app.domain.reference.models import Channel
-from app.errors import DomainError, ValidationError
-from app.extensions import db
+from app.domain.errors import DomainError, ValidationError
+from app.db import db
 
 
 @dataclass

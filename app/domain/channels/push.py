@@ -41,7 +41,7 @@ from app.domain.orders.models import Order
 from app.domain.orders.services import candidate_warehouses
 from app.domain.orders.states import AFTER_SHIPPING
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 
 MAX_SHIPMENT_ATTEMPTS = 10
 

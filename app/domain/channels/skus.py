@@ -14,8 +14,8 @@ from app.domain.catalog.models import Sku
 from app.domain.channels.adapters.base import PlatformLine
 from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
-from app.extensions import db
+from app.domain.errors import ValidationError
+from app.db import db
 
 
 class WaitingForSku(Exception):

@@ -26,7 +26,7 @@ from app.domain.channels.connect import api_platforms, settings_of
 from app.domain.channels.models import ChannelCredentials, ChannelCursor, ChannelOrder, SyncState, SyncStatus
 from app.domain.inventory.models import MovementKind, StockMovement
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 from app.redis_conn import get_redis
 
 CURSOR = "stock_movements"

@@ -40,7 +40,7 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.db import db
 from app.redis_conn import get_redis
 
 INITIAL_LOOKBACK = timedelta(days=1)

@@ -15,7 +15,7 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
-from app.extensions import db
+from app.db import db
 
 LEDGER_BUCKETS = ("on_hand", "reserved", "locked", "damaged")
 

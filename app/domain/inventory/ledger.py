@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.inventory.models import MovementKind, StockLevel, StockMovement
-from app.extensions import db
+from app.db import db
 
 LEVELS = StockLevel.__table__
 BUCKETS = ("on_hand", "reserved", "locked", "damaged")

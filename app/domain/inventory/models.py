@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.reference.models import Warehouse
-from app.extensions import db
+from app.db import db
 from app.text import N_
 
 

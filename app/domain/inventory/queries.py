@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.domain.catalog.models import Sku
 from app.domain.inventory.models import StockLevel
 from app.domain.reference.models import Warehouse
-from app.extensions import db
+from app.db import db
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.domain.inventory.ledger import LevelAfter
 from app.domain.inventory.models import PurchaseReminder
-from app.extensions import db
+from app.db import db
 
 
 def evaluate(level: LevelAfter | None) -> None:

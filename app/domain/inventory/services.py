@@ -21,8 +21,9 @@ from app.domain.inventory.models import (
     StockLevel,
 )
 from app.domain.reference.models import Warehouse
-from app.errors import Conflict, OutOfStock, ValidationError
-from app.extensions import db
+from app.domain.errors import Conflict, OutOfStock, ValidationError
+from app.db import db
+from app.text import N_
 
 LEVELS = ledger.LEVELS.c
 # Far above any real receipt, far below the 32-bit stock columns: a typo is refused, not overflowed.
@@ -33,7 +34,7 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
     """Goods received into ``warehouse``: on_hand goes up by each line's quantity."""
     lines = list(lines)
     if not lines:
-        raise ValidationError({"lines": "至少要有一行"})
+        raise ValidationError({"lines": N_("至少要有一行")})
     _refuse_bundles([sku for sku, _ in lines])
     for sku, quantity in lines:
         if not 0 < quantity <= MAX_MOVEMENT_QUANTITY:
@@ -59,7 +60,7 @@ def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change
         after = ledger.apply(warehouse.id, sku.id, MovementKind.ADJUSTMENT, change,
                              guard=LEVELS.on_hand == level.on_hand, on_hand=difference)
         if after is None:
-            raise Conflict("库存在盘点期间发生了变化，请刷新后重新录入")
+            raise Conflict(N_("库存在盘点期间发生了变化，请刷新后重新录入"))
         reorder.evaluate(after)
     db.session.flush()
     db.session.refresh(level)
@@ -76,14 +77,14 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
     if not demand:
         return None
     if not warehouse_ids:
-        raise OutOfStock("没有可用的仓库", details={"lines": _shortfalls(demand, [])})
+        raise OutOfStock(N_("没有可用的仓库"), details={"lines": _shortfalls(demand, [])})
     for warehouse_id in _likely_first(demand, warehouse_ids):
         savepoint = db.session.begin_nested()
         if _reserve_all(order_id, warehouse_id, demand, change):
             savepoint.commit()
             return warehouse_id
         savepoint.rollback()
-    raise OutOfStock("库存不足", details={"lines": _shortfalls(demand, warehouse_ids)})
+    raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids)})
 
 
 def lock_order(order_id: int, change: Change) -> None:
@@ -108,7 +109,7 @@ def release_quantities(order_id: int, quantities: dict[int, int], change: Change
     for sku_id, quantity in sorted(quantities.items()):
         reservation = held.get(sku_id)
         if reservation is None or quantity > reservation.quantity:
-            raise ValidationError({"lines": "退款数量超过了订单占用的库存"})
+            raise ValidationError({"lines": N_("退款数量超过了订单占用的库存")})
         _release(reservation, quantity, change)
     db.session.flush()
 
@@ -116,7 +117,7 @@ def release_quantities(order_id: int, quantities: dict[int, int], change: Change
 def ship_order(order_id: int, change: Change) -> None:
     """Shipped out: locked units leave on_hand."""
     if _reservations(order_id, ReservationStatus.RESERVED):
-        raise Conflict("订单还有未锁定的库存（未付款），不能出库")
+        raise Conflict(N_("订单还有未锁定的库存（未付款），不能出库"))
     for reservation in _reservations(order_id, ReservationStatus.LOCKED):
         quantity = reservation.quantity
         guard = (LEVELS.locked >= quantity) & (LEVELS.on_hand >= quantity)
@@ -161,7 +162,7 @@ def move_reservations(order_id: int, to_warehouse_id: int, change: Change) -> No
     if short:
         savepoint.rollback()
         demand = {r.sku_id: r.quantity for r in reservations}
-        raise OutOfStock("目标仓库库存不足", details={"lines": _shortfalls(demand, [to_warehouse_id])})
+        raise OutOfStock(N_("目标仓库库存不足"), details={"lines": _shortfalls(demand, [to_warehouse_id])})
     savepoint.commit()
     db.session.flush()
 
@@ -203,7 +204,7 @@ def _hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
     elif existing.status == ReservationStatus.RELEASED:
         existing.warehouse_id, existing.quantity, existing.status = warehouse_id, quantity, ReservationStatus.RESERVED
     else:
-        raise Conflict("订单已在其他仓库或状态下占用该商品")
+        raise Conflict(N_("订单已在其他仓库或状态下占用该商品"))
 
 
 def _release(reservation: Reservation, quantity: int, change: Change) -> None:
@@ -265,4 +266,4 @@ def _shortfalls(demand: dict[int, int], warehouse_ids: list[int]) -> list[dict]:
 def _refuse_bundles(skus: list[Sku]) -> None:
     bundles = [sku.code for sku in skus if sku.is_bundle]
     if bundles:
-        raise ValidationError({"sku": "组合装没有自己的库存，请对子商品操作: " + ", ".join(bundles)})
+        raise ValidationError({"sku": N_("组合装没有自己的库存，请对子商品操作: ") + ", ".join(bundles)})

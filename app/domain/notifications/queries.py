@@ -4,7 +4,7 @@ from sqlalchemy import Select, func, select
 
 from app.domain.notifications.models import Message, MessageStatus, ReminderOptOut
 from app.domain.notifications.recipients import normalise_mobile
-from app.extensions import db
+from app.db import db
 
 #: What the staff queue shows by default: what did not reach the customer and needs a decision.
 NEEDS_ATTENTION = (MessageStatus.FAILED,)

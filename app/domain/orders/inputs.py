@@ -9,8 +9,8 @@ from sqlalchemy import select
 from stdnum.cn import uscc
 
 from app.domain.catalog.models import Sku
-from app.errors import ValidationError
-from app.extensions import db
+from app.domain.errors import ValidationError
+from app.db import db
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MASKED_PHONE_PATTERN = re.compile(r"^[0-9*+\- ]{1,20}$")

@@ -7,7 +7,7 @@ from app.db import Fen, TimestampMixin, UTCDateTime, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.orders.states import STATUS_LABELS, OrderStatus
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.extensions import db
+from app.db import db
 
 
 class Order(TimestampMixin, db.Model):

@@ -25,7 +25,7 @@ from app.domain.notifications.recipients import is_email, normalise_mobile
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action
 from app.domain.reference.models import Carrier
-from app.extensions import db
+from app.db import db
 from app.money import fen_to_yuan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

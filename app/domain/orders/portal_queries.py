@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import Action, OrderStatus
-from app.extensions import db
+from app.db import db
 
 #: What services._new_order_no makes: OH + yymmdd (Shanghai) + 8 random digits.
 ORDER_NO_PATTERN = re.compile(r"^OH\d{14}$")

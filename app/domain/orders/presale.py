@@ -10,8 +10,8 @@ from app.domain.inventory.ledger import Change
 from app.domain.orders import services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
-from app.errors import OutOfStock
-from app.extensions import db
+from app.domain.errors import OutOfStock
+from app.db import db
 
 # Packing included: an order may be packed while it waits (ship-out refuses it until it converts).
 CONVERTIBLE = (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.PACKING)

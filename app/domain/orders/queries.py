@@ -16,7 +16,7 @@ from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent
-from app.extensions import db
+from app.db import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -12,8 +12,8 @@ from app.domain.inventory.ledger import Change
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
 from app.domain.orders.states import HOLDS_STOCK, Action, next_status
-from app.errors import ValidationError
-from app.extensions import db
+from app.domain.errors import ValidationError
+from app.db import db
 
 
 @dataclass

@@ -21,8 +21,9 @@ from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import Conflict, NotFound, OutOfStock, ValidationError
-from app.extensions import db
+from app.domain.errors import Conflict, NotFound, OutOfStock, ValidationError
+from app.db import db
+from app.text import N_
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
@@ -69,7 +70,7 @@ def _create(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool
 def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "") -> Order:
     """Payment received: reserved stock becomes locked. The amount must be what the order asks."""
     if len(payment_ref or "") > 64:
-        raise ValidationError({"payment_ref": "支付流水号最多 64 位"})
+        raise ValidationError({"payment_ref": N_("支付流水号最多 64 位")})
     if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
         raise ValidationError({"paid_amount": f"实付金额应为应付金额 {order.payable_fen / 100:.2f}"})
     if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
@@ -111,9 +112,9 @@ def ship_out(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Ord
     """Out of the warehouse with ``carrier`` under ``waybill_no``: locked stock leaves on_hand."""
     waybill_no = (waybill_no or "").strip()
     if not waybill_no or len(waybill_no) > 40:
-        raise ValidationError({"waybill_no": "请填写快递单号（最多 40 位）"})
+        raise ValidationError({"waybill_no": N_("请填写快递单号（最多 40 位）")})
     if order.awaiting_presale and order.status == OrderStatus.PACKING:
-        raise Conflict("订单中有预售商品尚未到货，不能出库")
+        raise Conflict(N_("订单中有预售商品尚未到货，不能出库"))
     if transition(order, Action.SHIP_OUT, actor, details={"carrier": carrier.code, "waybill_no": waybill_no}):
         order.carrier_id, order.waybill_no, order.shipped_at = carrier.id, waybill_no, utcnow()
         inventory.ship_order(order.id, Change(actor, "发货出库", order.id, reference=waybill_no))
@@ -154,7 +155,7 @@ def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: st
     re-route). Raises OutOfStock if the warehouse cannot take it all, Conflict once it has shipped."""
     _require_reason(reason)
     if order.shipped_at is not None:
-        raise Conflict("订单已出库，不能更换仓库")
+        raise Conflict(N_("订单已出库，不能更换仓库"))
     if order.warehouse_id == warehouse.id:
         return order
     previous = order.warehouse.code if order.warehouse else None
@@ -250,7 +251,7 @@ def _close(order: Order, action: Action, reason: str, actor: str) -> Order:
 
 def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
-        raise ValidationError({"reason": "请填写原因"})
+        raise ValidationError({"reason": N_("请填写原因")})
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationError({"reason": f"原因最多 {MAX_REASON_LENGTH} 字"})
 
@@ -353,7 +354,7 @@ def _check_presale_caps(order: Order, now: datetime) -> None:
         if already + quantity > sku.presale_cap:
             short.append({"sku": sku.code, "requested": quantity, "available": max(0, sku.presale_cap - already)})
     if short:
-        raise OutOfStock("预售名额不足", details={"lines": short})
+        raise OutOfStock(N_("预售名额不足"), details={"lines": short})
 
 
 def _new_order_no(now: datetime) -> str:

@@ -7,7 +7,7 @@ channels and carriers never move an order backwards.
 
 from enum import StrEnum
 
-from app.errors import InvalidTransition
+from app.domain.errors import InvalidTransition
 from app.text import N_
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.domain.orders import deadlines, notify, services
 from app.domain.orders.models import Order
-from app.extensions import db
+from app.db import db
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200

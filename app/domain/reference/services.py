@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.db import value_taken
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
-from app.errors import NotFound, ValidationError
-from app.extensions import db
+from app.domain.errors import NotFound, ValidationError
+from app.db import db
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 CODE_MESSAGE = "编码只能包含字母、数字、横线和下划线，最长 32 位"

@@ -15,7 +15,8 @@ from sqlalchemy import or_, update
 from app.auth.api_tokens import ApiToken, Scope, find_active_token
 from app.db import utcnow
 from app.domain.reference.models import Channel
-from app.errors import PermissionDenied, error_body
+from app.domain.errors import PermissionDenied
+from app.web.errors import error_body
 from app.extensions import db
 
 PUBLIC_ENDPOINTS = {"api.get_openapi"}

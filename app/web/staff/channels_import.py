@@ -10,7 +10,7 @@ from app.auth.roles import Area
 from app.domain.channels import import_rows, imports
 from app.domain.channels.models import ImportRun, ImportStatus
 from app.domain.reference.models import Channel
-from app.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import render_page_or_partial

@@ -23,7 +23,7 @@ from app.domain.channels.shop_settings import (
     secret_hint,
 )
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import vary_on_htmx

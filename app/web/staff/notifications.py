@@ -14,7 +14,7 @@ from app.auth import role_required
 from app.auth.roles import Area
 from app.domain.notifications import queries, services
 from app.domain.notifications.models import CHANNEL_LABELS, MessageStatus
-from app.errors import Conflict
+from app.domain.errors import Conflict
 from app.extensions import db
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp

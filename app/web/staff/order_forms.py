@@ -34,7 +34,7 @@ from app.domain.orders.queries import OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.forms import YuanField
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from app.auth import role_required
 from app.auth.roles import Area
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, render_page_or_partial, vary_on_htmx

@@ -11,7 +11,7 @@ from app.auth import role_required
 from app.auth.roles import Area
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
-from app.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, stock_queries

@@ -12,7 +12,7 @@ from app.auth import role_required
 from app.auth.models import User
 from app.auth.roles import ROLE_LABELS, Area
 from app.auth.services import create_user
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.staff import bp

@@ -1,3 +1,4 @@
+from app.text import N_
 """The interface every platform adapter implements, and the machinery they share.
 
 An adapter speaks one platform's protocol and nothing else: signing, paging, the platform's error
@@ -316,11 +317,11 @@ class ChannelAdapter(ABC):
         except (requests.ConnectionError, requests.Timeout) as error:
             raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
         if response.status_code >= 500:
-            raise TransientError(str(response.status_code), "平台服务暂时不可用")
+            raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:
             return response.json()
         except ValueError as error:
-            raise TransientError(str(response.status_code), "平台返回了无法解析的内容") from error
+            raise TransientError(str(response.status_code), N_("平台返回了无法解析的内容")) from error
 
     def pages_backwards(self, fetch: Callable[[int, int], tuple[list, int | None, bool]],
                         probe_total: Callable[[], int]) -> Iterator[tuple[int, list]]:
