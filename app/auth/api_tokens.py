@@ -13,7 +13,7 @@ from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.domain.reference.models import Channel
 from app.domain.errors import ValidationError
 from app.db import db
-from app.text import N_
+from app.text import N_, Text
 
 TOKEN_PREFIX = "oh_"
 
@@ -57,8 +57,9 @@ def create_token(channel: Channel, scopes: list[str], name: str, actor: str) -> 
     """A new token for ``channel``; returns the row and the token text (which is not stored)."""
     unknown = sorted(set(scopes) - set(Scope))
     if not scopes or unknown:
-        raise ValidationError({"scopes": N_("未知或缺少权限范围: ") + ", ".join(unknown or [N_("(空)")])
-                               + N_("；可选: ") + ", ".join(Scope)})
+        raise ValidationError({"scopes": Text(N_("未知或缺少权限范围: %(unknown)s；可选: %(choices)s"),
+                                               unknown=", ".join(unknown) if unknown else Text(N_("(空)")),
+                                               choices=", ".join(Scope))})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(channel=channel, name=name, token_hash=_digest(token), hint=token[:10],
                    scopes=",".join(sorted(set(scopes))), created_by=actor)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from app.domain.errors import ValidationError
-from app.text import N_
+from app.text import N_, Text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20000
@@ -44,9 +44,9 @@ def read(content: bytes, kind: str) -> Sheet:
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
         raise ValidationError({"file": N_("文件是空的")})
-    header = [cell or f"第 {index + 1} 列" for index, cell in enumerate(rows[0])]
+    header = [cell or Text(N_("第 %(column)s 列"), column=index + 1) for index, cell in enumerate(rows[0])]
     if len(rows) - 1 > MAX_ROWS:
-        raise ValidationError({"file": f"一次最多导入 {MAX_ROWS} 行"})
+        raise ValidationError({"file": Text(N_("一次最多导入 %(limit)s 行"), limit=MAX_ROWS)})
     if len(rows) < 2:
         raise ValidationError({"file": N_("文件只有表头，没有数据行")})
     width = len(header)

@@ -23,7 +23,7 @@ from app.domain.inventory.models import (
 from app.domain.reference.models import Warehouse
 from app.domain.errors import Conflict, OutOfStock, ValidationError
 from app.db import db
-from app.text import N_
+from app.text import N_, Text
 
 LEVELS = ledger.LEVELS.c
 # Far above any real receipt, far below the 32-bit stock columns: a typo is refused, not overflowed.
@@ -38,7 +38,8 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
     _refuse_bundles([sku for sku, _ in lines])
     for sku, quantity in lines:
         if not 0 < quantity <= MAX_MOVEMENT_QUANTITY:
-            raise ValidationError({"qty": f"{sku.code} 的入库数量应在 1 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
+            raise ValidationError({"qty": Text(N_("%(sku)s 的入库数量应在 1 到 %(limit)s 之间"), sku=sku.code,
+                                            limit=f"{MAX_MOVEMENT_QUANTITY:,}")})
     for sku, quantity in sorted(lines, key=lambda line: line[0].id):
         ledger.ensure_level(warehouse.id, sku.id)
         after = ledger.apply(warehouse.id, sku.id, MovementKind.RECEIPT, change, on_hand=quantity)
@@ -50,7 +51,7 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
 def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change) -> StockLevel:
     """A stock count found ``counted`` units: on_hand becomes that, the difference is ledgered."""
     if counted is None or not 0 <= counted <= MAX_MOVEMENT_QUANTITY:
-        raise ValidationError({"counted": f"盘点数量应在 0 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
+        raise ValidationError({"counted": Text(N_("盘点数量应在 0 到 %(limit)s 之间"), limit=f"{MAX_MOVEMENT_QUANTITY:,}")})
     _refuse_bundles([sku])
     ledger.ensure_level(warehouse.id, sku.id)
     level = get_level(warehouse, sku)
@@ -224,8 +225,8 @@ def _apply_or_fail(reservation: Reservation, kind: MovementKind, change: Change,
     """Apply a change the reservation says must be possible; if the level disagrees, the books are wrong."""
     after = ledger.apply(reservation.warehouse_id, reservation.sku_id, kind, change, guard=guard, **deltas)
     if after is None:
-        raise Conflict(f"库存记录与预占不一致（仓库 {reservation.warehouse_id}，商品 {reservation.sku_id}），"
-                       "请运行库存一致性检查")
+        raise Conflict(N_("库存记录与预占不一致（仓库 %(warehouse)s，商品 %(sku)s），请运行库存一致性检查"),
+                       warehouse=reservation.warehouse_id, sku=reservation.sku_id)
     return after
 
 
@@ -266,4 +267,4 @@ def _shortfalls(demand: dict[int, int], warehouse_ids: list[int]) -> list[dict]:
 def _refuse_bundles(skus: list[Sku]) -> None:
     bundles = [sku.code for sku in skus if sku.is_bundle]
     if bundles:
-        raise ValidationError({"sku": N_("组合装没有自己的库存，请对子商品操作: ") + ", ".join(bundles)})
+        raise ValidationError({"sku": Text(N_("组合装没有自己的库存，请对子商品操作: %(codes)s"), codes=", ".join(bundles))})

@@ -23,7 +23,7 @@ from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_stat
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.errors import Conflict, NotFound, OutOfStock, ValidationError
 from app.db import db
-from app.text import N_
+from app.text import N_, Text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
@@ -40,7 +40,7 @@ def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order,
     if data.external_id and (existing := find_by_external_id(channel, data.external_id)):
         return existing, False
     if not channel.active:
-        raise ValidationError({"channel": f"渠道 {channel.code} 已停用"})
+        raise ValidationError({"channel": Text(N_("渠道 %(channel)s 已停用"), channel=channel.code)})
     inputs.validate(data)
     savepoint = db.session.begin_nested()
     try:
@@ -72,7 +72,7 @@ def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None
     if len(payment_ref or "") > 64:
         raise ValidationError({"payment_ref": N_("支付流水号最多 64 位")})
     if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
-        raise ValidationError({"paid_amount": f"实付金额应为应付金额 {order.payable_fen / 100:.2f}"})
+        raise ValidationError({"paid_amount": Text(N_("实付金额应为应付金额 %(amount)s"), amount=f"{order.payable_fen / 100:.2f}")})
     if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
         order.paid_fen, order.payment_ref = paid_fen, payment_ref
         order.paid_at = paid_at or utcnow()
@@ -194,7 +194,7 @@ def get_order(order_no: str, for_update: bool = False) -> Order:
         query = query.with_for_update()
     order = db.session.scalar(query)
     if order is None:
-        raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
+        raise NotFound(N_("订单 %(order_no)s 不存在"), order_no=order_no, details={"order_no": order_no})
     return order
 
 
@@ -253,7 +253,7 @@ def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
         raise ValidationError({"reason": N_("请填写原因")})
     if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError({"reason": f"原因最多 {MAX_REASON_LENGTH} 字"})
+        raise ValidationError({"reason": Text(N_("原因最多 %(limit)s 字"), limit=MAX_REASON_LENGTH)})
 
 
 def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:

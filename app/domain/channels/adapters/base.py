@@ -1,4 +1,4 @@
-from app.text import N_
+from app.text import N_, Text
 """The interface every platform adapter implements, and the machinery they share.
 
 An adapter speaks one platform's protocol and nothing else: signing, paging, the platform's error
@@ -177,7 +177,7 @@ class TransientError(PlatformError):
 
 class PushNotSupported(PlatformError):
     def __init__(self, platform: str):
-        super().__init__("push_not_supported", f"{platform} 不通过 HTTP 推送订单")
+        super().__init__("push_not_supported", Text(N_("%(platform)s 不通过 HTTP 推送订单"), platform=platform))
 
 
 class CallLimiter(Protocol):
@@ -315,7 +315,7 @@ class ChannelAdapter(ABC):
         try:
             response = self.http.post(self.gateway, data=data, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
             raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:

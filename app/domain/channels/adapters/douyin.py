@@ -62,7 +62,7 @@ from app.domain.channels.adapters.base import (
     gmt8_text,
 )
 from app.domain.channels.adapters.signing import constant_time_equal
-from app.text import N_
+from app.text import N_, Text
 
 SUCCESS = 10000
 TOKEN_SUB_CODES = ("isv.access-token-expired", "isv.access-token-no-existed")
@@ -160,7 +160,7 @@ class DouyinAdapter(ChannelAdapter):
             response = self.http.post(url, params=query, data=body.encode("utf-8"), timeout=self.timeout,
                                       headers={"Content-Type": "application/json;charset=UTF-8"})
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
             raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:

@@ -62,7 +62,7 @@ from app.domain.channels.adapters.base import (
     gmt8_text,
     parse_gmt8,
 )
-from app.text import N_
+from app.text import N_, Text
 
 VERSIONS = {"youzan.trades.sold.get": "4.0.4", "youzan.trade.get": "4.0.2",
             "youzan.logistics.online.confirm": "3.0.0", "youzan.item.quantity.update": "3.0.0",
@@ -133,7 +133,7 @@ class YouzanAdapter(ChannelAdapter):
             response = self.http.post(url, params={"access_token": self.credentials.access_token},
                                       json=params, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
             raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:
