@@ -16,6 +16,7 @@ from app.web.forms import apply_domain_errors
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.channels_forms import ImportUploadForm, import_columns_form
+from app.web.errors import error_message, field_messages
 
 
 @bp.route("/channels/import", methods=["GET", "POST"])
@@ -73,7 +74,8 @@ def start_import(run_id: int):
     try:
         imports.confirm(run)
     except (ValidationError, Conflict) as error:
-        flash("；".join(error.fields.values()) if isinstance(error, ValidationError) else error.message, "warning")
+        flash("；".join(field_messages(error).values()) if isinstance(error, ValidationError) else error_message(error),
+              "warning")
         return redirect(url_for("staff.map_import_columns", run_id=run.id), 303)
     db.session.commit()
     flash(_("已开始导入 %(name)s", name=run.filename), "success")

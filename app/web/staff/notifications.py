@@ -18,6 +18,7 @@ from app.domain.errors import Conflict
 from app.extensions import db
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
+from app.web.errors import error_message
 
 S = MessageStatus
 #: The queue's tabs: what each shows. "failed" first: that is what needs a person.
@@ -51,7 +52,7 @@ def resend_message(message_id: int):
     try:
         copy = services.resend(message_id, current_user.actor)
     except Conflict as error:
-        flash(error.message, "warning")
+        flash(error_message(error), "warning")
     else:
         db.session.commit()
         if copy.status == MessageStatus.SKIPPED:

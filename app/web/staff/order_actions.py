@@ -22,6 +22,7 @@ from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, order_display
+from app.web.errors import error_message
 from app.web.staff.order_forms import (
     ConfirmForm,
     OptionalReasonForm,
@@ -109,7 +110,7 @@ def act_on_order(order_no: str, action: str):
         return _panel_response(order, 422, {spec.name: form})
     except Conflict as error:  # InvalidTransition, OutOfStock, a parcel in transit, …
         db.session.rollback()
-        return _refused(order, error.message)
+        return _refused(order, error_message(error))
     db.session.commit()
     flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name), "success")
     if is_partial():

@@ -37,6 +37,7 @@ from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.forms import YuanField
+from app.web.errors import error_message, field_messages
 
 REQUIRED = InputRequired(_l("此项必填"))
 MAX_LINE_ROWS = 50
@@ -230,7 +231,7 @@ def show_domain_errors(form, error: ValidationError, line_rows: list[int] = ()) 
 
     ``line_rows[i]`` is the form row behind the domain's ``lines[i]`` (blank rows were left out).
     """
-    for path, message in error.fields.items():
+    for path, message in field_messages(error).items():
         field = _field_for(form, path, list(line_rows))
         if field is None:
             form.form_errors.append(message)
@@ -253,6 +254,6 @@ def _field_for(form, path: str, line_rows: list[int]):
 def shortage_messages(error) -> list[str]:
     """An OutOfStock's short lines (details "lines": sku, requested, available) as sentences; for
     stock, "available" is the most that any single warehouse can give."""
-    return [_("%(reason)s：%(sku)s 需要 %(requested)s 件，最多可用 %(available)s 件", reason=error.message,
+    return [_("%(reason)s：%(sku)s 需要 %(requested)s 件，最多可用 %(available)s 件", reason=error_message(error),
               sku=line["sku"], requested=line["requested"], available=line["available"])
-            for line in error.details.get("lines", [])] or [error.message]
+            for line in error.details.get("lines", [])] or [error_message(error)]

@@ -17,6 +17,7 @@ from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, stock_queries
 from app.web.staff.order_display import actor_label, movement_deltas
 from app.web.staff.order_forms import show_domain_errors
+from app.web.errors import error_message
 from app.web.staff.stock_forms import (
     MAX_RECEIPT_ROWS,
     CountForm,
@@ -113,7 +114,7 @@ def count_stock():
             show_domain_errors(form, error)
         except Conflict as error:
             db.session.rollback()
-            form.form_errors.append(error.message)
+            form.form_errors.append(error_message(error))
             status = 409
         else:
             db.session.commit()
