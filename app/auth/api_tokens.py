@@ -9,10 +9,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
-from app.domain.reference.models import Channel
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.errors import ValidationError
-from app.db import db
+from app.domain.reference.models import Channel
 from app.text import N_, Text
 
 TOKEN_PREFIX = "oh_"

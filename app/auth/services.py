@@ -7,9 +7,8 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.roles import Role
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.errors import ValidationError
-from app.db import db
 from app.text import N_, Text
 
 MIN_PASSWORD_LENGTH = 8

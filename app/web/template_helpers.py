@@ -16,9 +16,9 @@ from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS
 from app.domain.reference.models import PLATFORM_LABELS
 from app.i18n import LANGUAGE_NAMES, select_locale
 from app.money import format_money
-from app.web.navigation import navigation_for
 from app.text import Text
 from app.web.errors import translate
+from app.web.navigation import navigation_for
 
 
 def local_time(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import value_taken
+from app.db import db, value_taken
 from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
 from app.domain.errors import NotFound, ValidationError
-from app.db import db
 from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

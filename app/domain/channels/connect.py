@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.channels.adapters import ADAPTERS, adapter_class
 from app.domain.channels.adapters.base import ChannelAdapter, Credentials
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
 from app.domain.channels.ratelimit import ChannelLimiter
-from app.domain.reference.models import Channel
 from app.domain.errors import Conflict
-from app.db import db
+from app.domain.reference.models import Channel
 from app.text import N_, Text
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app.db import db
 from app.domain.channels.connect import api_platforms, credentials_of
 from app.domain.channels.models import (
     ChannelError,
@@ -25,7 +26,6 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.db import db
 from app.text import N_, Text
 
 

@@ -14,14 +14,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import import_files, import_rows, normalise, payloads, skus
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.import_rows import ImportOrder, RowValues
 from app.domain.channels.models import ImportRun, ImportStatus, PayloadSource, PayloadStatus
-from app.domain.reference.models import Channel
 from app.domain.errors import Conflict, ValidationError
-from app.db import db
+from app.domain.reference.models import Channel
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
@@ -32,13 +32,12 @@ from app.domain.channels.connect import settings_of
 from app.domain.channels.import_rows import IMPORT_MAPPING
 from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.skus import WaitingForSku
+from app.domain.errors import DomainError
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel
-from app.domain.errors import DomainError
-from app.db import db
 from app.text import N_, Text
 
 logger = logging.getLogger(__name__)

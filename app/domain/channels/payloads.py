@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
-from app.db import db
 
 
 def content_hash(payload: dict) -> str:

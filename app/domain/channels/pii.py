@@ -8,12 +8,12 @@ happened in the order's timeline — the scene and who asked, never the values.
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.channels.adapters.base import ChannelAdapter, PlainReceiver
 from app.domain.channels.models import ChannelOrder
+from app.domain.errors import NotFound
 from app.domain.orders import services
 from app.domain.orders.models import Order
-from app.domain.errors import NotFound
-from app.db import db
 from app.text import N_, Text
 
 

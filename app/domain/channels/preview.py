@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.channels import mapping, skus
 from app.domain.channels.adapters.base import PlatformLine, PlatformOrder
 from app.domain.channels.models import ChannelOrder, RawPayload
 from app.domain.channels.normalise import WALK, spec_for
 from app.domain.channels.shop_settings import parse_override
+from app.domain.errors import DomainError, ValidationError
 from app.domain.orders.states import ACTION_LABELS
 from app.domain.reference.models import Channel
-from app.domain.errors import DomainError, ValidationError
-from app.db import db
 from app.text import N_, Text
 
 

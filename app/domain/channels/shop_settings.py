@@ -8,12 +8,12 @@ the stored one.
 import json
 from dataclasses import dataclass
 
+from app.db import db
 from app.domain.channels import mapping, sync
 from app.domain.channels.connect import credentials_of, is_api_channel, settings_of
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
-from app.domain.reference.models import Channel
 from app.domain.errors import ValidationError
-from app.db import db
+from app.domain.reference.models import Channel
 from app.text import N_, Text
 
 

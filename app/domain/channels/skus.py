@@ -10,12 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.channels.adapters.base import PlatformLine
 from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
-from app.domain.reference.models import Channel
 from app.domain.errors import ValidationError
-from app.db import db
+from app.domain.reference.models import Channel
 from app.text import N_, Text
 
 

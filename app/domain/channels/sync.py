@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import LockError
 from sqlalchemy import or_, select, update
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import normalise, payloads
 from app.domain.channels.adapters.base import (
     ChannelAdapter,
@@ -40,7 +40,6 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.db import db
 from app.redis_conn import get_redis
 
 INITIAL_LOOKBACK = timedelta(days=1)

@@ -8,6 +8,7 @@ an order that may still hold stock.
 
 from sqlalchemy import and_, func, or_, select
 
+from app.db import db
 from app.domain.inventory.models import (
     ACTIVE_RESERVATION_STATUSES,
     Reservation,
@@ -15,7 +16,6 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
-from app.db import db
 from app.text import N_, Text
 
 LEDGER_BUCKETS = ("on_hand", "reserved", "locked", "damaged")

@@ -13,10 +13,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.reference.models import Warehouse
-from app.db import db
 from app.text import N_
 
 

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.inventory.models import StockLevel
 from app.domain.reference.models import Warehouse
-from app.db import db
 
 
 @dataclass(frozen=True)

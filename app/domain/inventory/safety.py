@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.db import db
+from app.domain.errors import ValidationError
 from app.domain.inventory import reorder
 from app.domain.inventory.ledger import LevelAfter
 from app.domain.inventory.models import MovementKind, SafetyStockFigure, StockLevel, StockMovement
-from app.domain.errors import ValidationError
-from app.db import db
 from app.text import N_
 
 DEFAULT_WINDOW_DAYS = 28

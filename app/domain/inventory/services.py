@@ -10,7 +10,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict, OutOfStock, ValidationError
 from app.domain.inventory import ledger, reorder
 from app.domain.inventory.ledger import Change, sellable_at_least
 from app.domain.inventory.models import (
@@ -21,8 +23,6 @@ from app.domain.inventory.models import (
     StockLevel,
 )
 from app.domain.reference.models import Warehouse
-from app.domain.errors import Conflict, OutOfStock, ValidationError
-from app.db import db
 from app.text import N_, Text
 
 LEVELS = ledger.LEVELS.c

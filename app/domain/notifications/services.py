@@ -9,11 +9,11 @@ after that commit, so a rolled-back event never texts anybody and a committed on
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.db import db
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.notifications import outbox, queries, templates
 from app.domain.notifications.models import Message, MessageChannel, MessageStatus, ReminderOptOut
 from app.domain.notifications.recipients import is_email, normalise_mobile
-from app.domain.errors import Conflict, NotFound, ValidationError
-from app.db import db
 from app.text import N_
 
 _PENDING = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRYING)

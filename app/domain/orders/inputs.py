@@ -8,9 +8,9 @@ import phonenumbers
 from sqlalchemy import select
 from stdnum.cn import uscc
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.errors import ValidationError
-from app.db import db
 from app.text import N_, Text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

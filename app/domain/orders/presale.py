@@ -4,14 +4,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
+from app.domain.errors import OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders import services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
-from app.domain.errors import OutOfStock
-from app.db import db
 from app.text import N_, Text
 
 # Packing included: an order may be packed while it waits (ship-out refuses it until it converts).

@@ -7,13 +7,13 @@ goods puts them back on the shelf (or into the damaged bucket). Refunding everyt
 
 from dataclasses import dataclass
 
+from app.db import db
+from app.domain.errors import ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
 from app.domain.orders.states import HOLDS_STOCK, Action, next_status
-from app.domain.errors import ValidationError
-from app.db import db
 from app.text import N_, Text
 
 

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict, NotFound, OutOfStock, ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders import deadlines, inputs, notify
@@ -21,8 +22,6 @@ from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.domain.errors import Conflict, NotFound, OutOfStock, ValidationError
-from app.db import db
 from app.text import N_, Text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import value_taken
-from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
+from app.db import db, value_taken
 from app.domain.errors import NotFound, ValidationError
-from app.db import db
+from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
 from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")

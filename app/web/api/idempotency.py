@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import DomainError, IdempotencyConflict, ValidationError
-from app.web.errors import domain_error_body, error_body, status_of
 from app.extensions import db
 from app.web.api.idempotency_models import IdempotencyRecord
+from app.web.errors import domain_error_body, error_body, status_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.api_tokens import Scope
+from app.domain.errors import NotFound
 from app.domain.orders import refunds, services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
-from app.domain.errors import NotFound
 from app.extensions import db
 from app.web.api import bp, order_bodies
 from app.web.api.auth import actor, current_channel, requires

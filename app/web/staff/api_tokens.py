@@ -13,8 +13,8 @@ from wtforms.validators import InputRequired, Length
 from app.auth import role_required
 from app.auth.api_tokens import ApiToken, Scope, create_token, revoke
 from app.auth.roles import Area
-from app.domain.reference.models import Channel
 from app.domain.errors import ValidationError
+from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, vary_on_htmx

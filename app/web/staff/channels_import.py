@@ -9,14 +9,14 @@ from app.auth import role_required
 from app.auth.roles import Area
 from app.domain.channels import import_rows, imports
 from app.domain.channels.models import ImportRun, ImportStatus
-from app.domain.reference.models import Channel
 from app.domain.errors import Conflict, ValidationError
+from app.domain.reference.models import Channel
 from app.extensions import db
+from app.web.errors import error_message, field_messages
 from app.web.forms import apply_domain_errors
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.channels_forms import ImportUploadForm, import_columns_form
-from app.web.errors import error_message, field_messages
 
 
 @bp.route("/channels/import", methods=["GET", "POST"])

@@ -22,8 +22,8 @@ from app.domain.channels.shop_settings import (
     save_settings,
     secret_hint,
 )
-from app.domain.reference.models import Channel
 from app.domain.errors import ValidationError
+from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import vary_on_htmx

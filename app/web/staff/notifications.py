@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
+from app.domain.errors import Conflict
 from app.domain.notifications import queries, services
 from app.domain.notifications.models import CHANNEL_LABELS, MessageStatus
-from app.domain.errors import Conflict
 from app.extensions import db
+from app.web.errors import error_message
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
-from app.web.errors import error_message
 
 S = MessageStatus
 #: The queue's tabs: what each shows. "failed" first: that is what needs a person.

@@ -15,14 +15,14 @@ from flask_wtf import FlaskForm
 
 from app.auth import role_required
 from app.auth.roles import Area, may_act
+from app.domain.errors import Conflict, ValidationError
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
-from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
+from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, order_display
-from app.web.errors import error_message
 from app.web.staff.order_forms import (
     ConfirmForm,
     OptionalReasonForm,

@@ -28,16 +28,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from app.domain.errors import ValidationError
 from app.domain.orders import deadlines
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.orders.queries import OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.domain.errors import ValidationError
 from app.extensions import db
-from app.web.forms import YuanField
 from app.web.errors import error_message, field_messages
+from app.web.forms import YuanField
 
 REQUIRED = InputRequired(_l("此项必填"))
 MAX_LINE_ROWS = 50

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import CREATE_ORDER, Area, may_act
+from app.domain.errors import OutOfStock, ValidationError
 from app.domain.orders import deadlines, queries, services
 from app.domain.orders.states import STATUS_LABELS
-from app.domain.errors import OutOfStock, ValidationError
 from app.extensions import db
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp

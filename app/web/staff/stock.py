@@ -9,15 +9,15 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
+from app.domain.errors import Conflict, ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
-from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
+from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, stock_queries
 from app.web.staff.order_display import actor_label, movement_deltas
 from app.web.staff.order_forms import show_domain_errors
-from app.web.errors import error_message
 from app.web.staff.stock_forms import (
     MAX_RECEIPT_ROWS,
     CountForm,

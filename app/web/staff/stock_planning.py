@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
+from app.domain.errors import ValidationError
 from app.domain.inventory import reorder, safety
 from app.domain.inventory.models import PurchaseReminder, StockLevel
-from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp, stock_queries

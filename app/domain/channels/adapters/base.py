@@ -1,4 +1,3 @@
-from app.text import N_, Text
 """The interface every platform adapter implements, and the machinery they share.
 
 An adapter speaks one platform's protocol and nothing else: signing, paging, the platform's error
@@ -24,6 +23,8 @@ from typing import ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 import requests
+
+from app.text import N_, Text
 
 GMT8 = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
