@@ -98,7 +98,7 @@ def act_on_order(order_no: str, action: str):
     order = services.get_order(order_no, for_update=True)
     if spec.action not in allowed_actions(order.status):
         return _refused(order, _("订单当前状态为「%(status)s」，不能%(action)s",
-                                 status=order.status_name, action=spec.label))
+                                 status=_(order.status_name), action=_(spec.label)))
     form = spec.form_for(order, request.form)
     if not form.validate():
         return _panel_response(order, 422, {spec.name: form})
