@@ -31,11 +31,3 @@ class Text(str):
         text = super().__new__(cls, template % params if params else template)
         text.template, text.params = template, params
         return text
-
-    def __reduce__(self):
-        # Pickling (RQ job results, caches) rebuilds the Text rather than a bare str subclass.
-        return (_rebuild, (self.template, self.params))
-
-
-def _rebuild(template: str, params: dict) -> Text:
-    return Text(template, **params)

@@ -229,7 +229,7 @@ def _carrier(view: PlatformOrder) -> Carrier:
     if carrier is None or not view.waybill_no:
         raise mapping.MappingError(
             N_("平台显示已发货，但快递公司「%(carrier)s」或运单号「%(waybill_no)s」无法对应，请在字段映射的 carriers 中指定"),
-            carrier=view.carrier or "-", waybill_no=view.waybill_no or "-")
+            carrier=view.carrier or Text(N_("(空)")), waybill_no=view.waybill_no or Text(N_("(空)")))
     return carrier
 
 

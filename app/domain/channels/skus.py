@@ -59,7 +59,7 @@ def save_mapping(channel: Channel, platform_code: str, sku_code: str, actor: str
         errors["platform_code"] = N_("请填写平台商家编码（最多 64 位）")
     sku = db.session.scalar(select(Sku).where(Sku.code == sku_code)) if sku_code else None
     if sku is None:
-        errors["sku_code"] = Text(N_("商品 %(sku)s 不存在"), sku=sku_code or "-")
+        errors["sku_code"] = Text(N_("商品 %(sku)s 不存在"), sku=sku_code or Text(N_("(空)")))
     if errors:
         raise ValidationError(errors)
     mapping = db.session.scalar(select(SkuMapping).where(SkuMapping.channel_id == channel.id,
