@@ -6,8 +6,8 @@ from flask import Flask
 
 from app import config as config_module
 from app import jobs, redis_conn
-from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.web.errors import register_error_handlers
 
 PROJECT_ROOT = config_module.PROJECT_ROOT
 

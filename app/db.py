@@ -6,6 +6,7 @@ stored as UTC and always come back timezone-aware, also from SQLite which has no
 
 from datetime import UTC, datetime
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Integer, MetaData, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -22,6 +23,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Defined here rather than in app/extensions.py so that domain code reaches its session without importing
+# the web extensions (Babel, Limiter, Login …); ``create_app`` binds it like the others.
+db = SQLAlchemy(model_class=Base)
 
 
 class UTCDateTime(TypeDecorator):
@@ -57,8 +63,6 @@ class TimestampMixin:
 
 def value_taken(column, value, exclude=None) -> bool:
     """Whether another row already holds ``value`` in the unique ``column`` (``exclude``: the row being edited)."""
-    from app.extensions import db
-
     model = column.class_
     query = select(model.id).where(column == value)
     if exclude is not None and exclude.id is not None:
@@ -74,8 +78,6 @@ def insert_unless_taken(row) -> bool:
 
     The one place for "insert, catch IntegrityError": checking first and inserting after races.
     """
-    from app.extensions import db
-
     savepoint = db.session.begin_nested()
     db.session.add(row)
     try:

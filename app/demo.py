@@ -6,6 +6,7 @@ from app import demo_orders
 from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import create_user
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.catalog.services import SkuData, create_sku, get_sku, set_bundle_components
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
@@ -18,7 +19,6 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
-from app.extensions import db
 
 WAREHOUSES = (
     WarehouseData("WH-SH", "华东仓", "上海市", "上海市", 31.247812, 121.226534,

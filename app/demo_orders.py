@@ -3,15 +3,15 @@ staff pages (and the customer portal) have something true to show. Idempotent li
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
+from app.domain.errors import OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.inventory.models import StockMovement
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import OutOfStock
-from app.extensions import db
 
 DEMO_RECEIPT = "DEMO-INIT"
 ACTOR = "system:demo"

@@ -19,7 +19,7 @@ touching an ORM object afterwards would reload it and open a new transaction dur
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from app.extensions import db
+from app.db import db
 
 P = ParamSpec("P")
 T = TypeVar("T")

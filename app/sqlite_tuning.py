@@ -9,7 +9,7 @@ writer at a time, which is what SQLite does anyway; PostgreSQL is the production
 from flask import Flask
 from sqlalchemy import event
 
-from app.extensions import db
+from app.db import db
 
 
 def init_app(app: Flask) -> None:

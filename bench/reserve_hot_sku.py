@@ -306,9 +306,9 @@ class OrderHub:
                     "orders": order_ids}
 
     def reserve_order(self, ids: dict):
+        from app.domain.errors import OutOfStock
         from app.domain.inventory import services as inventory
         from app.domain.inventory.ledger import Change
-        from app.errors import OutOfStock
         from app.extensions import db
 
         next_order = iter(ids["orders"])
@@ -329,10 +329,10 @@ class OrderHub:
         return attempt
 
     def create_order(self, ids: dict):
+        from app.domain.errors import OutOfStock
         from app.domain.orders import services
         from app.domain.orders.inputs import LineInput, OrderInput, Receiver
         from app.domain.reference.models import Channel
-        from app.errors import OutOfStock
         from app.extensions import db
 
         def attempt(state):

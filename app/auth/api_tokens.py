@@ -9,10 +9,10 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.domain.errors import ValidationError
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 TOKEN_PREFIX = "oh_"
 
@@ -56,8 +56,9 @@ def create_token(channel: Channel, scopes: list[str], name: str, actor: str) -> 
     """A new token for ``channel``; returns the row and the token text (which is not stored)."""
     unknown = sorted(set(scopes) - set(Scope))
     if not scopes or unknown:
-        raise ValidationError({"scopes": "未知或缺少权限范围: " + ", ".join(unknown or ["(空)"])
-                               + "；可选: " + ", ".join(Scope)})
+        raise ValidationError({"scopes": Text(N_("未知或缺少权限范围: %(unknown)s；可选: %(choices)s"),
+                                               unknown=", ".join(unknown) if unknown else Text(N_("(空)")),
+                                               choices=", ".join(Scope))})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(channel=channel, name=name, token_hash=_digest(token), hint=token[:10],
                    scopes=",".join(sorted(set(scopes))), created_by=actor)

@@ -5,8 +5,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import ROLE_LABELS, Area, Role, may_open
-from app.db import TimestampMixin, UTCDateTime
-from app.extensions import db
+from app.db import TimestampMixin, UTCDateTime, db
 
 
 class User(UserMixin, TimestampMixin, db.Model):

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.roles import Role
-from app.db import utcnow
-from app.errors import ValidationError
-from app.extensions import db
+from app.db import db, utcnow
+from app.domain.errors import ValidationError
+from app.text import N_, Text
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -26,13 +26,13 @@ def create_user(username: str, role: str, password: str, display_name: str = "")
     errors = {}
     username = username.strip()
     if not username:
-        errors["username"] = "请输入用户名"
+        errors["username"] = N_("请输入用户名")
     elif db.session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = f"用户名 {username} 已存在"
+        errors["username"] = Text(N_("用户名 %(username)s 已存在"), username=username)
     if role not in set(Role):
-        errors["role"] = "未知角色: " + role
+        errors["role"] = Text(N_("未知角色: %(role)s"), role=role)
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+        errors["password"] = Text(N_("密码至少 %(length)s 位"), length=MIN_PASSWORD_LENGTH)
     if errors:
         raise ValidationError(errors)
     user = User(username=username, role=role, display_name=display_name or username,
@@ -48,7 +48,7 @@ def list_users() -> list[User]:
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError({"password": f"密码至少 {MIN_PASSWORD_LENGTH} 位"})
+        raise ValidationError({"password": Text(N_("密码至少 %(length)s 位"), length=MIN_PASSWORD_LENGTH)})
     user.password_hash = hash_password(password)
 
 

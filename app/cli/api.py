@@ -4,9 +4,9 @@ import click
 from flask.cli import with_appcontext
 
 from app.auth.api_tokens import Scope, create_token
+from app.domain.errors import NotFound, ValidationError
 from app.domain.reference.models import Channel
 from app.domain.reference.services import get_by_code
-from app.errors import NotFound, ValidationError
 from app.extensions import db
 
 

@@ -21,9 +21,9 @@ from app.domain.channels.adapters import ADAPTERS
 from app.domain.channels.adapters.base import GMT8
 from app.domain.channels.connect import build_adapter, credentials_of, gateway_url, simulator_url
 from app.domain.channels.shop_settings import CredentialsData, save_credentials, secret_hint
+from app.domain.errors import DomainError, ValidationError
 from app.domain.reference.models import Channel
 from app.domain.reference.services import get_by_code
-from app.errors import DomainError, ValidationError
 from app.extensions import db
 
 #: The simulators each serve one platform family (a Tmall shop is a TOP seller like a Taobao shop).

@@ -15,7 +15,7 @@ from rq.serializers import JSONSerializer
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
 from app.redis_conn import get_redis

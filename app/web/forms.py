@@ -3,8 +3,9 @@
 from wtforms import Field, StringField
 from wtforms.widgets import TextInput
 
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.money import MoneyFormatError, fen_to_yuan, yuan_to_fen
+from app.web.errors import field_messages
 
 
 class YuanField(StringField):
@@ -32,7 +33,7 @@ class YuanField(StringField):
 
 def apply_domain_errors(form, error: ValidationError) -> None:
     """Show a domain ValidationError on the form fields it names (the rest on the form itself)."""
-    for name, message in error.fields.items():
+    for name, message in field_messages(error).items():
         field: Field | None = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message]

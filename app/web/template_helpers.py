@@ -16,6 +16,8 @@ from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS
 from app.domain.reference.models import PLATFORM_LABELS
 from app.i18n import LANGUAGE_NAMES, select_locale
 from app.money import format_money
+from app.text import Text
+from app.web.errors import translate
 from app.web.navigation import navigation_for
 
 
@@ -35,7 +37,10 @@ def domain_labels() -> frozenset[str]:
 
 
 def translate_domain_label(value):
-    """Jinja's ``finalize``: a domain label printed in a template is shown in the user's language."""
+    """Jinja's ``finalize``: a domain label or message (``Text``) printed in a template is shown in the
+    user's language."""
+    if isinstance(value, Text):
+        return translate(value)
     if isinstance(value, str) and value in domain_labels():
         return gettext(value)
     return value

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from app.domain.channels import import_files, imports
 from app.domain.channels.models import ImportStatus, PayloadSource, PayloadStatus, RawPayload
+from app.domain.errors import ValidationError
 from app.domain.inventory.models import StockLevel
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.errors import ValidationError
 from app.extensions import db
 from tests import factories
 from tests.channels.import_files import GOOD_ROWS, HEADER, csv_bytes, row, xlsx_bytes

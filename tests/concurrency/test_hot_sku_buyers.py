@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import func, select, update
 
+from app.domain.errors import OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.inventory.models import Reservation, ReservationStatus, StockLevel
@@ -26,7 +27,6 @@ from app.domain.orders.consistency import stock_differences
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel, Warehouse
-from app.errors import OutOfStock
 from app.extensions import db
 from tests import factories
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from app.db import utcnow
+from app.domain.errors import InvalidTransition, OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.inventory.models import Reservation, ReservationStatus, StockLevel
@@ -24,7 +25,6 @@ from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
 from app.domain.orders.timeouts import sweep_due
 from app.domain.reference.models import Channel, Warehouse
-from app.errors import InvalidTransition, OutOfStock
 from app.extensions import db
 from tests import factories
 

@@ -12,7 +12,7 @@ from app.domain.catalog.services import (
     set_bundle_components,
     update_sku,
 )
-from app.errors import NotFound, ValidationError
+from app.domain.errors import NotFound, ValidationError
 from app.extensions import db
 from tests import factories
 

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 
 from app.domain.catalog.models import Sku
 from app.domain.catalog.services import SkuData, create_sku
+from app.domain.errors import Conflict
 from app.domain.orders import services as orders
 from app.domain.orders.models import Order
 from app.domain.reference.models import Carrier
 from app.domain.reference.services import CarrierData, save_carrier
-from app.errors import Conflict
 from app.extensions import db
 from tests import factories
 from tests.domain.stock_world import line, order_input, place, receive

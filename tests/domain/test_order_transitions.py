@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.errors import InvalidTransition
 from app.domain.orders import refunds, services
 from app.domain.orders.states import (
     ALREADY_DONE,
@@ -22,7 +23,6 @@ from app.domain.orders.states import (
     allowed_actions,
     next_status,
 )
-from app.errors import InvalidTransition
 from tests.domain.stock_world import ACTOR, events, line, movement_kinds, place, receive, stock, walk_to
 
 S, A = OrderStatus, Action

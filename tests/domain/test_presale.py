@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict, OutOfStock
 from app.domain.orders import presale, refunds, services
 from app.domain.orders.models import OrderEvent, OrderLine
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import OrderStatus
-from app.errors import Conflict, OutOfStock
 from app.extensions import db
 from tests import factories
 from tests.domain.stock_world import ACTOR, held, line, place, receive, stock

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.errors import NotFound, ValidationError
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.reference.services import (
     CarrierData,
@@ -13,7 +14,6 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
-from app.errors import NotFound, ValidationError
 from app.extensions import db
 from tests import factories
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
+from app.domain.errors import ValidationError
 from app.domain.inventory import ledger, reorder, safety
 from app.domain.inventory.models import MovementKind, PurchaseReminder, StockLevel, StockMovement
 from app.domain.orders import services
-from app.errors import ValidationError
 from app.extensions import db
 from tests.domain.stock_world import ACTOR, line, pay, place, receive, ship, stock
 

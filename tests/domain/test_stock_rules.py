@@ -8,6 +8,7 @@ Every test ends with the books check of conftest.py (levels = ledger = reservati
 import pytest
 from sqlalchemy import select
 
+from app.domain.errors import Conflict, InvalidTransition, OutOfStock, ValidationError
 from app.domain.inventory import ledger, safety
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
@@ -16,7 +17,6 @@ from app.domain.orders import refunds, services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import OrderStatus
-from app.errors import Conflict, InvalidTransition, OutOfStock, ValidationError
 from app.extensions import db
 from tests import factories
 from tests.domain.stock_world import (

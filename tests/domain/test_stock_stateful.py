@@ -35,6 +35,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from app.db import utcnow
+from app.domain.errors import Conflict, DomainError, InvalidTransition, OutOfStock, ValidationError
 from app.domain.inventory import ledger, safety
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
@@ -50,7 +51,6 @@ from app.domain.orders.consistency import stock_differences
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.timeouts import sweep_due
-from app.errors import Conflict, DomainError, InvalidTransition, OutOfStock, ValidationError
 from app.extensions import db
 from tests.domain.stock_world import ACTOR, build_world, order_input
 from tests.domain.stock_world import line as line_input

@@ -4,12 +4,12 @@ their send job reaches Redis only after that transaction commits."""
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.errors import ValidationError
 from app.domain.notifications import services as notifications
 from app.domain.notifications.models import Message, MessageStatus
 from app.domain.notifications.templates import TemplateError
 from app.domain.orders import notify, services
 from app.domain.orders.states import Action
-from app.errors import ValidationError
 from app.extensions import db
 from tests.notifications.conftest import ACTOR, BUYER_PHONE, OPENID, RECEIVER_PHONE, messages, queued_sends
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict
 from app.domain.inventory.models import PurchaseReminder, SafetyStockFigure, StockLevel, StockMovement
-from app.errors import Conflict
 from app.extensions import db
 from tests.conftest import htmx_headers
 from tests.web.conftest import assert_stock_consistent, level

@@ -3,8 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Fen, TimestampMixin, UTCDateTime
-from app.extensions import db
+from app.db import Fen, TimestampMixin, UTCDateTime, db
 
 # China's VAT rates in basis points: 13 %, 9 %, 6 %, 5 %, the small-scale 3 % and 1 %, and zero.
 VAT_RATES_BP = (1300, 900, 600, 500, 300, 100, 0)

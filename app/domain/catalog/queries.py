@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
-from app.extensions import db
 
 
 def skus_by_code(codes: Iterable[str]) -> dict[str, Sku]:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import insert_unless_taken, value_taken
+from app.db import db, insert_unless_taken, value_taken
 from app.domain.catalog.models import VAT_RATES_BP, BundleComponent, Sku
 from app.domain.catalog.queries import skus_by_code
-from app.errors import Conflict, NotFound, ValidationError
-from app.extensions import db
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BARCODE_PATTERN = re.compile(r"^[0-9]{8,14}$")
@@ -33,7 +33,7 @@ class SkuData:
 def get_sku(code: str) -> Sku:
     sku = db.session.scalar(select(Sku).where(Sku.code == code))
     if sku is None:
-        raise NotFound(f"SKU {code} 不存在", details={"sku": code})
+        raise NotFound(N_("SKU %(code)s 不存在"), code=code, details={"sku": code})
     return sku
 
 
@@ -43,7 +43,7 @@ def create_sku(data: SkuData) -> Sku:
     _validate_sku(data, existing=None)
     sku = Sku(**vars(data) | {"barcode": data.barcode or None})
     if not insert_unless_taken(sku):
-        raise Conflict(f"SKU {data.code} 正被同时创建，请重试", details={"sku": data.code})
+        raise Conflict(N_("SKU %(sku)s 正被同时创建，请重试"), sku=data.code, details={"sku": data.code})
     return sku
 
 
@@ -85,42 +85,42 @@ def _summed(components: list[tuple[str, int]]) -> dict[str, int]:
 def _validate_sku(data: SkuData, existing: Sku | None) -> None:
     errors = {}
     if not CODE_PATTERN.match(data.code or ""):
-        errors["code"] = "编码只能包含字母、数字、点、横线和下划线，最长 64 位"
+        errors["code"] = N_("编码只能包含字母、数字、点、横线和下划线，最长 64 位")
     elif value_taken(Sku.code, data.code, existing):
-        errors["code"] = f"编码 {data.code} 已被使用"
+        errors["code"] = Text(N_("编码 %(code)s 已被使用"), code=data.code)
     if not (data.name or "").strip():
-        errors["name"] = "请输入商品名称"
+        errors["name"] = N_("请输入商品名称")
     if data.weight_g is None or data.weight_g < 0:
-        errors["weight_g"] = "重量不能为负数"
+        errors["weight_g"] = N_("重量不能为负数")
     if data.price_fen is None or data.price_fen < 0:
-        errors["price_fen"] = "价格不能为负数"
+        errors["price_fen"] = N_("价格不能为负数")
     if data.tax_rate_bp not in VAT_RATES_BP:
-        errors["tax_rate_bp"] = "税率须为 13%、9%、6%、5%、3%、1% 或 0"
+        errors["tax_rate_bp"] = N_("税率须为 13%、9%、6%、5%、3%、1% 或 0")
     if data.barcode:
         if not BARCODE_PATTERN.match(data.barcode):
-            errors["barcode"] = "条码应为 8 到 14 位数字"
+            errors["barcode"] = N_("条码应为 8 到 14 位数字")
         elif value_taken(Sku.barcode, data.barcode, existing):
-            errors["barcode"] = f"条码 {data.barcode} 已被使用"
+            errors["barcode"] = Text(N_("条码 %(barcode)s 已被使用"), barcode=data.barcode)
     if errors:
         raise ValidationError(errors)
 
 
 def _validate_components(bundle: Sku, quantities: dict[str, int]) -> None:
     if not quantities:
-        raise ValidationError({"components": "组合装至少要有一个子商品"})
+        raise ValidationError({"components": N_("组合装至少要有一个子商品")})
     if bundle.code in quantities:
-        raise ValidationError({"components": "组合装不能包含自己"})
+        raise ValidationError({"components": N_("组合装不能包含自己")})
     if any(quantity <= 0 for quantity in quantities.values()):
-        raise ValidationError({"components": "子商品数量必须大于 0"})
+        raise ValidationError({"components": N_("子商品数量必须大于 0")})
     found = skus_by_code(quantities)
     unknown = sorted(set(quantities) - set(found))
     if unknown:
-        raise ValidationError({"components": "子商品不存在: " + ", ".join(unknown)})
+        raise ValidationError({"components": Text(N_("子商品不存在: %(codes)s"), codes=", ".join(unknown))})
     nested = sorted(code for code, sku in found.items() if sku.is_bundle)
     if nested:
-        raise ValidationError({"components": "组合装不能包含组合装: " + ", ".join(nested)})
+        raise ValidationError({"components": Text(N_("组合装不能包含组合装: %(codes)s"), codes=", ".join(nested))})
     if _is_component_somewhere(bundle):
-        raise ValidationError({"components": f"{bundle.code} 已是其他组合装的子商品，不能再做组合装"})
+        raise ValidationError({"components": Text(N_("%(code)s 已是其他组合装的子商品，不能再做组合装"), code=bundle.code)})
 
 
 def _is_component_somewhere(sku: Sku) -> bool:
@@ -142,7 +142,7 @@ def save_bundle(data: SkuData, components: list[tuple[str, int]], bundle: Sku | 
         _validate_sku(data, existing=bundle)
         _validate_components(bundle, _summed(components))
         if not bundle.is_bundle and _has_stock(bundle):
-            raise ValidationError({"components": f"{bundle.code} 还有库存或被订单占用，不能改成组合装"})
+            raise ValidationError({"components": Text(N_("%(code)s 还有库存或被订单占用，不能改成组合装"), code=bundle.code)})
         update_sku(bundle, data)
     return set_bundle_components(bundle, components)
 

@@ -11,13 +11,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.channels.adapters import ADAPTERS, adapter_class
 from app.domain.channels.adapters.base import ChannelAdapter, Credentials
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
 from app.domain.channels.ratelimit import ChannelLimiter
+from app.domain.errors import Conflict
 from app.domain.reference.models import Channel
-from app.errors import Conflict
-from app.extensions import db
+from app.text import N_, Text
 
 
 def api_platforms() -> set[str]:
@@ -49,10 +50,11 @@ def build_adapter(channel: Channel, config: Mapping, *, sleep: Callable[[float],
     """The adapter for ``channel``; raises Conflict when the platform has none or no credentials are set."""
     cls = adapter_class(channel.platform)
     if cls is None:
-        raise Conflict(f"渠道 {channel.code} 的平台（{channel.platform_label}）没有接口同步")
+        raise Conflict(N_("渠道 %(channel)s 的平台（%(platform)s）没有接口同步"), channel=channel.code,
+                       platform=Text(channel.platform_label))
     stored = credentials_of(channel)
     if stored is None:
-        raise Conflict(f"渠道 {channel.code} 还没有配置接口凭证")
+        raise Conflict(N_("渠道 %(channel)s 还没有配置接口凭证"), channel=channel.code)
     credentials = Credentials(stored.app_key, stored.app_secret, stored.access_token, stored.refresh_token,
                               stored.push_secret)
     limiter = ChannelLimiter(channel.id, settings_of(channel).calls_per_second, sleep=sleep) if limited else None

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app.db import db
 from app.domain.channels.connect import api_platforms, credentials_of
 from app.domain.channels.models import (
     ChannelError,
@@ -25,7 +26,7 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.extensions import db
+from app.text import N_, Text
 
 
 @dataclass
@@ -73,23 +74,23 @@ class ErrorPage:
 def light_of(shop: ChannelHealth, now: datetime) -> tuple[str, str]:
     """(colour, why) for one shop; see the module docstring."""
     if not shop.configured:
-        return "grey", "未配置接口凭证"
+        return "grey", N_("未配置接口凭证")
     state = shop.state
     if state is not None and state.status == SyncStatus.TOKEN_EXPIRED:
-        return "red", "授权已过期，请更新凭证"
+        return "red", N_("授权已过期，请更新凭证")
     if state is not None and state.throttled_until and state.throttled_until > now:
-        return "red", "被平台限流"
+        return "red", N_("被平台限流")
     last = state.last_success_at if state else None
     if last is None or now - last >= RED_AFTER:
-        return "red", "超过 15 分钟没有成功同步"
+        return "red", N_("超过 15 分钟没有成功同步")
     reasons = []
     if now - last >= GREEN_WITHIN:
-        reasons.append(f"最近成功在 {int((now - last).total_seconds() // 60)} 分钟前")
+        reasons.append(Text(N_("最近成功在 %(minutes)s 分钟前"), minutes=int((now - last).total_seconds() // 60)))
     if shop.open_errors:
-        reasons.append(f"{shop.open_errors} 个未解决错误")
+        reasons.append(Text(N_("%(count)s 个未解决错误"), count=shop.open_errors))
     if shop.waiting:
-        reasons.append(f"{shop.waiting} 单等待商品对应")
-    return ("amber", "；".join(reasons)) if reasons else ("green", "同步正常")
+        reasons.append(Text(N_("%(count)s 单等待商品对应"), count=shop.waiting))
+    return ("amber", "；".join(reasons)) if reasons else ("green", N_("同步正常"))
 
 
 def overall(shops: list[ChannelHealth]) -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
+from app.text import N_, Text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20000
@@ -31,23 +32,23 @@ def kind_of(filename: str) -> str:
     """"xlsx" or "csv" by the file name; raises ValidationError for anything else."""
     suffix = (filename or "").rsplit(".", 1)[-1].lower()
     if suffix not in KINDS:
-        raise ValidationError({"file": "只支持 .xlsx 或 .csv 文件"})
+        raise ValidationError({"file": N_("只支持 .xlsx 或 .csv 文件")})
     return suffix
 
 
 def read(content: bytes, kind: str) -> Sheet:
     """The file's header and data rows; raises ValidationError when it cannot be read or is empty."""
     if len(content) > MAX_BYTES:
-        raise ValidationError({"file": "文件不能超过 5 MB"})
+        raise ValidationError({"file": N_("文件不能超过 5 MB")})
     rows = _xlsx_rows(content) if kind == "xlsx" else _csv_rows(content)
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
-        raise ValidationError({"file": "文件是空的"})
-    header = [cell or f"第 {index + 1} 列" for index, cell in enumerate(rows[0])]
+        raise ValidationError({"file": N_("文件是空的")})
+    header = [cell or Text(N_("第 %(column)s 列"), column=index + 1) for index, cell in enumerate(rows[0])]
     if len(rows) - 1 > MAX_ROWS:
-        raise ValidationError({"file": f"一次最多导入 {MAX_ROWS} 行"})
+        raise ValidationError({"file": Text(N_("一次最多导入 %(limit)s 行"), limit=MAX_ROWS)})
     if len(rows) < 2:
-        raise ValidationError({"file": "文件只有表头，没有数据行"})
+        raise ValidationError({"file": N_("文件只有表头，没有数据行")})
     width = len(header)
     return Sheet(header, [(row + [""] * width)[:width] for row in rows[1:]])
 
@@ -74,7 +75,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged or foreign file
-        raise ValidationError({"file": "无法读取 Excel 文件，请确认是 .xlsx 格式"}) from error
+        raise ValidationError({"file": N_("无法读取 Excel 文件，请确认是 .xlsx 格式")}) from error
     try:
         sheet = workbook.worksheets[0]
         return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
@@ -91,7 +92,7 @@ def _csv_rows(content: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     if text is None:
-        raise ValidationError({"file": "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"})
+        raise ValidationError({"file": N_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")})
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]

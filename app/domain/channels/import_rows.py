@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from app.domain.orders.inputs import normalise_phone
 from app.money import MoneyFormatError, yuan_to_fen
+from app.text import N_, Text
 
 #: OrderHub field → label shown in the column-mapping form.
 FIELDS = {
@@ -112,12 +113,12 @@ def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -
 
 
 def mapping_errors(column_map: dict[str, str], header: list[str]) -> dict[str, str]:
-    errors = {name: "必须选择一列" for name in REQUIRED if not column_map.get(name)}
-    errors |= {name: "文件中没有这一列" for name, column in column_map.items() if column and column not in header}
+    errors = {name: N_("必须选择一列") for name in REQUIRED if not column_map.get(name)}
+    errors |= {name: N_("文件中没有这一列") for name, column in column_map.items() if column and column not in header}
     used: dict[str, str] = {}
     for name, column in column_map.items():
         if column and column in used:
-            errors[name] = f"「{column}」已用于{FIELDS[used[column]]}"
+            errors[name] = Text(N_("「%(column)s」已用于%(field)s"), column=column, field=Text(FIELDS[used[column]]))
         elif column:
             used[column] = name
     return errors
@@ -130,28 +131,28 @@ def read_row(line_no: int, cells: list[str], header: list[str], column_map: dict
     row = RowValues(line_no, values)
     say = row.errors.append
     if not values.get("external_id"):
-        say(f"第 {line_no} 行：缺少外部订单号")
+        say(Text(N_("第 %(line)s 行：缺少外部订单号"), line=line_no))
     elif len(values["external_id"]) > 64:
-        say(f"第 {line_no} 行：外部订单号超过 64 位")
+        say(Text(N_("第 %(line)s 行：外部订单号超过 64 位"), line=line_no))
     if not values.get("sku_code"):
-        say(f"第 {line_no} 行：缺少商家编码")
+        say(Text(N_("第 %(line)s 行：缺少商家编码"), line=line_no))
     quantity = values.get("quantity", "")
     if quantity.isdigit() and 0 < int(quantity) <= 100000:
         row.quantity = int(quantity)
     else:
-        say(f"第 {line_no} 行：数量「{quantity}」应为正整数")
+        say(Text(N_("第 %(line)s 行：数量「%(quantity)s」应为正整数"), line=line_no, quantity=quantity))
     row.price_fen = _yuan(row, "unit_price", required=True) or 0
     row.shipping_fen = _yuan(row, "shipping")
     row.discount_fen = _yuan(row, "discount")
     if values.get("receiver_phone"):
         row.phone = normalise_phone(values["receiver_phone"]) or ""
         if not row.phone:
-            say(f"第 {line_no} 行：手机号格式不正确")
+            say(Text(N_("第 %(line)s 行：手机号格式不正确"), line=line_no))
     paid = values.get("paid", "").lower()
     if paid:
         row.paid = True if paid in YES else False if paid in NO else None
         if row.paid is None:
-            say(f"第 {line_no} 行：是否已付款「{values['paid']}」无法识别，请填 是 或 否")
+            say(Text(N_("第 %(line)s 行：是否已付款「%(paid)s」无法识别，请填 是 或 否"), line=line_no, paid=values["paid"]))
     return row
 
 
@@ -179,7 +180,7 @@ def _build(order: ImportOrder) -> None:
     discount = first["discount"].discount_fen if first["discount"] else 0
     goods = sum(row.quantity * row.price_fen for row in order.rows)
     if goods + shipping - discount < 0:
-        order.errors.append(f"第 {order.rows[0].line_no} 行：优惠金额大于商品金额加运费")
+        order.errors.append(Text(N_("第 %(line)s 行：优惠金额大于商品金额加运费"), line=order.rows[0].line_no))
         return
     paid = first["paid"].paid if first["paid"] else True  # no column or blank: the sale was paid (POS, offline)
     order.payload = {
@@ -197,13 +198,14 @@ def _yuan(row: RowValues, name: str, required: bool = False) -> int | None:
     text = row.values.get(name, "").replace("¥", "").replace("￥", "").replace(",", "").strip()
     if not text:
         if required:
-            row.errors.append(f"第 {row.line_no} 行：缺少{FIELDS[name]}")
+            row.errors.append(Text(N_("第 %(line)s 行：缺少%(field)s"), line=row.line_no, field=Text(FIELDS[name])))
         return None
     try:
         fen = yuan_to_fen(text)
     except MoneyFormatError:
         fen = -1
     if fen < 0:
-        row.errors.append(f"第 {row.line_no} 行：{FIELDS[name]}「{row.values[name]}」不是有效金额")
+        row.errors.append(Text(N_("第 %(line)s 行：%(field)s「%(value)s」不是有效金额"), line=row.line_no,
+                                    field=Text(FIELDS[name]), value=row.values[name]))
         return None
     return fen

@@ -14,16 +14,16 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import import_files, import_rows, normalise, payloads, skus
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.import_rows import ImportOrder, RowValues
 from app.domain.channels.models import ImportRun, ImportStatus, PayloadSource, PayloadStatus
+from app.domain.errors import Conflict, ValidationError
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Channel
-from app.errors import Conflict, ValidationError
-from app.extensions import db
 from app.jobs import enqueue_after_commit
+from app.text import N_, Text
 
 JOB = "workers.channel_import.import_orders"
 QUEUE = "channels"
@@ -43,7 +43,7 @@ class Preview:
 def upload(channel: Channel, filename: str, content: bytes, actor: str) -> ImportRun:
     """Read the file (refusing what cannot be read) and start a draft run, pre-mapped where possible."""
     if not channel.active:
-        raise ValidationError({"channel_id": f"渠道 {channel.code} 已停用"})
+        raise ValidationError({"channel_id": Text(N_("渠道 %(channel)s 已停用"), channel=channel.code)})
     kind = import_files.kind_of(filename)
     sheet = import_files.read(content, kind)
     run = ImportRun(channel_id=channel.id, filename=(filename or "")[-200:], file_kind=kind, content=content,
@@ -80,7 +80,7 @@ def preview(run: ImportRun, limit: int = PREVIEW_ROWS) -> Preview:
     for row in rows:
         code = row.values.get("sku_code", "")
         if code and code not in known:
-            row.errors.append(f"第 {row.line_no} 行：{skus.missing_reason([code])}")
+            row.errors.append(Text(N_("第 %(line)s 行：%(reason)s"), line=row.line_no, reason=skus.missing_reason([code])))
     return Preview(rows, len([order for order in orders if order.external_id]),
                    len([row for row in rows if row.errors]))
 
@@ -89,7 +89,7 @@ def confirm(run: ImportRun) -> None:
     """Queue the import (after the commit: the worker must find the run)."""
     _editable(run)
     if import_rows.mapping_errors(run.column_map, run.header):
-        raise ValidationError({"column_map": "请先完成列对应"})
+        raise ValidationError({"column_map": N_("请先完成列对应")})
     run.status = ImportStatus.QUEUED
     db.session.flush()
     enqueue_after_commit(JOB, run.id, queue=QUEUE, job_id=f"channel-import-{run.id}", job_timeout=60 * 60)
@@ -139,7 +139,8 @@ def _import_one(run: ImportRun, order: ImportOrder, now: datetime) -> list[str]:
     """Store and process one order; the errors that kept it out (empty when it is in)."""
     if order.errors:
         if order.external_id and len(order.rows) > 1:
-            return [*order.errors, f"订单 {order.external_id}（第 {_lines(order)} 行）整单未导入"]
+            return [*order.errors, Text(N_("订单 %(external_id)s（第 %(lines)s 行）整单未导入"), external_id=order.external_id,
+                                 lines=_lines(order))]
         return order.errors
     channel = run.channel
     payload, stored = payloads.store(channel, RawOrder(order.external_id, now, order.payload), PayloadSource.IMPORT,
@@ -155,9 +156,11 @@ def _import_one(run: ImportRun, order: ImportOrder, now: datetime) -> list[str]:
     if outcome.status == PayloadStatus.WAITING_SKU_MAPPING:
         codes = {line["code"] for line in order.payload["lines"]}
         missing = sorted(codes - set(skus.resolve(channel, codes)))
-        return [f"第 {order.line_of(code)} 行：{skus.missing_reason([code])}（订单已进入等待队列，补上商品对应后自动导入）"
-                for code in missing] or [f"第 {order.rows[0].line_no} 行：{outcome.reason}"]
-    return [f"第 {_lines(order)} 行：订单 {order.external_id} 未导入：{outcome.reason}"]
+        return [Text(N_("第 %(line)s 行：%(reason)s（订单已进入等待队列，补上商品对应后自动导入）"),
+                     line=order.line_of(code), reason=skus.missing_reason([code]))
+                for code in missing] or [Text(N_("第 %(line)s 行：%(reason)s"), line=order.rows[0].line_no, reason=outcome.reason)]
+    return [Text(N_("第 %(lines)s 行：订单 %(external_id)s 未导入：%(reason)s"), lines=_lines(order),
+                 external_id=order.external_id, reason=outcome.reason)]
 
 
 def _orders(run: ImportRun) -> list[ImportOrder]:
@@ -173,4 +176,4 @@ def _lines(order: ImportOrder) -> str:
 
 def _editable(run: ImportRun) -> None:
     if run.status != ImportStatus.DRAFT:
-        raise Conflict("这个导入已经开始，不能再修改")
+        raise Conflict(N_("这个导入已经开始，不能再修改"))

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from app.domain.channels.adapters.base import GMT8, MaskedReceiver, PlatformLine, PlatformOrder
-from app.errors import DomainError
+from app.domain.errors import DomainError
 from app.money import MoneyFormatError, yuan_to_fen
-from app.text import N_
+from app.text import N_, Text
 
 #: What a platform status means for the master order (normalise.py walks the order there).
 STAGES = ("pending", "paid", "shipped", "signed", "completed", "cancelled", "refunded", "hold")
@@ -62,34 +62,34 @@ def effective(default: dict, override: dict | None) -> dict:
 def validate_override(override) -> dict[str, str]:
     """Errors by key (empty when the override is usable); nothing is applied on any error."""
     if not isinstance(override, dict):
-        return {"mapping": "映射必须是一个 JSON 对象"}
+        return {"mapping": N_("映射必须是一个 JSON 对象")}
     errors = {}
     for key, value in override.items():
         if key in PATH_KEYS:
             if not isinstance(value, str) or not value.strip():
-                errors[key] = "应为字段路径（字符串）"
+                errors[key] = N_("应为字段路径（字符串）")
         elif key in CHOICES:
             if value not in CHOICES[key]:
-                errors[key] = "可选值: " + ", ".join(CHOICES[key])
+                errors[key] = Text(N_("可选值: %(choices)s"), choices=", ".join(CHOICES[key]))
         elif key in GROUPS or key in FREE_GROUPS:
             errors |= _group_errors(key, value)
         else:
-            errors[key] = "未知的映射项"
+            errors[key] = N_("未知的映射项")
     return errors
 
 
 def _group_errors(key: str, value) -> dict[str, str]:
     if not isinstance(value, dict):
-        return {key: "应为 JSON 对象"}
+        return {key: N_("应为 JSON 对象")}
     errors = {}
     allowed = GROUPS.get(key)
     for inner, path in value.items():
         if allowed is not None and inner not in allowed:
-            errors[f"{key}.{inner}"] = "未知的映射项"
+            errors[f"{key}.{inner}"] = N_("未知的映射项")
         elif not isinstance(path, str):
-            errors[f"{key}.{inner}"] = "应为字符串"
+            errors[f"{key}.{inner}"] = N_("应为字符串")
         elif key == "statuses" and path not in STAGES:
-            errors[f"{key}.{inner}"] = "阶段可选值: " + ", ".join(STAGES)
+            errors[f"{key}.{inner}"] = Text(N_("阶段可选值: %(choices)s"), choices=", ".join(STAGES))
     return errors
 
 
@@ -115,7 +115,7 @@ def identify(spec: dict, payload: dict) -> tuple[str, datetime | None]:
     """The order id and platform modified time, needed to store a payload before it is mapped."""
     external_id = get_path(payload, spec["external_id"])
     if external_id is None:
-        raise MappingError(f"载荷中没有订单号（{spec['external_id']}）")
+        raise MappingError(N_("载荷中没有订单号（%(path)s）"), path=spec["external_id"])
     return str(external_id), parse_time(get_path(payload, spec["modified"]), spec["time_format"])
 
 
@@ -127,15 +127,15 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
     external_id, modified_at = identify(spec, payload)
     modified_at = modified_at or stored_modified_at
     if modified_at is None:
-        raise MappingError(f"载荷中没有修改时间（{spec['modified']}）")
+        raise MappingError(N_("载荷中没有修改时间（%(path)s）"), path=spec["modified"])
     status = status_of(payload, spec["status"])
     stage = spec.get("statuses", {}).get(status)
     if stage is None:
-        raise MappingError(f"未知的平台状态「{status}」，请在字段映射的 statuses 中指定它对应的阶段")
+        raise MappingError(N_("未知的平台状态「%(status)s」，请在字段映射的 statuses 中指定它对应的阶段"), status=status)
     money, time_format = spec["money"], spec["time_format"]
     payment = get_path(payload, spec["payment"])
     if payment is None:
-        raise MappingError(f"载荷中没有实付金额（{spec['payment']}）")
+        raise MappingError(N_("载荷中没有实付金额（%(path)s）"), path=spec["payment"])
     carrier = str(get_path(payload, spec.get("waybill", {}).get("carrier")) or "")
     return PlatformOrder(
         external_id=external_id, platform_status=status, stage=stage, modified_at=modified_at,
@@ -173,14 +173,14 @@ def _lines(paths: dict, payload: dict, money: str) -> list[PlatformLine]:
     if isinstance(items, dict):
         items = [items]
     if not items:
-        raise MappingError(f"载荷中没有商品行（{paths.get('path')}）")
+        raise MappingError(N_("载荷中没有商品行（%(path)s）"), path=paths.get("path"))
     lines = []
     for index, item in enumerate(items):
         quantity = get_path(item, paths.get("quantity"))
         try:
             quantity = int(quantity)
         except (TypeError, ValueError) as error:
-            raise MappingError(f"第 {index + 1} 行的数量无效: {quantity!r}") from error
+            raise MappingError(N_("第 %(line)s 行的数量无效: %(quantity)r"), line=index + 1, quantity=quantity) from error
         lines.append(PlatformLine(
             code=str(get_path(item, paths.get("code")) or "").strip(), quantity=quantity,
             unit_price_fen=to_fen(get_path(item, paths.get("unit_price")) or 0, money, f"lines[{index}].price"),
@@ -197,13 +197,13 @@ def to_fen(value, unit: str, name: str) -> int:
     try:
         if unit == "fen":
             if isinstance(value, float) or not str(value).strip().lstrip("-").isdigit():
-                raise MoneyFormatError(f"分金额应为整数: {value!r}")
+                raise MoneyFormatError(Text(N_("分金额应为整数: %(value)r"), value=value))
             return int(value)
         if isinstance(value, float):
             value = Decimal(repr(value))
         return yuan_to_fen(value)
     except MoneyFormatError as error:
-        raise MappingError(f"金额 {name} 无法识别: {value!r}") from error
+        raise MappingError(N_("金额 %(name)s 无法识别: %(value)r"), name=name, value=value) from error
 
 
 def parse_time(value, time_format: str) -> datetime | None:
@@ -219,7 +219,7 @@ def parse_time(value, time_format: str) -> datetime | None:
         seconds = int(value) / (1000 if time_format == "unix_ms" else 1)
         return datetime.fromtimestamp(seconds, UTC)
     except (TypeError, ValueError) as error:
-        raise MappingError(f"时间无法识别: {value!r}（格式 {time_format}）") from error
+        raise MappingError(N_("时间无法识别: %(value)r（格式 %(format)s）"), value=value, format=time_format) from error
 
 
 def first_token(value) -> str:

@@ -11,11 +11,10 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
-from app.extensions import db
 from app.text import N_
 
 

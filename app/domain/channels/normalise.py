@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
@@ -32,13 +32,13 @@ from app.domain.channels.connect import settings_of
 from app.domain.channels.import_rows import IMPORT_MAPPING
 from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.skus import WaitingForSku
+from app.domain.errors import DomainError
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel
-from app.errors import DomainError
-from app.extensions import db
+from app.text import N_, Text
 
 logger = logging.getLogger(__name__)
 A, S = Action, OrderStatus
@@ -111,7 +111,8 @@ def _process_once(payload: RawPayload) -> Outcome:
     except (KeyError, TypeError, ValueError) as error:  # a payload shaped unlike any the mapping expects
         savepoint.rollback()
         logger.exception("Payload %s could not be processed", payload.id)
-        outcome = Outcome(PayloadStatus.ERROR, reason=f"无法处理的载荷: {type(error).__name__}: {error}")
+        outcome = Outcome(PayloadStatus.ERROR, reason=Text(N_("无法处理的载荷: %(kind)s: %(error)s"), kind=type(error).__name__,
+                                                        error=str(error)))
     else:
         savepoint.commit()
     return outcome
@@ -138,7 +139,7 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
                           .execution_options(populate_existing=True))
     if link is not None and link.platform_modified_at and view.modified_at < link.platform_modified_at:
         return Outcome(PayloadStatus.SUPERSEDED, link.order,
-                       reason=f"订单已应用更新的平台状态 {link.platform_status}")
+                       reason=Text(N_("订单已应用更新的平台状态 %(status)s"), status=link.platform_status))
     actor = actor_of(channel)
     created = False
     if link is None:
@@ -164,7 +165,7 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
              for line in view.lines]
     discount = view.goods_fen + view.shipping_fen - view.payment_fen
     if discount < 0:
-        raise mapping.MappingError("实付金额高于商品金额加运费，请检查字段映射中的金额字段")
+        raise mapping.MappingError(N_("实付金额高于商品金额加运费，请检查字段映射中的金额字段"))
     receiver = view.receiver
     return OrderInput(
         receiver=Receiver(name=(receiver.name or MASK)[:64], phone=(receiver.phone or MASK)[:20],
@@ -179,14 +180,14 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
     if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
-        services.resolve_exception(order, "平台已解除暂停", actor)
+        services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
     for action in WALK[stage]:
         _step(order, action, view, actor)
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
-        services.mark_exception(order, f"平台暂停或锁定了订单（{view.platform_status}），暂缓发货", actor)
+        services.mark_exception(order, Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status), actor)
         link.held_by_platform = True
 
 
@@ -208,13 +209,13 @@ def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None
 def _close(order: Order, view: PlatformOrder, actor: str) -> None:
     """Closed on the platform: cancel if unpaid, refund if paid; after it left our warehouse, a person
     decides (the parcel is on its way back or not), so it is parked as an exception once."""
-    reason = f"平台订单已关闭（{view.platform_status}）"
+    reason = Text(N_("平台订单已关闭（%(status)s）"), status=view.platform_status)
     if order.status in (S.CLOSED, S.REFUNDED) or (order.status == S.EXCEPTION and order.shipped_at):
         return
     if order.status == S.PENDING_PAYMENT:
         services.cancel(order, reason, actor)
     elif order.status in (S.SHIPPED_OUT, S.IN_TRANSIT):
-        services.mark_exception(order, reason + "，但包裹已发出，请核实退货", actor)
+        services.mark_exception(order, Text(N_("%(reason)s，但包裹已发出，请核实退货"), reason=reason), actor)
     else:
         refunds.refund(order, order.paid_fen - order.refunded_fen, None, restock=False, reason=reason, actor=actor)
 
@@ -227,8 +228,8 @@ def _carrier(view: PlatformOrder) -> Carrier:
             select(Carrier).where(Carrier.name == view.carrier))
     if carrier is None or not view.waybill_no:
         raise mapping.MappingError(
-            f"平台显示已发货，但快递公司「{view.carrier or '（空）'}」或运单号「{view.waybill_no or '（空）'}」"
-            "无法对应，请在字段映射的 carriers 中指定")
+            N_("平台显示已发货，但快递公司「%(carrier)s」或运单号「%(waybill_no)s」无法对应，请在字段映射的 carriers 中指定"),
+            carrier=view.carrier or Text(N_("(空)")), waybill_no=view.waybill_no or Text(N_("(空)")))
     return carrier
 
 
@@ -236,7 +237,8 @@ def _describe(error: DomainError) -> str:
     fields = error.details.get("fields") or {}
     lines = error.details.get("lines") or []
     extra = "；".join(f"{name}: {message}" for name, message in fields.items())
-    extra += "；".join(f"{line.get('sku')} 需要 {line.get('requested')}，可用 {line.get('available')}"
+    extra += "；".join(Text(N_("%(sku)s 需要 %(requested)s，可用 %(available)s"), sku=line.get("sku"),
+                           requested=line.get("requested"), available=line.get("available"))
                       for line in lines if isinstance(line, dict))
     return f"{error.message}（{extra}）" if extra else error.message
 

@@ -11,11 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import insert_unless_taken, utcnow
+from app.db import db, insert_unless_taken, utcnow
 from app.domain.channels.adapters.base import RawOrder
 from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
-from app.extensions import db
 
 
 def content_hash(payload: dict) -> str:

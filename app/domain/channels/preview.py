@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.channels import mapping, skus
 from app.domain.channels.adapters.base import PlatformLine, PlatformOrder
 from app.domain.channels.models import ChannelOrder, RawPayload
 from app.domain.channels.normalise import WALK, spec_for
 from app.domain.channels.shop_settings import parse_override
+from app.domain.errors import DomainError, ValidationError
 from app.domain.orders.states import ACTION_LABELS
 from app.domain.reference.models import Channel
-from app.errors import DomainError, ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Preview:
 
 def preview(channel: Channel, override_text: str, payload: RawPayload | None) -> Preview:
     if payload is None or payload.channel_id != channel.id:
-        return Preview(error="请选择该渠道的一条原始载荷")
+        return Preview(error=N_("请选择该渠道的一条原始载荷"))
     try:
         view = mapping.apply(spec_for(channel, parse_override(override_text)), payload.payload)
     except ValidationError as error:
@@ -44,11 +45,11 @@ def preview(channel: Channel, override_text: str, payload: RawPayload | None) ->
     found = skus.resolve(channel, {line.code for line in view.lines})
     existing = db.session.scalar(select(ChannelOrder).where(ChannelOrder.channel_id == channel.id,
                                                             ChannelOrder.external_id == view.external_id))
-    steps = [] if existing else ["创建订单并预占库存"]
+    steps = [] if existing else [N_("创建订单并预占库存")]
     steps += [ACTION_LABELS[action] for action in WALK[view.stage]]
     if view.stage in ("cancelled", "refunded"):
-        steps.append("取消或退款，释放库存")
+        steps.append(N_("取消或退款，释放库存"))
     missing = [line.code for line in view.lines if line.code not in found]
-    error = skus.missing_reason(missing) + "：将进入等待商品对应队列" if missing and not existing else ""
+    error = Text(N_("%(reason)s：将进入等待商品对应队列"), reason=skus.missing_reason(missing)) if missing and not existing else ""
     return Preview(view=view, lines=[(line, found.get(line.code)) for line in view.lines], steps=steps,
                    existing=existing, error=error)

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.channels import skus
 from app.domain.channels.adapters.base import (
@@ -48,7 +49,6 @@ from app.domain.orders.models import Order
 from app.domain.orders.services import candidate_warehouses
 from app.domain.orders.states import AFTER_SHIPPING
 from app.domain.reference.models import Channel
-from app.extensions import db
 from app.outside_calls import call_outside
 
 MAX_SHIPMENT_ATTEMPTS = 10

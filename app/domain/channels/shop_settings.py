@@ -8,12 +8,13 @@ the stored one.
 import json
 from dataclasses import dataclass
 
+from app.db import db
 from app.domain.channels import mapping, sync
 from app.domain.channels.connect import credentials_of, is_api_channel, settings_of
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
+from app.domain.errors import ValidationError
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 
 @dataclass
@@ -44,15 +45,15 @@ def save_credentials(channel: Channel, data: CredentialsData, actor: str) -> Cha
     stored = credentials_of(channel)
     errors = {}
     if not is_api_channel(channel):
-        errors["app_key"] = f"{channel.platform_label} 渠道不通过接口同步"
+        errors["app_key"] = Text(N_("%(platform)s 渠道不通过接口同步"), platform=Text(channel.platform_label))
     app_key = (data.app_key or "").strip()
     if not app_key or len(app_key) > 64:
-        errors["app_key"] = "请填写 App Key（最多 64 位）"
+        errors["app_key"] = N_("请填写 App Key（最多 64 位）")
     if stored is None and not (data.app_secret or "").strip():
-        errors["app_secret"] = "请填写 App Secret"
+        errors["app_secret"] = N_("请填写 App Secret")
     for name, limit in (("app_secret", 128), ("access_token", 255), ("push_secret", 128), ("refresh_token", 255)):
         if len((getattr(data, name) or "").strip()) > limit:
-            errors[name] = f"最多 {limit} 位"
+            errors[name] = Text(N_("最多 %(limit)s 位"), limit=limit)
     if errors:
         raise ValidationError(errors)
     if stored is None:
@@ -77,7 +78,8 @@ def parse_override(text: str) -> dict:
     try:
         override = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValidationError({"mapping_override": f"不是有效的 JSON: 第 {error.lineno} 行第 {error.colno} 列"}) from error
+        raise ValidationError({"mapping_override": Text(N_("不是有效的 JSON: 第 %(line)s 行第 %(column)s 列"),
+                                                        line=error.lineno, column=error.colno)}) from error
     errors = mapping.validate_override(override)
     if errors:
         raise ValidationError({"mapping_override": "；".join(f"{key}: {message}" for key, message in errors.items())})
@@ -88,11 +90,11 @@ def save_settings(channel: Channel, data: SettingsData, actor: str) -> ChannelSe
     override = parse_override(data.mapping_override)
     errors = {}
     if data.stock_share_pct is None or not 0 <= data.stock_share_pct <= 100:
-        errors["stock_share_pct"] = "库存比例应在 0 到 100 之间"
+        errors["stock_share_pct"] = N_("库存比例应在 0 到 100 之间")
     if data.virtual_stock is not None and data.virtual_stock < 0:
-        errors["virtual_stock"] = "虚拟库存不能为负数"
+        errors["virtual_stock"] = N_("虚拟库存不能为负数")
     if data.calls_per_second is None or not 1 <= data.calls_per_second <= 1000:
-        errors["calls_per_second"] = "每秒调用次数应在 1 到 1000 之间"
+        errors["calls_per_second"] = N_("每秒调用次数应在 1 到 1000 之间")
     if errors:
         raise ValidationError(errors)
     settings = settings_of(channel)

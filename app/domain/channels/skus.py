@@ -9,14 +9,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import insert_unless_taken
+from app.db import db, insert_unless_taken
 from app.domain.catalog.models import Sku
 from app.domain.catalog.queries import skus_by_code
 from app.domain.channels.adapters.base import PlatformLine
 from app.domain.channels.models import PayloadStatus, PlatformListing, RawPayload, SkuMapping
+from app.domain.errors import ValidationError
 from app.domain.reference.models import Channel
-from app.errors import ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 
 class WaitingForSku(Exception):
@@ -28,8 +28,7 @@ class WaitingForSku(Exception):
 
 
 def missing_reason(codes: list[str]) -> str:
-    named = "、".join(code or "（空）" for code in codes)
-    return f"商家编码 {named} 未对应到商品"
+    return Text(N_("商家编码 %(codes)s 未对应到商品"), codes="、".join(code or "-" for code in codes))
 
 
 def resolve(channel: Channel, codes: set[str]) -> dict[str, Sku]:
@@ -55,10 +54,10 @@ def save_mapping(channel: Channel, platform_code: str, sku_code: str, actor: str
     platform_code, sku_code = (platform_code or "").strip(), (sku_code or "").strip()
     errors = {}
     if not platform_code or len(platform_code) > 64:
-        errors["platform_code"] = "请填写平台商家编码（最多 64 位）"
+        errors["platform_code"] = N_("请填写平台商家编码（最多 64 位）")
     sku = db.session.scalar(select(Sku).where(Sku.code == sku_code)) if sku_code else None
     if sku is None:
-        errors["sku_code"] = f"商品 {sku_code or '（空）'} 不存在"
+        errors["sku_code"] = Text(N_("商品 %(sku)s 不存在"), sku=sku_code or Text(N_("(空)")))
     if errors:
         raise ValidationError(errors)
     mapping = db.session.scalar(select(SkuMapping).where(SkuMapping.channel_id == channel.id,

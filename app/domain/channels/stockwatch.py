@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from app.db import db
 from app.domain.catalog.models import BundleComponent
 from app.domain.channels.connect import api_platforms, settings_of
 from app.domain.channels.models import ChannelCredentials, ChannelCursor, ChannelOrder, SyncState, SyncStatus
 from app.domain.inventory.models import MovementKind, StockMovement
 from app.domain.reference.models import Channel
-from app.extensions import db
 from app.redis_conn import get_redis
 
 CURSOR = "stock_movements"

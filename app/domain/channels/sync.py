@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import LockError
 from sqlalchemy import or_, select, update
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.channels import normalise, payloads
 from app.domain.channels.adapters.base import (
     ChannelAdapter,
@@ -42,7 +42,6 @@ from app.domain.channels.models import (
     SyncStatus,
 )
 from app.domain.reference.models import Channel
-from app.extensions import db
 from app.outside_calls import call_outside
 from app.redis_conn import get_redis
 

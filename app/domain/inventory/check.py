@@ -8,6 +8,7 @@ an order that may still hold stock.
 
 from sqlalchemy import and_, func, or_, select
 
+from app.db import db
 from app.domain.inventory.models import (
     ACTIVE_RESERVATION_STATUSES,
     Reservation,
@@ -15,7 +16,7 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
-from app.extensions import db
+from app.text import N_, Text
 
 LEDGER_BUCKETS = ("on_hand", "reserved", "locked", "damaged")
 
@@ -45,7 +46,8 @@ def _ledger_differences() -> list[str]:
         levels, ledger = row[2:6], row[6:10]
         for bucket, level, summed in zip(LEDGER_BUCKETS, levels, ledger, strict=True):
             if level != summed:
-                differences.append(f"仓库 {row[0]} 商品 {row[1]}: {bucket} = {level}，流水合计 = {summed}")
+                differences.append(Text(N_("仓库 %(warehouse)s 商品 %(sku)s: %(bucket)s = %(level)s，流水合计 = %(summed)s"),
+                                        warehouse=row[0], sku=row[1], bucket=bucket, level=level, summed=summed))
     differences += _movements_without_level(sums)
     return differences
 
@@ -55,7 +57,7 @@ def _movements_without_level(sums) -> list[str]:
         select(sums.c.warehouse_id, sums.c.sku_id).outerjoin(
             StockLevel, and_(StockLevel.warehouse_id == sums.c.warehouse_id, StockLevel.sku_id == sums.c.sku_id))
         .where(StockLevel.id.is_(None)))
-    return [f"仓库 {w} 商品 {s}: 有流水但没有库存记录" for w, s in rows]
+    return [Text(N_("仓库 %(warehouse)s 商品 %(sku)s: 有流水但没有库存记录"), warehouse=w, sku=s) for w, s in rows]
 
 
 def _negative_buckets() -> list[str]:
@@ -63,7 +65,8 @@ def _negative_buckets() -> list[str]:
     columns = [getattr(StockLevel, b) for b in buckets]
     rows = db.session.execute(select(StockLevel.warehouse_id, StockLevel.sku_id, *columns)
                               .where(or_(*(column < 0 for column in columns))))
-    return [f"仓库 {row[0]} 商品 {row[1]}: 有负数库存 {dict(zip(buckets, row[2:], strict=True))}" for row in rows]
+    return [Text(N_("仓库 %(warehouse)s 商品 %(sku)s: 有负数库存 %(levels)s"), warehouse=row[0], sku=row[1],
+                 levels=dict(zip(buckets, row[2:], strict=True))) for row in rows]
 
 
 def _reservation_differences() -> list[str]:
@@ -77,7 +80,9 @@ def _reservation_differences() -> list[str]:
             select(StockLevel.warehouse_id, StockLevel.sku_id, level_value, func.coalesce(held.c.quantity, 0))
             .outerjoin(held, and_(held.c.warehouse_id == StockLevel.warehouse_id, held.c.sku_id == StockLevel.sku_id))
             .where(level_value != func.coalesce(held.c.quantity, 0)))
-        differences += [f"仓库 {w} 商品 {s}: {bucket} = {level}，预占记录合计 = {summed}" for w, s, level, summed in rows]
+        differences += [Text(N_("仓库 %(warehouse)s 商品 %(sku)s: %(bucket)s = %(level)s，预占记录合计 = %(summed)s"),
+                             warehouse=w, sku=s, bucket=bucket, level=level, summed=summed)
+                        for w, s, level, summed in rows]
     return differences
 
 
@@ -88,4 +93,5 @@ def _orphan_reservations(orders_holding_stock: set[str]) -> list[str]:
         select(Reservation.id, Reservation.order_id, orders.c.status)
         .join(orders, orders.c.id == Reservation.order_id)
         .where(Reservation.status.in_(ACTIVE_RESERVATION_STATUSES), orders.c.status.not_in(orders_holding_stock)))
-    return [f"预占 {rid}: 订单 {order_id} 状态 {status} 不应再占用库存" for rid, order_id, status in rows]
+    return [Text(N_("预占 %(reservation)s: 订单 %(order)s 状态 %(status)s 不应再占用库存"),
+                 reservation=rid, order=order_id, status=status) for rid, order_id, status in rows]

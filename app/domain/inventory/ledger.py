@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.db import db
 from app.domain.inventory.models import MovementKind, StockLevel, StockMovement, StockPosition
-from app.extensions import db
 
 LEVELS = StockLevel.__table__
 BUCKETS = ("on_hand", "reserved", "locked", "damaged")

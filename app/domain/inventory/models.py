@@ -14,10 +14,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.reference.models import Warehouse
-from app.extensions import db
 from app.text import N_
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.inventory.models import PurchaseReminder, SafetyStockFigure, StockLevel, StockMovement
 from app.domain.reference.models import Warehouse
-from app.extensions import db
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.db import db, utcnow
 from app.domain.inventory.ledger import LevelAfter
 from app.domain.inventory.models import PurchaseReminder
-from app.extensions import db
 
 
 def evaluate(level: LevelAfter | None) -> None:

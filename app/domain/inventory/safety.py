@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.db import db
+from app.domain.errors import ValidationError
 from app.domain.inventory import reorder
 from app.domain.inventory.ledger import LevelAfter
 from app.domain.inventory.models import MovementKind, SafetyStockFigure, StockLevel, StockMovement
-from app.errors import ValidationError
-from app.extensions import db
+from app.text import N_
 
 DEFAULT_WINDOW_DAYS = 28
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,9 +64,9 @@ def override(figure: SafetyStockFigure, safety: int | None, reorder_point: int |
              actor: str) -> SafetyStockFigure:
     """Set (or, with both None, clear) a manual safety stock / reorder point for one SKU × warehouse."""
     if (safety is not None and safety < 0) or (reorder_point is not None and reorder_point < 0):
-        raise ValidationError({"safety": "安全库存和补货点不能为负数"})
+        raise ValidationError({"safety": N_("安全库存和补货点不能为负数")})
     if (safety is not None or reorder_point is not None) and not (reason or "").strip():
-        raise ValidationError({"reason": "手工设置需要填写原因"})
+        raise ValidationError({"reason": N_("手工设置需要填写原因")})
     figure.override_safety, figure.override_reorder_point = safety, reorder_point
     figure.override_reason, figure.override_by = (reason or "").strip(), actor
     level = db.session.scalar(select(StockLevel).where(StockLevel.warehouse_id == figure.warehouse_id,
@@ -79,7 +80,7 @@ def figure_for(warehouse_id: int, sku_id: int) -> SafetyStockFigure:
     level = db.session.scalar(select(StockLevel).where(StockLevel.warehouse_id == warehouse_id,
                                                        StockLevel.sku_id == sku_id))
     if level is None:
-        raise ValidationError({"sku": "该仓库没有这个商品的库存记录"})
+        raise ValidationError({"sku": N_("该仓库没有这个商品的库存记录")})
     return _figure_for(level)
 
 

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict, OutOfStock, ValidationError
 from app.domain.inventory import ledger, reorder
 from app.domain.inventory.ledger import Change, sellable_at_least
 from app.domain.inventory.models import (
@@ -21,8 +23,7 @@ from app.domain.inventory.models import (
     StockLevel,
 )
 from app.domain.reference.models import Warehouse
-from app.errors import Conflict, OutOfStock, ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 LEVELS = ledger.LEVELS.c
 # Far above any real receipt, far below the 32-bit stock columns: a typo is refused, not overflowed.
@@ -33,11 +34,12 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
     """Goods received into ``warehouse``: on_hand goes up by each line's quantity."""
     lines = list(lines)
     if not lines:
-        raise ValidationError({"lines": "至少要有一行"})
+        raise ValidationError({"lines": N_("至少要有一行")})
     _refuse_bundles([sku for sku, _ in lines])
     for sku, quantity in lines:
         if not 0 < quantity <= MAX_MOVEMENT_QUANTITY:
-            raise ValidationError({"qty": f"{sku.code} 的入库数量应在 1 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
+            raise ValidationError({"qty": Text(N_("%(sku)s 的入库数量应在 1 到 %(limit)s 之间"), sku=sku.code,
+                                            limit=f"{MAX_MOVEMENT_QUANTITY:,}")})
     for sku, quantity in sorted(lines, key=lambda line: line[0].id):
         ledger.ensure_level(warehouse.id, sku.id)
         after = ledger.apply(warehouse.id, sku.id, MovementKind.RECEIPT, change, on_hand=quantity)
@@ -49,7 +51,7 @@ def receive(warehouse: Warehouse, lines: Iterable[tuple[Sku, int]], change: Chan
 def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change) -> StockLevel:
     """A stock count found ``counted`` units: on_hand becomes that, the difference is ledgered."""
     if counted is None or not 0 <= counted <= MAX_MOVEMENT_QUANTITY:
-        raise ValidationError({"counted": f"盘点数量应在 0 到 {MAX_MOVEMENT_QUANTITY:,} 之间"})
+        raise ValidationError({"counted": Text(N_("盘点数量应在 0 到 %(limit)s 之间"), limit=f"{MAX_MOVEMENT_QUANTITY:,}")})
     _refuse_bundles([sku])
     ledger.ensure_level(warehouse.id, sku.id)
     level = get_level(warehouse, sku)
@@ -59,7 +61,7 @@ def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change
         after = ledger.apply(warehouse.id, sku.id, MovementKind.ADJUSTMENT, change,
                              guard=LEVELS.on_hand == level.on_hand, on_hand=difference)
         if after is None:
-            raise Conflict("库存在盘点期间发生了变化，请刷新后重新录入")
+            raise Conflict(N_("库存在盘点期间发生了变化，请刷新后重新录入"))
         reorder.evaluate(after)
     db.session.flush()
     db.session.refresh(level)
@@ -76,14 +78,14 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
     if not demand:
         return None
     if not warehouse_ids:
-        raise OutOfStock("没有可用的仓库", details={"lines": _shortfalls(demand, [])})
+        raise OutOfStock(N_("没有可用的仓库"), details={"lines": _shortfalls(demand, [])})
     for warehouse_id in _likely_first(demand, warehouse_ids):
         savepoint = db.session.begin_nested()
         if _reserve_all(order_id, warehouse_id, demand, change):
             savepoint.commit()
             return warehouse_id
         savepoint.rollback()
-    raise OutOfStock("库存不足", details={"lines": _shortfalls(demand, warehouse_ids)})
+    raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids)})
 
 
 def lock_order(order_id: int, change: Change) -> None:
@@ -108,7 +110,7 @@ def release_quantities(order_id: int, quantities: dict[int, int], change: Change
     for sku_id, quantity in sorted(quantities.items()):
         reservation = held.get(sku_id)
         if reservation is None or quantity > reservation.quantity:
-            raise ValidationError({"lines": "退款数量超过了订单占用的库存"})
+            raise ValidationError({"lines": N_("退款数量超过了订单占用的库存")})
         _release(reservation, quantity, change)
     db.session.flush()
 
@@ -116,7 +118,7 @@ def release_quantities(order_id: int, quantities: dict[int, int], change: Change
 def ship_order(order_id: int, change: Change) -> None:
     """Shipped out: locked units leave on_hand."""
     if _reservations(order_id, ReservationStatus.RESERVED):
-        raise Conflict("订单还有未锁定的库存（未付款），不能出库")
+        raise Conflict(N_("订单还有未锁定的库存（未付款），不能出库"))
     for reservation in _reservations(order_id, ReservationStatus.LOCKED):
         quantity = reservation.quantity
         guard = (LEVELS.locked >= quantity) & (LEVELS.on_hand >= quantity)
@@ -161,7 +163,7 @@ def move_reservations(order_id: int, to_warehouse_id: int, change: Change) -> No
     if short:
         savepoint.rollback()
         demand = {r.sku_id: r.quantity for r in reservations}
-        raise OutOfStock("目标仓库库存不足", details={"lines": _shortfalls(demand, [to_warehouse_id])})
+        raise OutOfStock(N_("目标仓库库存不足"), details={"lines": _shortfalls(demand, [to_warehouse_id])})
     savepoint.commit()
     db.session.flush()
 
@@ -203,7 +205,7 @@ def _hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
     elif existing.status == ReservationStatus.RELEASED:
         existing.warehouse_id, existing.quantity, existing.status = warehouse_id, quantity, ReservationStatus.RESERVED
     else:
-        raise Conflict("订单已在其他仓库或状态下占用该商品")
+        raise Conflict(N_("订单已在其他仓库或状态下占用该商品"))
 
 
 def _release(reservation: Reservation, quantity: int, change: Change) -> None:
@@ -223,8 +225,8 @@ def _apply_or_fail(reservation: Reservation, kind: MovementKind, change: Change,
     """Apply a change the reservation says must be possible; if the level disagrees, the books are wrong."""
     after = ledger.apply(reservation.warehouse_id, reservation.sku_id, kind, change, guard=guard, **deltas)
     if after is None:
-        raise Conflict(f"库存记录与预占不一致（仓库 {reservation.warehouse_id}，商品 {reservation.sku_id}），"
-                       "请运行库存一致性检查")
+        raise Conflict(N_("库存记录与预占不一致（仓库 %(warehouse)s，商品 %(sku)s），请运行库存一致性检查"),
+                       warehouse=reservation.warehouse_id, sku=reservation.sku_id)
     return after
 
 
@@ -265,4 +267,4 @@ def _shortfalls(demand: dict[int, int], warehouse_ids: list[int]) -> list[dict]:
 def _refuse_bundles(skus: list[Sku]) -> None:
     bundles = [sku.code for sku in skus if sku.is_bundle]
     if bundles:
-        raise ValidationError({"sku": "组合装没有自己的库存，请对子商品操作: " + ", ".join(bundles)})
+        raise ValidationError({"sku": Text(N_("组合装没有自己的库存，请对子商品操作: %(codes)s"), codes=", ".join(bundles))})

@@ -6,8 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
-from app.extensions import db
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.text import N_
 
 

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
+from app.db import db
 from app.domain.notifications import queries
 from app.domain.notifications.models import Message, MessageStatus
 from app.domain.notifications.templates import OPT_OUT_TEMPLATES, SECRET_PARAMS, masked
-from app.extensions import db
 from app.jobs import enqueue_after_commit
 
 SEND_JOB = "workers.notifications.send_message"

@@ -2,9 +2,9 @@
 
 from sqlalchemy import Select, func, select
 
+from app.db import db
 from app.domain.notifications.models import Message, MessageStatus, ReminderOptOut
 from app.domain.notifications.recipients import normalise_mobile
-from app.extensions import db
 
 #: What the staff queue shows by default: what did not reach the customer and needs a decision.
 NEEDS_ATTENTION = (MessageStatus.FAILED,)

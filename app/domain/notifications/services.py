@@ -8,12 +8,12 @@ after that commit, so a rolled-back event never texts anybody and a committed on
 
 from sqlalchemy import select
 
-from app.db import insert_unless_taken
+from app.db import db, insert_unless_taken
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.notifications import outbox, queries, templates
 from app.domain.notifications.models import Message, MessageChannel, MessageStatus, ReminderOptOut
 from app.domain.notifications.recipients import is_email, normalise_mobile
-from app.errors import Conflict, NotFound, ValidationError
-from app.extensions import db
+from app.text import N_
 
 _PENDING = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRYING)
 
@@ -37,7 +37,7 @@ def queue_message(*, recipient: str, channel: str, template: str, params: dict, 
         recipient = _mobile_or_error(recipient)
         phone = recipient
     elif channel == MessageChannel.EMAIL and not is_email(recipient):
-        raise ValidationError({"email": "请输入有效的邮箱地址"})
+        raise ValidationError({"email": N_("请输入有效的邮箱地址")})
     if event_key is not None and (existing := _find(order_id, event_key, channel)):
         return existing
     message = Message(order_id=order_id, event_key=event_key, channel=channel, recipient=recipient.strip(),
@@ -78,9 +78,9 @@ def resend(message_id: int, actor: str) -> Message:
     """
     original = db.session.get(Message, message_id)
     if original is None:
-        raise NotFound("消息不存在", details={"message_id": message_id})
+        raise NotFound(N_("消息不存在"), details={"message_id": message_id})
     if original.template == templates.LOGIN_CODE:
-        raise Conflict("验证码不能重发，请让客户在查询页重新获取")
+        raise Conflict(N_("验证码不能重发，请让客户在查询页重新获取"))
     pending = db.session.scalar(select(Message).where(Message.resend_of_id == original.id,
                                                       Message.status.in_(_PENDING)).limit(1))
     if pending is not None:
@@ -99,7 +99,7 @@ def _insert_once(message: Message) -> bool:
     if not insert_unless_taken(message):
         if message.event_key is not None:
             return False
-        raise Conflict("消息未能写入，请重试", details={"template": message.template})
+        raise Conflict(N_("消息未能写入，请重试"), details={"template": message.template})
     if message.status == MessageStatus.QUEUED:
         outbox.enqueue_send(message.id)
     return True
@@ -113,6 +113,6 @@ def _find(order_id: int | None, event_key: str, channel: str) -> Message | None:
 def _mobile_or_error(phone: str) -> str:
     mobile = normalise_mobile(phone)
     if mobile is None:
-        raise ValidationError({"phone": "请输入有效的中国大陆手机号"})
+        raise ValidationError({"phone": N_("请输入有效的中国大陆手机号")})
     return mobile
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from string import Formatter
 
 from app.domain.notifications.models import MessageChannel
+from app.text import N_, Text
 
 ALL_CHANNELS = frozenset(MessageChannel)
 
@@ -137,5 +138,6 @@ def wechat_data(key: str, params: dict) -> dict[str, dict[str, str]]:
 def email_content(key: str, params: dict, signature: str) -> tuple[str, str]:
     """(subject, plain-text body)."""
     template = get_template(key)
-    body = f"您好：\n\n{render_text(key, params)}\n\n此邮件由系统自动发送，请勿直接回复。\n{signature}\n"
+    body = Text(N_("您好：\n\n%(text)s\n\n此邮件由系统自动发送，请勿直接回复。\n%(signature)s\n"),
+                text=render_text(key, params), signature=signature)
     return template.email_subject.format_map(params), body

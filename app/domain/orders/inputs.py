@@ -9,7 +9,8 @@ from stdnum.cn import uscc
 
 from app.domain.catalog.models import Sku
 from app.domain.catalog.queries import skus_by_code
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
+from app.text import N_, Text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MASKED_PHONE_PATTERN = re.compile(r"^[0-9*+\- ]{1,20}$")
@@ -83,9 +84,9 @@ def validate(data: OrderInput) -> None:
     _check_money(data, errors)
     _check_invoice(data.invoice, errors)
     if data.external_id is not None and not (0 < len(data.external_id.strip()) <= 64):
-        errors["external_id"] = "外部单号应为 1 到 64 个字符"
+        errors["external_id"] = N_("外部单号应为 1 到 64 个字符")
     if len(data.remark or "") > 500:
-        errors["remark"] = "备注最多 500 字"
+        errors["remark"] = N_("备注最多 500 字")
     if errors:
         raise ValidationError(errors)
 
@@ -107,27 +108,27 @@ def _check_lengths(data: OrderInput, errors: dict) -> None:
     }
     for field_name, value in values.items():
         if len((value or "").strip()) > MAX_LENGTHS[field_name]:
-            errors.setdefault(field_name, f"最多 {MAX_LENGTHS[field_name]} 个字")
+            errors.setdefault(field_name, Text(N_("最多 %(limit)s 个字"), limit=MAX_LENGTHS[field_name]))
 
 
 def _check_receiver(data: OrderInput, errors: dict) -> None:
     receiver = data.receiver
     for name in ("name", "province", "city", "address"):
         if not (getattr(receiver, name) or "").strip():
-            errors[f"receiver.{name}"] = "此项必填"
+            errors[f"receiver.{name}"] = N_("此项必填")
     _check_lengths(data, errors)
     if data.masked_pii:
         _check_masked_phones(data, errors)
         return
     phone = normalise_phone(receiver.phone)
     if phone is None:
-        errors["receiver.phone"] = "请输入有效的中国大陆手机号或固定电话"
+        errors["receiver.phone"] = N_("请输入有效的中国大陆手机号或固定电话")
     else:
         receiver.phone = phone
     if data.buyer_phone:
         buyer_phone = normalise_phone(data.buyer_phone)
         if buyer_phone is None:
-            errors["buyer.phone"] = "请输入有效的中国大陆手机号"
+            errors["buyer.phone"] = N_("请输入有效的中国大陆手机号")
         else:
             data.buyer_phone = buyer_phone
 
@@ -135,59 +136,59 @@ def _check_receiver(data: OrderInput, errors: dict) -> None:
 def _check_masked_phones(data: OrderInput, errors: dict) -> None:
     """A masked phone is digits, masks and separators (138****8000, 1*********5, 18877771111-123)."""
     if not MASKED_PHONE_PATTERN.match((data.receiver.phone or "").strip()):
-        errors["receiver.phone"] = "脱敏电话格式不正确"
+        errors["receiver.phone"] = N_("脱敏电话格式不正确")
     if data.buyer_phone and not MASKED_PHONE_PATTERN.match(data.buyer_phone.strip()):
-        errors["buyer.phone"] = "脱敏电话格式不正确"
+        errors["buyer.phone"] = N_("脱敏电话格式不正确")
 
 
 def _check_lines(data: OrderInput, errors: dict) -> None:
     if not data.lines:
-        errors["lines"] = "订单至少要有一个商品"
+        errors["lines"] = N_("订单至少要有一个商品")
         return
     if len(data.lines) > MAX_LINES:
-        errors["lines"] = f"一个订单最多 {MAX_LINES} 行"
+        errors["lines"] = Text(N_("一个订单最多 %(limit)s 行"), limit=MAX_LINES)
         return
     codes = {line.sku for line in data.lines}
     data.skus = skus_by_code(codes)
     for index, line in enumerate(data.lines):
         sku = data.skus.get(line.sku)
         if sku is None:
-            errors[f"lines[{index}].sku"] = f"商品 {line.sku} 不存在"
+            errors[f"lines[{index}].sku"] = Text(N_("商品 %(sku)s 不存在"), sku=line.sku)
         elif not sku.active:
-            errors[f"lines[{index}].sku"] = f"商品 {line.sku} 已下架"
+            errors[f"lines[{index}].sku"] = Text(N_("商品 %(sku)s 已下架"), sku=line.sku)
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            errors[f"lines[{index}].qty"] = "数量必须是大于 0 的整数"
+            errors[f"lines[{index}].qty"] = N_("数量必须是大于 0 的整数")
         elif line.quantity > MAX_QUANTITY:
-            errors[f"lines[{index}].qty"] = f"单行数量最多 {MAX_QUANTITY:,} 件"
+            errors[f"lines[{index}].qty"] = Text(N_("单行数量最多 %(limit)s 件"), limit=f"{MAX_QUANTITY:,}")
         if line.unit_price_fen is not None and line.unit_price_fen < 0:
-            errors[f"lines[{index}].unit_price"] = "单价不能为负数"
+            errors[f"lines[{index}].unit_price"] = N_("单价不能为负数")
 
 
 def _check_money(data: OrderInput, errors: dict) -> None:
     if data.shipping_fen < 0:
-        errors["shipping_fee"] = "运费不能为负数"
+        errors["shipping_fee"] = N_("运费不能为负数")
     if data.discount_fen < 0:
-        errors["discount"] = "优惠不能为负数"
+        errors["discount"] = N_("优惠不能为负数")
     elif not errors and data.discount_fen > goods_total(data):
-        errors["discount"] = "优惠不能超过商品金额"
+        errors["discount"] = N_("优惠不能超过商品金额")
     if not errors and goods_total(data) + data.shipping_fen > MAX_ORDER_FEN:
-        errors["lines"] = f"订单金额过大（单笔最多 {MAX_ORDER_FEN // 100:,} 元）"
+        errors["lines"] = Text(N_("订单金额过大（单笔最多 %(limit)s 元）"), limit=f"{MAX_ORDER_FEN // 100:,}")
 
 
 def _check_invoice(invoice: InvoiceRequest | None, errors: dict) -> None:
     if invoice is None:
         return
     if invoice.title_type not in ("personal", "company"):
-        errors["invoice.title_type"] = "抬头类型须为 personal（个人）或 company（单位）"
+        errors["invoice.title_type"] = N_("抬头类型须为 personal（个人）或 company（单位）")
     if not (invoice.title or "").strip():
-        errors["invoice.title"] = "请填写发票抬头"
+        errors["invoice.title"] = N_("请填写发票抬头")
     if invoice.title_type == "company":
         if not uscc.is_valid(invoice.tax_id or ""):
-            errors["invoice.tax_id"] = "请填写有效的统一社会信用代码（18 位）"
+            errors["invoice.tax_id"] = N_("请填写有效的统一社会信用代码（18 位）")
         else:
             invoice.tax_id = uscc.compact(invoice.tax_id)
     if invoice.email and not EMAIL_PATTERN.match(invoice.email):
-        errors["invoice.email"] = "邮箱格式不正确"
+        errors["invoice.email"] = N_("邮箱格式不正确")
 
 
 def goods_total(data: OrderInput) -> int:

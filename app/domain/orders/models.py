@@ -3,11 +3,10 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Fen, TimestampMixin, UTCDateTime, utcnow
+from app.db import Fen, TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.orders.states import STATUS_LABELS, OrderStatus
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.extensions import db
 
 
 class Order(TimestampMixin, db.Model):

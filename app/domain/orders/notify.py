@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.notifications import services as notifications
 from app.domain.notifications import templates
 from app.domain.notifications.models import Message, MessageChannel
@@ -25,7 +26,6 @@ from app.domain.notifications.recipients import is_email, normalise_mobile
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action
 from app.domain.reference.models import Carrier
-from app.extensions import db
 from app.money import fen_to_yuan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

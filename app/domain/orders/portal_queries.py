@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.db import db
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import Action, OrderStatus
-from app.extensions import db
 
 #: What services._new_order_no makes: OH + yymmdd (Shanghai) + 8 random digits.
 ORDER_NO_PATTERN = re.compile(r"^OH\d{14}$")

@@ -4,14 +4,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.catalog.models import Sku
+from app.domain.errors import OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders import services
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
-from app.errors import OutOfStock
-from app.extensions import db
+from app.text import N_, Text
 
 # Packing included: an order may be packed while it waits (ship-out refuses it until it converts).
 CONVERTIBLE = (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.PACKING)
@@ -38,7 +39,7 @@ def release_presale(sku: Sku, now: datetime) -> dict[str, int]:
             convert_order(order, now)
         except OutOfStock:
             savepoint.rollback()
-            services.mark_exception(order, f"预售商品 {sku.code} 到货不足，无法分配库存", "system")
+            services.mark_exception(order, Text(N_("预售商品 %(sku)s 到货不足，无法分配库存"), sku=sku.code), "system")
             parked += 1
         else:
             savepoint.commit()

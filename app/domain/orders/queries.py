@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.db import db
 from app.domain.inventory.models import StockMovement
 from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
-from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -7,13 +7,14 @@ goods puts them back on the shelf (or into the damaged bucket). Refunding everyt
 
 from dataclasses import dataclass
 
+from app.db import db
+from app.domain.errors import ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
 from app.domain.orders.states import HOLDS_STOCK, Action, next_status
-from app.errors import ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 
 @dataclass
@@ -30,7 +31,7 @@ def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restoc
         return order  # already fully refunded: a repeated request changes nothing
     refundable = order.paid_fen - order.refunded_fen
     if amount_fen is None or not 0 < amount_fen <= refundable:
-        raise ValidationError({"amount": f"退款金额应大于 0 且不超过可退金额 {refundable / 100:.2f}"})
+        raise ValidationError({"amount": Text(N_("退款金额应大于 0 且不超过可退金额 %(amount)s"), amount=f"{refundable / 100:.2f}")})
     refunded_lines = _refunded_lines(order, lines)
     change = Change(actor, reason or "退款", order.id)
     _move_stock(order, refunded_lines, restock, damaged, change)
@@ -61,9 +62,10 @@ def _refunded_lines(order: Order, lines: list[RefundLine] | None) -> list[tuple[
     for index, item in enumerate(lines):
         line = by_code.get(item.sku)
         if line is None:
-            raise ValidationError({f"lines[{index}].sku": f"订单中没有商品 {item.sku}"})
+            raise ValidationError({f"lines[{index}].sku": Text(N_("订单中没有商品 %(sku)s"), sku=item.sku)})
         if not 0 < item.quantity <= line.quantity - line.refunded_quantity:
-            raise ValidationError({f"lines[{index}].qty": f"{item.sku} 最多还能退 {line.quantity - line.refunded_quantity} 件"})
+            raise ValidationError({f"lines[{index}].qty": Text(N_("%(sku)s 最多还能退 %(quantity)s 件"), sku=item.sku,
+                                                                  quantity=line.quantity - line.refunded_quantity)})
         chosen.append((line, item.quantity))
     return chosen
 

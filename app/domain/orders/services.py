@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app.db import insert_unless_taken, utcnow
+from app.db import db, insert_unless_taken, utcnow
 from app.domain.catalog.models import Sku
+from app.domain.errors import Conflict, NotFound, OutOfStock, ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders import deadlines, inputs, notify
@@ -20,8 +21,7 @@ from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.errors import Conflict, NotFound, OutOfStock, ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
@@ -38,7 +38,7 @@ def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order,
     if data.external_id and (existing := find_by_external_id(channel, data.external_id)):
         return existing, False
     if not channel.active:
-        raise ValidationError({"channel": f"渠道 {channel.code} 已停用"})
+        raise ValidationError({"channel": Text(N_("渠道 %(channel)s 已停用"), channel=channel.code)})
     inputs.validate(data)
     savepoint = db.session.begin_nested()
     try:
@@ -68,9 +68,9 @@ def _create(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool
 def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "") -> Order:
     """Payment received: reserved stock becomes locked. The amount must be what the order asks."""
     if len(payment_ref or "") > 64:
-        raise ValidationError({"payment_ref": "支付流水号最多 64 位"})
+        raise ValidationError({"payment_ref": N_("支付流水号最多 64 位")})
     if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
-        raise ValidationError({"paid_amount": f"实付金额应为应付金额 {order.payable_fen / 100:.2f}"})
+        raise ValidationError({"paid_amount": Text(N_("实付金额应为应付金额 %(amount)s"), amount=f"{order.payable_fen / 100:.2f}")})
     if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
         order.paid_fen, order.payment_ref = paid_fen, payment_ref
         order.paid_at = paid_at or utcnow()
@@ -110,9 +110,9 @@ def ship_out(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Ord
     """Out of the warehouse with ``carrier`` under ``waybill_no``: locked stock leaves on_hand."""
     waybill_no = (waybill_no or "").strip()
     if not waybill_no or len(waybill_no) > 40:
-        raise ValidationError({"waybill_no": "请填写快递单号（最多 40 位）"})
+        raise ValidationError({"waybill_no": N_("请填写快递单号（最多 40 位）")})
     if order.awaiting_presale and order.status == OrderStatus.PACKING:
-        raise Conflict("订单中有预售商品尚未到货，不能出库")
+        raise Conflict(N_("订单中有预售商品尚未到货，不能出库"))
     if transition(order, Action.SHIP_OUT, actor, details={"carrier": carrier.code, "waybill_no": waybill_no}):
         order.carrier_id, order.waybill_no, order.shipped_at = carrier.id, waybill_no, utcnow()
         inventory.ship_order(order.id, Change(actor, "发货出库", order.id, reference=waybill_no))
@@ -153,7 +153,7 @@ def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: st
     re-route). Raises OutOfStock if the warehouse cannot take it all, Conflict once it has shipped."""
     _require_reason(reason)
     if order.shipped_at is not None:
-        raise Conflict("订单已出库，不能更换仓库")
+        raise Conflict(N_("订单已出库，不能更换仓库"))
     if order.warehouse_id == warehouse.id:
         return order
     previous = order.warehouse.code if order.warehouse else None
@@ -192,7 +192,7 @@ def get_order(order_no: str, for_update: bool = False) -> Order:
         query = query.with_for_update()
     order = db.session.scalar(query)
     if order is None:
-        raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
+        raise NotFound(N_("订单 %(order_no)s 不存在"), order_no=order_no, details={"order_no": order_no})
     return order
 
 
@@ -249,9 +249,9 @@ def _close(order: Order, action: Action, reason: str, actor: str) -> Order:
 
 def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
-        raise ValidationError({"reason": "请填写原因"})
+        raise ValidationError({"reason": N_("请填写原因")})
     if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError({"reason": f"原因最多 {MAX_REASON_LENGTH} 字"})
+        raise ValidationError({"reason": Text(N_("原因最多 %(limit)s 字"), limit=MAX_REASON_LENGTH)})
 
 
 def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
@@ -319,7 +319,7 @@ def _insert_once(order: Order, attempts: int = 3) -> bool:
         if order.external_id and find_by_external_id(order.channel, order.external_id):
             return False
         order.order_no = _new_order_no(utcnow())
-    raise Conflict("订单号冲突，请重试", details={"channel": order.channel.code})
+    raise Conflict(N_("订单号冲突，请重试"), details={"channel": order.channel.code})
 
 
 def _check_presale_caps(order: Order, now: datetime) -> None:
@@ -343,7 +343,7 @@ def _check_presale_caps(order: Order, now: datetime) -> None:
         if already + quantity > sku.presale_cap:
             short.append({"sku": sku.code, "requested": quantity, "available": max(0, sku.presale_cap - already)})
     if short:
-        raise OutOfStock("预售名额不足", details={"lines": short})
+        raise OutOfStock(N_("预售名额不足"), details={"lines": short})
 
 
 def _new_order_no(now: datetime) -> str:

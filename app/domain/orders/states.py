@@ -7,8 +7,8 @@ channels and carriers never move an order backwards.
 
 from enum import StrEnum
 
-from app.errors import InvalidTransition
-from app.text import N_
+from app.domain.errors import InvalidTransition
+from app.text import N_, Text
 
 
 class OrderStatus(StrEnum):
@@ -153,7 +153,8 @@ def next_status(current: str, action: Action, previous: str | None = None) -> Or
     if current in ALREADY_DONE.get(action, set()):
         return None
     raise InvalidTransition(
-        f"订单当前状态为「{STATUS_LABELS[current]}」，不能{ACTION_LABELS[action]}",
+        N_("订单当前状态为「%(status)s」，不能%(action)s"),
+        status=Text(STATUS_LABELS[current]), action=Text(ACTION_LABELS[action]),
         details={"status": current.value, "status_name": STATUS_LABELS[current], "action": action.value},
     )
 

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.orders import deadlines, notify, services
 from app.domain.orders.models import Order
-from app.extensions import db
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200

@@ -3,8 +3,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin
-from app.extensions import db
+from app.db import TimestampMixin, db
 from app.text import N_
 
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from app.db import db
 from app.domain.reference.models import Carrier, Channel, Warehouse
-from app.extensions import db
 
 
 def warehouses() -> list[Warehouse]:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import insert_unless_taken, value_taken
+from app.db import db, insert_unless_taken, value_taken
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
-from app.errors import Conflict, NotFound, ValidationError
-from app.extensions import db
+from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-CODE_MESSAGE = "编码只能包含字母、数字、横线和下划线，最长 32 位"
+CODE_MESSAGE = N_("编码只能包含字母、数字、横线和下划线，最长 32 位")
 # Mainland China's extent, with a margin: a coordinate outside it is a typo (or swapped lat/long).
 CHINA_LATITUDE = (3.8, 53.6)
 CHINA_LONGITUDE = (73.4, 135.1)
@@ -55,7 +55,7 @@ class CarrierData:
 def get_by_code(model, code: str):
     row = db.session.scalar(select(model).where(model.code == code))
     if row is None:
-        raise NotFound(f"{code} 不存在", details={"code": code})
+        raise NotFound(N_("%(code)s 不存在"), code=code, details={"code": code})
     return row
 
 
@@ -64,13 +64,13 @@ def save_warehouse(data: WarehouseData, warehouse: Warehouse | None = None) -> W
     errors = _code_errors(Warehouse, data.code, warehouse)
     errors |= _required(data, "name", "province", "city")
     if data.latitude is None or not CHINA_LATITUDE[0] <= data.latitude <= CHINA_LATITUDE[1]:
-        errors["latitude"] = "纬度应在中国境内（3.8 到 53.6）"
+        errors["latitude"] = N_("纬度应在中国境内（3.8 到 53.6）")
     if data.longitude is None or not CHINA_LONGITUDE[0] <= data.longitude <= CHINA_LONGITUDE[1]:
-        errors["longitude"] = "经度应在中国境内（73.4 到 135.1）"
+        errors["longitude"] = N_("经度应在中国境内（73.4 到 135.1）")
     if data.daily_capacity is None or data.daily_capacity < 0:
-        errors["daily_capacity"] = "日处理能力不能为负数"
+        errors["daily_capacity"] = N_("日处理能力不能为负数")
     if data.priority is None or data.priority < 1:
-        errors["priority"] = "优先级从 1 开始，1 最优先"
+        errors["priority"] = N_("优先级从 1 开始，1 最优先")
     return _save(Warehouse, warehouse, data, errors)
 
 
@@ -78,11 +78,11 @@ def save_channel(data: ChannelData, channel: Channel | None = None) -> Channel:
     errors = _code_errors(Channel, data.code, channel)
     errors |= _required(data, "shop_name")
     if data.platform not in set(Platform):
-        errors["platform"] = "未知平台: " + str(data.platform)
+        errors["platform"] = Text(N_("未知平台: %(platform)s"), platform=str(data.platform))
     if not data.unpaid_timeout_minutes or not 1 <= data.unpaid_timeout_minutes <= MAX_UNPAID_TIMEOUT_MINUTES:
-        errors["unpaid_timeout_minutes"] = "未付款超时应在 1 分钟到 7 天之间"
+        errors["unpaid_timeout_minutes"] = N_("未付款超时应在 1 分钟到 7 天之间")
     if data.default_warehouse_id is not None and db.session.get(Warehouse, data.default_warehouse_id) is None:
-        errors["default_warehouse_id"] = "默认仓库不存在"
+        errors["default_warehouse_id"] = N_("默认仓库不存在")
     return _save(Channel, channel, data, errors)
 
 
@@ -102,7 +102,7 @@ def _save(model, row, data, errors: dict[str, str]):
     if not new:
         db.session.flush()
     elif not insert_unless_taken(row):  # the code was free at the check, then a concurrent request took it
-        raise Conflict(f"编码 {row.code} 正被同时创建，请重试", details={"code": row.code})
+        raise Conflict(N_("编码 %(code)s 正被同时创建，请重试"), code=row.code, details={"code": row.code})
     return row
 
 
@@ -110,9 +110,9 @@ def _code_errors(model, code: str, existing) -> dict[str, str]:
     if not CODE_PATTERN.match(code or ""):
         return {"code": CODE_MESSAGE}
     if value_taken(model.code, code, existing):
-        return {"code": f"编码 {code} 已被使用"}
+        return {"code": Text(N_("编码 %(code)s 已被使用"), code=code)}
     return {}
 
 
 def _required(data, *names: str) -> dict[str, str]:
-    return {name: "此项必填" for name in names if not (getattr(data, name) or "").strip()}
+    return {name: N_("此项必填") for name in names if not (getattr(data, name) or "").strip()}

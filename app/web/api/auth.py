@@ -14,9 +14,10 @@ from sqlalchemy import or_, update
 
 from app.auth.api_tokens import ApiToken, Scope, find_active_token
 from app.db import utcnow
+from app.domain.errors import PermissionDenied
 from app.domain.reference.models import Channel
-from app.errors import PermissionDenied, error_body
 from app.extensions import db
+from app.web.errors import error_body
 
 PUBLIC_ENDPOINTS = {"api.get_openapi"}
 DEFAULT_RATE_LIMIT = "600 per minute"

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.api_tokens import Scope
 from app.domain.catalog import services
 from app.domain.catalog.models import Sku
-from app.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.api import bp
 from app.web.api.auth import requires

@@ -24,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DomainError, IdempotencyConflict, ValidationError, error_body
+from app.domain.errors import DomainError, IdempotencyConflict, ValidationError
 from app.extensions import db
 from app.web.api.idempotency_models import IdempotencyRecord
+from app.web.errors import domain_error_body, error_body, status_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -158,8 +159,8 @@ def _new_record(channel_id: int, key: str, fingerprint: str, status: int, body: 
 
 
 def _error_response(error: DomainError | HTTPException) -> tuple[int, dict]:
-    """The status and body the app's error handlers would send for ``error`` (app/errors.py)."""
+    """The status and body the app's error handlers would send for ``error`` (app/web/errors.py)."""
     if isinstance(error, DomainError):
-        return int(error.status), error_body(error.code, error.message, error.details)
+        return int(status_of(error)), domain_error_body(error)
     code = (error.name or "error").lower().replace(" ", "_")
     return error.code or 500, error_body(code, error.description or error.name)

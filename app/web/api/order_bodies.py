@@ -7,10 +7,10 @@ uses, so a body with a wrongly typed field *and* a bad phone gets both named in 
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.errors import ValidationError
 from app.domain.orders import inputs
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.orders.refunds import RefundLine
-from app.errors import ValidationError
 from app.web.api.parsing import Body
 
 RECEIVER_LENGTHS = {"name": 64, "phone": 32, "province": 32, "city": 32, "district": 32, "address": 200}

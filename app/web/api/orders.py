@@ -7,10 +7,10 @@ other shops cannot be probed. Actions lock the order row first, so concurrent ac
 from flask import jsonify
 
 from app.auth.api_tokens import Scope
+from app.domain.errors import NotFound
 from app.domain.orders import queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.errors import NotFound
 from app.extensions import db
 from app.web.api import bp, order_bodies
 from app.web.api.auth import actor, current_channel, requires

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 
-from app.errors import ValidationError
+from app.domain.errors import ValidationError
 from app.money import yuan_to_fen
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -6,11 +6,11 @@ from sqlalchemy import select
 from app.auth.api_tokens import Scope
 from app.domain.catalog import services as catalog
 from app.domain.catalog.models import Sku
+from app.domain.errors import ValidationError
 from app.domain.inventory import queries
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.reference.models import Warehouse
-from app.errors import ValidationError
 from app.extensions import db
 from app.web.api import bp
 from app.web.api.auth import actor, requires

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from app.domain.channels import intake
 from app.domain.channels.adapters.base import PlatformError, PushNotSupported
 from app.domain.channels.connect import build_adapter
+from app.domain.errors import Conflict
 from app.domain.reference.models import Channel
-from app.errors import Conflict, error_body
 from app.extensions import db
+from app.web.errors import error_body
 from app.web.hooks import bp
 
 

@@ -8,8 +8,9 @@ from flask_wtf.i18n import translations
 from wtforms import FieldList, Form, IntegerField
 from wtforms.validators import InputRequired
 
+from app.domain.errors import ValidationError
 from app.domain.reference import queries as reference
-from app.errors import ValidationError
+from app.web.errors import field_messages
 
 REQUIRED = InputRequired(_l("此项必填"))
 
@@ -46,7 +47,7 @@ def show_domain_errors(form, error: ValidationError, line_rows: list[int] = ()) 
 
     ``line_rows[i]`` is the form row behind the domain's ``lines[i]`` (blank rows were left out).
     """
-    for path, message in error.fields.items():
+    for path, message in field_messages(error).items():
         field = _field_for(form, path, list(line_rows))
         if field is None:
             form.form_errors.append(message)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from app.errors import Conflict, ValidationError
+from app.domain.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from app.auth import role_required
 from app.auth.roles import Area
 from app.extensions import db
+from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial, vary_on_htmx
 from app.web.staff.pages import form_status, save_form, saved
 
@@ -82,7 +83,7 @@ def _create(resource: Resource):
     response = save_form(form, lambda: resource.save(form, None),
                          lambda row: saved(_("已创建 %(code)s", code=row.code), url_for(resource.endpoints["list"])),
                          # the same code created by a concurrent request after the service's check
-                         refused=lambda form, error: form.form_errors.append(error.message))
+                         refused=lambda form, error: form.form_errors.append(error_message(error)))
     return response or (render_template("staff/resources/form.html", resource=resource, form=form),
                         form_status(form))
 

@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from app.text import N_, Text
+
 GMT8 = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -176,7 +178,7 @@ class TransientError(PlatformError):
 
 class PushNotSupported(PlatformError):
     def __init__(self, platform: str):
-        super().__init__("push_not_supported", f"{platform} 不通过 HTTP 推送订单")
+        super().__init__("push_not_supported", Text(N_("%(platform)s 不通过 HTTP 推送订单"), platform=platform))
 
 
 class CallLimiter(Protocol):
@@ -314,13 +316,13 @@ class ChannelAdapter(ABC):
         try:
             response = self.http.post(self.gateway, data=data, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
-            raise TransientError(str(response.status_code), "平台服务暂时不可用")
+            raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:
             return response.json()
         except ValueError as error:
-            raise TransientError(str(response.status_code), "平台返回了无法解析的内容") from error
+            raise TransientError(str(response.status_code), N_("平台返回了无法解析的内容")) from error
 
     def pages_backwards(self, fetch: Callable[[int, int], tuple[list, int | None, bool]],
                         probe_total: Callable[[], int]) -> Iterator[tuple[int, list]]:

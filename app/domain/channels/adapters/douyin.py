@@ -62,6 +62,7 @@ from app.domain.channels.adapters.base import (
     gmt8_text,
 )
 from app.domain.channels.adapters.signing import constant_time_equal
+from app.text import N_, Text
 
 SUCCESS = 10000
 TOKEN_SUB_CODES = ("isv.access-token-expired", "isv.access-token-no-existed")
@@ -159,13 +160,13 @@ class DouyinAdapter(ChannelAdapter):
             response = self.http.post(url, params=query, data=body.encode("utf-8"), timeout=self.timeout,
                                       headers={"Content-Type": "application/json;charset=UTF-8"})
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
-            raise TransientError(str(response.status_code), "平台服务暂时不可用")
+            raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:
             return response.json()
         except ValueError as error:
-            raise TransientError(str(response.status_code), "平台返回了无法解析的内容") from error
+            raise TransientError(str(response.status_code), N_("平台返回了无法解析的内容")) from error
 
     def list_window(self, start: datetime, end: datetime) -> Iterator[PullPage]:
         window = {"update_time_start": int(start.timestamp()), "update_time_end": int(end.timestamp()),
@@ -202,13 +203,13 @@ class DouyinAdapter(ChannelAdapter):
         names = ("encrypt_post_receiver", "encrypt_post_tel", "encrypt_detail")
         ciphers = [{"auth_id": external_id, "cipher_text": pii_tokens[name]} for name in names if pii_tokens.get(name)]
         if not ciphers:
-            raise PlatformError("decrypt_empty", "订单没有收件人密文")
+            raise PlatformError("decrypt_empty", N_("订单没有收件人密文"))
         found = self.call("order.batchDecrypt", {"cipher_infos": ciphers})
         plain = {item.get("cipher_text"): item.get("decrypt_text", "") for item in found.get("decrypt_infos") or []
                  if not int(item.get("err_no") or 0)}
         value = {name: plain.get(pii_tokens.get(name), "") for name in names}
         if not any(value.values()):
-            raise PlatformError("decrypt_empty", "平台没有返回收件人信息")
+            raise PlatformError("decrypt_empty", N_("平台没有返回收件人信息"))
         detail = " ".join(part for part in (pii_tokens.get("street"), value["encrypt_detail"]) if part)
         return PlainReceiver(value["encrypt_post_receiver"], value["encrypt_post_tel"], pii_tokens.get("province", ""),
                              pii_tokens.get("city", ""), pii_tokens.get("district", ""), detail)
@@ -238,16 +239,16 @@ class DouyinAdapter(ChannelAdapter):
         try:
             items = json.loads(body)
         except ValueError as error:
-            raise PlatformError("bad_push", "推送内容不是 JSON") from error
+            raise PlatformError("bad_push", N_("推送内容不是 JSON")) from error
         if not isinstance(items, list):
-            raise PlatformError("bad_push", "推送内容应为消息数组")
+            raise PlatformError("bad_push", N_("推送内容应为消息数组"))
         messages = []
         for item in items:
             data = item.get("data") if isinstance(item, dict) else None
             try:
                 data = json.loads(data) if isinstance(data, str) else (data or {})
             except ValueError as error:
-                raise PlatformError("bad_push", "消息 data 不是 JSON") from error
+                raise PlatformError("bad_push", N_("消息 data 不是 JSON")) from error
             order_id = data.get("p_id") if isinstance(data, dict) else None
             if not order_id:  # the verification message sent when the URL is set: answered, nothing to do
                 continue
@@ -266,9 +267,9 @@ def classify(answer: dict) -> PlatformError:
     code, sub_code = str(answer.get("code", "")), str(answer.get("sub_code") or "")
     message = str(answer.get("sub_msg") or answer.get("msg") or "")
     if code == "60000":
-        return ThrottledError(code, message or "触发限流", sub_code)
+        return ThrottledError(code, message or N_("触发限流"), sub_code)
     if (code == "40003" and sub_code.startswith(TOKEN_SUB_CODES)) or code == "30001":
-        return TokenExpiredError(code, message or "授权已过期", sub_code)
+        return TokenExpiredError(code, message or N_("授权已过期"), sub_code)
     if code in ("20000", "20001"):
         return TransientError(code, message, sub_code)
     return PlatformError(code, message, sub_code)

@@ -48,6 +48,7 @@ from app.domain.channels.adapters.base import (
     parse_gmt8,
 )
 from app.domain.channels.adapters.signing import md5_wrapped
+from app.text import N_
 
 ORDER_STATES = ("WAIT_SELLER_STOCK_OUT,WAIT_SELLER_DELIVERY,WAIT_SEND_CODE,WAIT_GOODS_RECEIVE_CONFIRM,"
                 "SEND_TO_DISTRIBUTION_CENER,DISTRIBUTION_CENTER_RECEIVED,RECEIPTS_CONFIRM,FINISHED_L,"
@@ -135,14 +136,14 @@ class JdAdapter(ChannelAdapter):
                            {"order_id": external_id, "logistics_id": carrier, "waybill": waybill_no})
         answer = result["sopjosshipment_result"]
         if not answer.get("success"):
-            raise PlatformError(str(answer.get("errorCode", "shipment")), str(answer.get("chineseErrCode", "发货失败")))
+            raise PlatformError(str(answer.get("errorCode", "shipment")), str(answer.get("chineseErrCode", N_("发货失败"))))
         return answer
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         result = self.call("jingdong.stock.write.updateSkuStock",
                            {"skuId": listing.platform_sku_id, "stockNum": quantity})
         if not result.get("success"):
-            raise PlatformError("stock", str(result.get("message", "库存更新失败")))
+            raise PlatformError("stock", str(result.get("message", N_("库存更新失败"))))
         return result
 
     def read_stock(self, listing: Listing) -> int:
@@ -156,7 +157,7 @@ class JdAdapter(ChannelAdapter):
         result = self.call("jingdong.jos.order.oaid.decrypt", request)
         receivers = ((result.get("returnType") or {}).get("data") or {}).get("receiverInfoList") or []
         if not receivers:
-            raise PlatformError("decrypt_empty", "平台没有返回收件人信息")
+            raise PlatformError("decrypt_empty", N_("平台没有返回收件人信息"))
         found = receivers[0]
         return PlainReceiver(found.get("fullName", ""), found.get("mobile", ""), found.get("province", ""),
                              found.get("city", ""), found.get("county", ""),
@@ -176,7 +177,7 @@ def classify(error: dict) -> PlatformError:
     if code in THROTTLE_CODES or any(word in message or word in english for word in THROTTLE_WORDS):
         return ThrottledError(code, message)
     if code in TOKEN_CODES or "token" in english:
-        return TokenExpiredError(code, message or "授权已过期")
+        return TokenExpiredError(code, message or N_("授权已过期"))
     if code.startswith("5") or "服务不可用" in message or "超时" in message:
         return TransientError(code, message)
     return PlatformError(code, message)

@@ -56,6 +56,7 @@ from app.domain.channels.adapters.base import (
     parse_gmt8,
 )
 from app.domain.channels.adapters.signing import md5_wrapped
+from app.text import N_
 
 THROTTLE_CODES = {"52001", "70031"}
 THROTTLE_WORDS = ("限流", "频率", "频繁", "too many", "frequency")
@@ -159,13 +160,13 @@ class PddAdapter(ChannelAdapter):
     def decrypt_receiver(self, external_id: str, pii_tokens: dict, scene: str) -> PlainReceiver:
         wanted = {name: pii_tokens[name] for name in DATA_TYPES if pii_tokens.get(name)}
         if not wanted:
-            raise PlatformError("decrypt_empty", "订单没有可解密的收件人密文")
+            raise PlatformError("decrypt_empty", N_("订单没有可解密的收件人密文"))
         data_list = [{"data_tag": external_id, "encrypted_data": value} for value in wanted.values()]
         body = self.call("pdd.open.decrypt.batch", {"data_list": data_list})
         plain = {}
         for item in body["open_decrypt_batch_response"].get("data_decrypt_list") or []:
             if item.get("error_code") not in (None, 0, "0"):
-                raise PlatformError(str(item["error_code"]), "平台拒绝解密收件人信息")
+                raise PlatformError(str(item["error_code"]), N_("平台拒绝解密收件人信息"))
             plain[item.get("encrypted_data")] = item.get("decrypted_data") or ""
         found = {DATA_TYPES[name]: plain.get(value, "") for name, value in wanted.items()}
         return PlainReceiver(found.get("name", ""), found.get("phone", ""), pii_tokens.get("province", ""),
@@ -188,7 +189,7 @@ def classify(error: dict) -> PlatformError:
     if code in THROTTLE_CODES or any(word in lowered for word in THROTTLE_WORDS):
         return ThrottledError(code, message, sub_code)
     if code in TOKEN_CODES or "access_token" in lowered:
-        return TokenExpiredError(code, message or "授权已过期", sub_code)
+        return TokenExpiredError(code, message or N_("授权已过期"), sub_code)
     if (code.startswith("5") and len(code) == 5) or any(word in message for word in TRANSIENT_WORDS):
         return TransientError(code, message, sub_code)
     return PlatformError(code, message, sub_code)

@@ -50,6 +50,7 @@ from app.domain.channels.adapters.base import (
     parse_gmt8,
 )
 from app.domain.channels.adapters.signing import md5_wrapped
+from app.text import N_
 
 #: Trade types asked for explicitly: without ``type`` TOP returns only a default subset.
 TRADE_TYPES = ("fixed,auction,guarantee_trade,step,independent_simple_trade,independent_shop_trade,auto_delivery,"
@@ -161,7 +162,7 @@ class TaobaoAdapter(ChannelAdapter):
         body = self.call("taobao.top.oaid.decrypt", {"query_list": json.dumps(query, separators=(",", ":"))})
         receivers = (body["top_oaid_decrypt_response"].get("receiver_list") or {}).get("receiver") or []
         if not receivers:
-            raise PlatformError("decrypt_empty", "平台没有返回收件人信息")
+            raise PlatformError("decrypt_empty", N_("平台没有返回收件人信息"))
         found = receivers[0]
         return PlainReceiver(found.get("name", ""), found.get("mobile") or found.get("phone", ""),
                              found.get("state", ""), found.get("city", ""), found.get("district", ""),
@@ -176,7 +177,7 @@ def classify(error: dict) -> PlatformError:
         match = BAN.search(message)
         return ThrottledError(code, message, sub_code, retry_after=float(match[1]) if match else None)
     if code == "27" or "invalid-sessionkey" in sub_code or "session-expired" in sub_code:
-        return TokenExpiredError(code, message or "授权已过期", sub_code)
+        return TokenExpiredError(code, message or N_("授权已过期"), sub_code)
     if sub_code.startswith("isp.") or (code == "15" and not sub_code):  # isv.* are business refusals
         return TransientError(code, message, sub_code)
     return PlatformError(code, message, sub_code)

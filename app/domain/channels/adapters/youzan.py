@@ -62,6 +62,7 @@ from app.domain.channels.adapters.base import (
     gmt8_text,
     parse_gmt8,
 )
+from app.text import N_, Text
 
 VERSIONS = {"youzan.trades.sold.get": "4.0.4", "youzan.trade.get": "4.0.2",
             "youzan.logistics.online.confirm": "3.0.0", "youzan.item.quantity.update": "3.0.0",
@@ -132,13 +133,13 @@ class YouzanAdapter(ChannelAdapter):
             response = self.http.post(url, params={"access_token": self.credentials.access_token},
                                       json=params, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError("network", f"无法连接平台: {type(error).__name__}") from error
+            raise TransientError("network", Text(N_("无法连接平台: %(error)s"), error=type(error).__name__)) from error
         if response.status_code >= 500:
-            raise TransientError(str(response.status_code), "平台服务暂时不可用")
+            raise TransientError(str(response.status_code), N_("平台服务暂时不可用"))
         try:
             body = response.json()
         except ValueError as error:
-            raise TransientError(str(response.status_code), "平台返回了无法解析的内容") from error
+            raise TransientError(str(response.status_code), N_("平台返回了无法解析的内容")) from error
         if "gw_err_resp" in body:
             error = body["gw_err_resp"] or {}
             raise classify(str(error.get("err_code", "")), str(error.get("err_msg", "")))
@@ -181,7 +182,7 @@ class YouzanAdapter(ChannelAdapter):
         data = self.call("youzan.logistics.online.confirm",
                          {"tid": external_id, "is_no_express": 0, "out_stype": carrier, "out_sid": waybill_no})
         if not data.get("is_success", True):
-            raise PlatformError("shipment", str(data.get("message") or "发货失败"))
+            raise PlatformError("shipment", str(data.get("message") or N_("发货失败")))
         return data
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
@@ -201,7 +202,7 @@ class YouzanAdapter(ChannelAdapter):
         names = ("receiver_name", "receiver_tel", "delivery_address")
         sources = [pii_tokens[name] for name in names if is_cipher(pii_tokens.get(name))]
         if not sources:
-            raise PlatformError("decrypt_empty", "订单没有可解密的收件人密文")
+            raise PlatformError("decrypt_empty", N_("订单没有可解密的收件人密文"))
         plain = self.call("youzan.cloud.secret.decrypt.batch", {"sources": sources})
         values = {name: plain.get(pii_tokens.get(name, ""), "") for name in names}
         province, city, district = (pii_tokens.get(key, "") for key in ("province", "city", "district"))
@@ -253,11 +254,11 @@ class YouzanAdapter(ChannelAdapter):
         try:
             message = json.loads(unquote(str(envelope.get("msg") or "{}")))
         except ValueError as error:
-            raise PlatformError("bad_msg", "推送消息 msg 不是合法的 JSON") from error
+            raise PlatformError("bad_msg", N_("推送消息 msg 不是合法的 JSON")) from error
         full = message.get("full_order_info")
         tid = str((full or {}).get("order_info", {}).get("tid") or message.get("tid") or envelope.get("id") or "")
         if not tid:
-            raise PlatformError("bad_msg", "推送消息没有订单号")
+            raise PlatformError("bad_msg", N_("推送消息没有订单号"))
         # A redelivery repeats type, id and version (only sendCount grows): together they name the message.
         message_id = str(envelope.get("msg_id") or f"{envelope.get('type')}:{tid}:{envelope.get('version', '')}")
         payload = full if full and not _has_cipher(full) else None  # ciphertexts need masking: fetch
@@ -285,7 +286,7 @@ def classify(code: str, message: str) -> PlatformError:
     if code in THROTTLE_CODES or any(word in message or word in lowered for word in THROTTLE_WORDS):
         return ThrottledError(code, message)
     if code in TOKEN_CODES or "token" in lowered:
-        return TokenExpiredError(code, message or "授权已过期")
+        return TokenExpiredError(code, message or N_("授权已过期"))
     if code in TRANSIENT_CODES or "系统异常" in message:
         return TransientError(code, message)
     return PlatformError(code, message)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from app.domain.notifications.models import MessageChannel
+from app.text import N_, Text
 
 
 class DeliveryError(Exception):
@@ -33,9 +34,9 @@ class Adapter(Protocol):
 
 
 PROVIDER_SETTINGS = {
-    MessageChannel.SMS: ("SMS_PROVIDER", "短信"),
-    MessageChannel.WECHAT: ("WECHAT_PROVIDER", "微信"),
-    MessageChannel.EMAIL: ("EMAIL_PROVIDER", "邮件"),
+    MessageChannel.SMS: ("SMS_PROVIDER", N_("短信")),
+    MessageChannel.WECHAT: ("WECHAT_PROVIDER", N_("微信")),
+    MessageChannel.EMAIL: ("EMAIL_PROVIDER", N_("邮件")),
 }
 
 
@@ -46,7 +47,7 @@ def build(channel: str, config: Mapping, cache=None) -> Adapter:
 
     setting, label = PROVIDER_SETTINGS[MessageChannel(channel)]
     if config[setting] == "off":
-        raise ChannelOff(f"{label}通道未启用（{setting}=off）")
+        raise ChannelOff(Text(N_("%(channel)s通道未启用（%(setting)s=off）"), channel=Text(label), setting=setting))
     if channel == MessageChannel.SMS:
         return sms.AliyunSms(config["SMS_ENDPOINT"], config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"],
                              config["SMS_SIGN_NAME"], config["SMS_TEMPLATE_CODES"])

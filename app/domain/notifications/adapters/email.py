@@ -11,6 +11,7 @@ from email.utils import formatdate, parseaddr
 
 from app.domain.notifications import templates
 from app.domain.notifications.adapters import PermanentError, TransientError
+from app.text import N_, Text
 
 TIMEOUT = 10  # seconds per SMTP command
 
@@ -31,11 +32,11 @@ class SmtpEmail:
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
-            raise _by_code(code, f"收件人被拒绝 {code}：{_text(reason)}") from error
+            raise _by_code(code, Text(N_("收件人被拒绝 %(code)s：%(reason)s"), code=code, reason=_text(reason))) from error
         except smtplib.SMTPResponseException as error:
             raise _by_code(error.smtp_code, f"SMTP {error.smtp_code}：{_text(error.smtp_error)}") from error
         except (smtplib.SMTPException, OSError) as error:
-            raise TransientError(f"SMTP 连接失败：{error}") from error
+            raise TransientError(Text(N_("SMTP 连接失败：%(error)s"), error=str(error))) from error
         return mail["Message-ID"]
 
     def compose(self, message) -> EmailMessage:

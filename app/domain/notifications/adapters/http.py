@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from app.domain.notifications.adapters import TransientError
+from app.text import N_, Text
 
 TIMEOUT = 10  # seconds; far inside the send job's own timeout
 
@@ -36,11 +37,11 @@ def _exchange(request: Request, timeout: float) -> tuple[int, dict]:
     except HTTPError as error:
         status, raw = error.code, error.read()
     except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
-        raise TransientError(f"网络错误：{getattr(error, 'reason', error)}") from error
+        raise TransientError(Text(N_("网络错误：%(error)s"), error=str(getattr(error, "reason", error)))) from error
     try:
         body = json.loads(raw or b"{}")
     except ValueError as error:
-        raise TransientError(f"HTTP {status}：应答不是 JSON") from error
+        raise TransientError(Text(N_("HTTP %(status)s：应答不是 JSON"), status=status)) from error
     if not isinstance(body, dict):
-        raise TransientError(f"HTTP {status}：应答格式不对")
+        raise TransientError(Text(N_("HTTP %(status)s：应答格式不对"), status=status))
     return status, body

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from app.domain.notifications import templates
 from app.domain.notifications.adapters import PermanentError, TransientError, http
+from app.text import N_, Text
 
 TOKEN_INVALID = frozenset({40001, 40014, 42001})  # invalid credential / access_token, token expired
 TRANSIENT_CODES = frozenset({-1, 45009, 45011})  # system busy, API quota reached, too frequent
@@ -58,7 +59,8 @@ class WeChatTemplates:
         status, body = http.get_json(f"{self.api_base}/cgi-bin/token?{query}")
         token = body.get("access_token")
         if not token:
-            error = f"获取 access_token 失败 {body.get('errcode')}：{body.get('errmsg', f'HTTP {status}')}"
+            error = Text(N_("获取 access_token 失败 %(code)s：%(reason)s"), code=body.get("errcode"),
+                         reason=body.get("errmsg", f"HTTP {status}"))
             raise (TransientError if body.get("errcode") in TRANSIENT_CODES or status >= 500 else PermanentError)(error)
         if self.cache is not None:
             self.cache.set(self.token_key, token, ex=max(int(body.get("expires_in", 7200)) - TOKEN_MARGIN, 60))

@@ -9,9 +9,10 @@ from app.auth import role_required
 from app.auth.roles import Area
 from app.domain.channels import import_rows, imports
 from app.domain.channels.models import ImportRun, ImportStatus
+from app.domain.errors import Conflict, ValidationError
 from app.domain.reference.models import Channel
-from app.errors import Conflict, ValidationError
 from app.extensions import db
+from app.web.errors import error_message, field_messages
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.channels.forms import ImportUploadForm, import_columns_form
@@ -66,7 +67,8 @@ def start_import(run_id: int):
     try:
         imports.confirm(run)
     except (ValidationError, Conflict) as error:
-        flash("；".join(error.fields.values()) if isinstance(error, ValidationError) else error.message, "warning")
+        flash("；".join(field_messages(error).values()) if isinstance(error, ValidationError) else error_message(error),
+              "warning")
         return redirect(url_for("staff.map_import_columns", run_id=run.id), 303)
     db.session.commit()
     flash(_("已开始导入 %(name)s", name=run.filename), "success")

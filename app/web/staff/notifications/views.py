@@ -12,11 +12,12 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
+from app.domain.errors import Conflict
 from app.domain.notifications import queries, services
 from app.domain.notifications.models import CHANNEL_LABELS, MessageStatus
-from app.errors import Conflict
 from app.extensions import db
 from app.outside_calls import call_outside
+from app.web.errors import error_message
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.pages import paginate
@@ -52,7 +53,7 @@ def resend_message(message_id: int):
     try:
         copy = services.resend(message_id, current_user.actor)
     except Conflict as error:
-        flash(error.message, "warning")
+        flash(error_message(error), "warning")
     else:
         db.session.commit()
         if copy.status == MessageStatus.SKIPPED:

@@ -18,6 +18,7 @@ from app.auth.roles import Area, may_act
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
+from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
@@ -97,12 +98,12 @@ def act_on_order(order_no: str, action: str):
     order = services.get_order(order_no, for_update=True)
     if spec.action not in allowed_actions(order.status):
         return _refused(order, _("订单当前状态为「%(status)s」，不能%(action)s",
-                                 status=order.status_name, action=spec.label))
+                                 status=_(order.status_name), action=_(spec.label)))
     form = spec.form_for(order, request.form)
     response = save_form(form, lambda: spec.perform(order, form, current_user.actor),
                          lambda _result: _done(spec, order), show_errors=_show_errors,
                          # InvalidTransition, OutOfStock, a parcel in transit, …: why, next to the order as it is now
-                         refused=lambda form, error: flash(error.message, "error"))
+                         refused=lambda form, error: flash(error_message(error), "error"))
     return response or _panel_response(order, form_status(form), {spec.name: form})
 
 

@@ -32,6 +32,7 @@ from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
+from app.web.errors import error_message
 from app.web.forms import YuanField
 from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
 
@@ -200,6 +201,6 @@ class ManualOrderForm(FlaskForm):
 def shortage_messages(error) -> list[str]:
     """An OutOfStock's short lines (details "lines": sku, requested, available) as sentences; for
     stock, "available" is the most that any single warehouse can give."""
-    return [_("%(reason)s：%(sku)s 需要 %(requested)s 件，最多可用 %(available)s 件", reason=error.message,
+    return [_("%(reason)s：%(sku)s 需要 %(requested)s 件，最多可用 %(available)s 件", reason=error_message(error),
               sku=line["sku"], requested=line["requested"], available=line["available"])
-            for line in error.details.get("lines", [])] or [error.message]
+            for line in error.details.get("lines", [])] or [error_message(error)]

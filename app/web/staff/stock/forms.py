@@ -9,9 +9,9 @@ from wtforms.validators import ValidationError as FieldError
 
 from app.domain.catalog.models import Sku
 from app.domain.catalog.queries import skus_by_code
+from app.domain.errors import ValidationError
 from app.domain.inventory.models import MOVEMENT_LABELS
 from app.domain.reference.models import Warehouse
-from app.errors import ValidationError
 from app.extensions import db
 from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
 

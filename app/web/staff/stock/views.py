@@ -13,6 +13,7 @@ from app.domain.inventory import queries
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.orders import queries as order_queries
+from app.web.errors import error_message
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
@@ -86,7 +87,7 @@ def count_stock():
                                                 Change(current_user.actor, form.reason.data)),
         lambda level: saved(_("盘点已记录：%(sku)s 在库 %(on_hand)s 件", sku=form.sku.data, on_hand=level.on_hand),
                             url_for("staff.list_stock", warehouse=form.warehouse_id.data, q=form.sku.data)),
-        show_errors=show_domain_errors, refused=lambda form, error: form.form_errors.append(error.message))
+        show_errors=show_domain_errors, refused=lambda form, error: form.form_errors.append(error_message(error)))
     return response or (render_template("staff/stock/count.html", form=form, level=_current_level(form)),
                         form_status(form))
 
