@@ -15,7 +15,7 @@ from app.web.api import bp
 from app.web.api.auth import requires
 from app.web.api.idempotency import commit_and_respond, idempotent
 from app.web.api.parsing import Body, renamed
-from app.web.api.serializers import sku_json
+from app.web.api.responses import Sku as SkuBody
 
 #: The domain's field names → the API's.
 FIELD_NAMES = {"price_fen": "price", "tax_rate_bp": "tax_rate"}
@@ -24,7 +24,7 @@ TAX_RATE_MESSAGE = '税率须为字符串，如 "0.13"'
 
 @bp.get("/skus/<code>")
 def get_sku(code: str):
-    return jsonify(sku_json(services.get_sku(code)))
+    return jsonify(SkuBody.of(services.get_sku(code)).body())
 
 
 @bp.put("/skus/<code>")
@@ -43,7 +43,7 @@ def put_sku(code: str):
         raise renamed(error, FIELD_NAMES) from error
     except IntegrityError as error:  # the same code created by a concurrent request
         raise Conflict(f"SKU {code} 正被同时创建，请重试", details={"sku": code}) from error
-    return commit_and_respond(sku_json(sku), 201 if existing is None else 200)
+    return commit_and_respond(SkuBody.of(sku).body(), 201 if existing is None else 200)
 
 
 def _save(data: services.SkuData, components: list[tuple[str, int]] | None, existing: Sku | None) -> Sku:

@@ -56,9 +56,7 @@ PATHS = {
     },
     "/warehouses": {
         "get": _operation("listWarehouses", "仓库列表", {
-            "200": _json({"type": "object", "properties": {"warehouses": {"type": "array",
-                                                                          "items": ref("Warehouse")}},
-                          "required": ["warehouses"]}, "所有仓库（含停用的，见 active）")},
+            "200": _json(ref("WarehouseList"), "所有仓库（含停用的，见 active）")},
             description="任何有效令牌都可读取。"),
     },
     "/stock/receipts": {

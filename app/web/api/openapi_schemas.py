@@ -2,6 +2,7 @@
 
 from app.auth.api_tokens import Scope
 from app.domain.orders.states import STATUS_LABELS
+from app.web.api import responses
 from app.web.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.web.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
 from app.web.api.parsing import MONEY_PATTERN
@@ -52,8 +53,6 @@ _SKU_FIELDS = {
     "active": {"type": "boolean"},
 }
 _COMPONENT = obj({"sku": text(64), "qty": integer(1)}, ("sku", "qty"))
-_STOCK_FIGURES = {"on_hand": integer(0), "reserved": integer(0), "locked": integer(0), "safety": integer(0),
-                  "available": integer(0, description="可售 = on_hand − reserved − locked − safety，不小于 0")}
 _RECEIVER = obj({"name": text(64), "phone": text(32), "province": text(32), "city": text(32),
                  "district": text(32), "address": text(200)},
                 ("name", "phone", "province", "city", "address"))
@@ -61,7 +60,7 @@ _INVOICE = obj({"title_type": {"type": "string", "enum": ["personal", "company"]
                 "tax_id": text(32, description="统一社会信用代码（单位抬头必填）"), "email": text(100)},
                ("title_type", "title"))
 
-SCHEMAS = {
+SCHEMAS = responses.component_schemas() | {
     "Error": obj({"error": obj({
         "code": {"type": "string", "examples": ["out_of_stock"],
                  "description": "validation_error, unauthorized, forbidden, not_found, out_of_stock, "
@@ -73,25 +72,10 @@ SCHEMAS = {
     "Money": MONEY,
     "SkuInput": obj(_SKU_FIELDS | {"components": array(_COMPONENT, description="有子商品即为组合装；普通商品不传")},
                     description="新建时 name 必填；更新时未传的字段保持原值（包括 components）。"),
-    "Sku": obj(_SKU_FIELDS | {"code": text(64), "is_bundle": {"type": "boolean"},
-                              "components": array(obj({"sku": text(), "name": text(), "qty": integer(1)})),
-                              "created_at": TIME, "updated_at": TIME},
-               ("code", "name", "price", "tax_rate", "is_bundle", "components")),
-    "Warehouse": obj({"code": text(32), "name": text(), "province": text(), "city": text(),
-                      "active": {"type": "boolean"}}, ("code", "name", "province", "city", "active")),
-    "StockLevel": obj({"warehouse": text(), "sku": text()} | _STOCK_FIGURES,
-                      ("warehouse", "sku", *_STOCK_FIGURES)),
-    "Stock": obj({"sku": text(), "is_bundle": {"type": "boolean"},
-                  "available": integer(0, description="各仓可售之和；组合装为子商品库存能凑齐的套数"),
-                  "warehouses": array(obj({"warehouse": text()} | _STOCK_FIGURES))},
-                 ("sku", "available", "warehouses")),
     "ReceiptInput": obj({"warehouse": text(32), "lines": array(_COMPONENT, minItems=1), "reference": text(64)},
                         ("warehouse", "lines")),
-    "Receipt": obj({"warehouse": text(), "reference": text(), "levels": array(ref("StockLevel"))},
-                   ("warehouse", "levels")),
     "AdjustmentInput": obj({"warehouse": text(32), "sku": text(64), "counted": integer(0), "reason": text(200)},
                            ("warehouse", "sku", "counted")),
-    "Adjustment": {"allOf": [ref("StockLevel"), obj({"counted": integer(0), "reason": text()})]},
     "OrderInput": obj({
         "external_id": text(64, description="渠道自己的订单号；同一渠道重复提交返回已有订单（200）"),
         "buyer": obj({"name": text(64), "phone": text(32)}),
@@ -102,31 +86,6 @@ SCHEMAS = {
                        minItems=1, maxItems=200),
         "shipping_fee": MONEY, "discount": MONEY, "invoice": _INVOICE, "remark": text(500),
     }, ("receiver", "lines")),
-    "OrderLine": obj({
-        "sku": text(), "name": text(), "qty": integer(1), "unit_price": MONEY, "discount": MONEY,
-        "amount": MONEY, "is_gift": {"type": "boolean"}, "refunded_qty": integer(0),
-        "components": array(obj({"sku": text(), "name": text(), "qty": integer(1)}),
-                            description="仅组合装: 子商品及总数量"),
-    }, ("sku", "qty", "unit_price", "amount")),
-    "Amounts": obj(dict.fromkeys(("goods", "discount", "shipping", "payable", "paid", "refunded"), MONEY),
-                   ("goods", "discount", "shipping", "payable")),
-    "OrderEvent": obj({"at": TIME, "actor": text(examples=["api:miniapp"]), "action": text(),
-                       "action_name": text(), "from": nullable(STATUS), "to": nullable(STATUS), "note": text()},
-                      ("at", "actor", "action", "from", "to", "note")),
-    "OrderSummary": obj({
-        "order_no": text(), "external_id": nullable(text()), "channel": text(), "status": STATUS,
-        "status_name": text(), "created_at": TIME, "updated_at": TIME, "payment_due_at": nullable(TIME),
-        "paid_at": nullable(TIME), "shipped_at": nullable(TIME), "signed_at": nullable(TIME),
-        "completed_at": nullable(TIME), "closed_at": nullable(TIME),
-        "buyer": obj({"name": text(), "phone": text()}), "receiver": _RECEIVER,
-        "lines": array(ref("OrderLine")), "amounts": ref("Amounts"), "invoice": nullable(_INVOICE),
-        "remark": text(), "warehouse": nullable(text()), "carrier": nullable(text()),
-        "waybill_no": nullable(text()), "payment_ref": nullable(text()),
-    }, ("order_no", "status", "status_name", "lines", "amounts")),
-    "Order": {"allOf": [ref("OrderSummary"), obj({"events": array(ref("OrderEvent"))}, ("events",))]},
-    "OrderList": obj({"orders": array(ref("OrderSummary")),
-                      "next_page": nullable(integer(2, description="下一页页码；没有更多时为 null"))},
-                     ("orders", "next_page")),
     "PayInput": obj({"paid_amount": MONEY | {"description": "须等于应付金额 payable"}, "paid_at": TIME,
                      "payment_ref": text(64)}, ("paid_amount",)),
     "CancelInput": obj({"reason": text(200)}),

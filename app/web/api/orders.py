@@ -18,7 +18,8 @@ from app.web.api import bp, order_bodies
 from app.web.api.auth import actor, current_channel, requires
 from app.web.api.idempotency import commit_and_respond, idempotent
 from app.web.api.parsing import Body, parse_time
-from app.web.api.serializers import order_json
+from app.web.api.responses import Order as OrderBody
+from app.web.api.responses import OrderList, OrderSummary
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -30,7 +31,7 @@ MAX_PAGE_SIZE = 100
 def create_order():
     data = order_bodies.order_input(Body.from_request())
     order, created = services.create_order(current_channel(), data, actor())
-    return commit_and_respond(order_json(order), 201 if created else 200)
+    return commit_and_respond(OrderBody.of(order).body(), 201 if created else 200)
 
 
 @bp.get("/orders")
@@ -57,14 +58,15 @@ def list_orders():
         .options(selectinload(Order.lines).selectinload(OrderLine.sku), selectinload(Order.channel),
                  selectinload(Order.warehouse), selectinload(Order.carrier))
     ).all()
-    return jsonify({"orders": [order_json(order, with_events=False) for order in rows[:per_page]],
-                    "next_page": page + 1 if len(rows) > per_page else None})
+    listing = OrderList(orders=[OrderSummary.of(order) for order in rows[:per_page]],
+                        next_page=page + 1 if len(rows) > per_page else None)
+    return jsonify(listing.body())
 
 
 @bp.get("/orders/<order_no>")
 @requires(Scope.ORDERS)
 def get_order(order_no: str):
-    return jsonify(order_json(_own_order(order_no)))
+    return jsonify(OrderBody.of(_own_order(order_no)).body())
 
 
 @bp.post("/orders/<order_no>/pay")
@@ -74,7 +76,7 @@ def pay_order(order_no: str):
     payment = order_bodies.payment(Body.from_request())
     order = _own_order(order_no, for_update=True)
     services.pay(order, payment.paid_fen, actor(), paid_at=payment.paid_at, payment_ref=payment.payment_ref)
-    return commit_and_respond(order_json(order))
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 @bp.post("/orders/<order_no>/cancel")
@@ -84,7 +86,7 @@ def cancel_order(order_no: str):
     reason = order_bodies.reason(Body.from_request(optional=True))
     order = _own_order(order_no, for_update=True)
     services.cancel(order, reason, actor())
-    return commit_and_respond(order_json(order))
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 @bp.post("/orders/<order_no>/refund")
@@ -96,7 +98,7 @@ def refund_order(order_no: str):
     refund = order_bodies.refund(body, order.paid_fen - order.refunded_fen)
     refunds.refund(order, refund.amount_fen, refund.lines, refund.restock, refund.reason, actor(),
                    damaged=refund.damaged)
-    return commit_and_respond(order_json(order))
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 def _own_order(order_no: str, for_update: bool = False) -> Order:

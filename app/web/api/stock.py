@@ -16,7 +16,7 @@ from app.web.api import bp
 from app.web.api.auth import actor, requires
 from app.web.api.idempotency import commit_and_respond, idempotent
 from app.web.api.parsing import Body, renamed
-from app.web.api.serializers import level_json, stock_json
+from app.web.api.responses import Adjustment, Receipt, Stock, StockLevel
 
 #: Stock columns are 32-bit integers; no real delivery brings a million units of one SKU in one line.
 MAX_RECEIPT_QUANTITY = 1_000_000
@@ -47,8 +47,8 @@ def create_receipt():
         levels = inventory.receive(warehouse, lines, change)
     except ValidationError as error:  # a bundle among the lines: its message names the codes
         raise renamed(error, {"sku": "lines", "qty": "lines"}) from error
-    body = {"warehouse": warehouse.code, "reference": reference, "levels": [level_json(level) for level in levels]}
-    return commit_and_respond(body, 201)
+    receipt = Receipt(warehouse=warehouse.code, reference=reference, levels=[StockLevel.of(level) for level in levels])
+    return commit_and_respond(receipt.body(), 201)
 
 
 @bp.post("/stock/adjustments")
@@ -65,14 +65,15 @@ def create_adjustment():
         body.fail("sku", f"商品 {code} 不存在")
     body.raise_if_errors()
     level = inventory.adjust_to_count(warehouse, sku, counted, Change(actor(), reason or "盘点"))
-    return commit_and_respond(level_json(level) | {"counted": counted, "reason": reason}, 201)
+    adjustment = Adjustment(**StockLevel.fields_of(level), counted=counted, reason=reason)
+    return commit_and_respond(adjustment.body(), 201)
 
 
 @bp.get("/stock/<code>")
 @requires(Scope.STOCK_READ)
 def get_stock(code: str):
     sku = catalog.get_sku(code)
-    return jsonify(stock_json(sku, queries.stock_of(sku)))
+    return jsonify(Stock.of(sku, queries.stock_of(sku)).body())
 
 
 def _warehouse(body: Body) -> Warehouse | None:
