@@ -7,8 +7,8 @@ missing from the app; keep the two in step when either changes.
 from flask import jsonify
 
 from app.auth.api_tokens import Scope
-from app.web.api import bp
-from app.web.api.openapi_schemas import PARAMETERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES, STATUS, ref
+from app.web.api import bodies, bp
+from app.web.api.openapi_schemas import PARAMETERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES, ref
 
 IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
 ORDER_NO = {"$ref": "#/components/parameters/OrderNo"}
@@ -24,6 +24,13 @@ def _errors(*names: str) -> dict:
              "Conflict": "409", "TooManyRequests": "429"}
     return {codes[name]: {"$ref": f"#/components/responses/{name}"} for name in ("Unauthorized", "TooManyRequests",
                                                                                     *names)}
+
+
+def query_parameters(model) -> tuple:
+    """A query-string model's fields as OpenAPI parameters."""
+    schema = model.model_json_schema()
+    return tuple({"name": name, "in": "query", "required": name in schema.get("required", ()), "schema": field}
+                 for name, field in schema["properties"].items())
 
 
 def _operation(operation_id: str, summary: str, responses: dict, *, scope: Scope | None = None,
@@ -89,15 +96,7 @@ PATHS = {
         "get": _operation(
             "listOrders", "订单列表", {"200": _json(ref("OrderList"), "最新的在前")},
             scope=Scope.ORDERS, errors=("ValidationError",),
-            parameters=(
-                {"name": "external_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "status", "in": "query", "schema": STATUS},
-                {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
-                 "description": "ISO 8601；不带时区时按北京时间"},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                {"name": "per_page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
-            ),
+            parameters=query_parameters(bodies.OrderQuery),
             description="只返回令牌所属渠道的订单（不含 events）。"),
     },
     "/orders/{order_no}": {

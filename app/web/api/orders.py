@@ -11,25 +11,24 @@ from sqlalchemy.orm import selectinload
 from app.auth.api_tokens import Scope
 from app.domain.orders import refunds, services
 from app.domain.orders.models import Order, OrderLine
-from app.domain.orders.states import OrderStatus
 from app.errors import NotFound
 from app.extensions import db
-from app.web.api import bp, order_bodies
+from app.web.api import bodies, bp
 from app.web.api.auth import actor, current_channel, requires
 from app.web.api.idempotency import commit_and_respond, idempotent
-from app.web.api.parsing import Body, parse_time
 from app.web.api.responses import Order as OrderBody
 from app.web.api.responses import OrderList, OrderSummary
+from app.web.api.schema import json_object, parse_body, parse_query
 
-DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
 
 
 @bp.post("/orders")
 @requires(Scope.ORDERS)
 @idempotent
 def create_order():
-    data = order_bodies.order_input(Body.from_request())
+    data = bodies.order_input(json_object())
     order, created = services.create_order(current_channel(), data, actor())
     return commit_and_respond(OrderBody.of(order).body(), 201 if created else 200)
 
@@ -37,21 +36,16 @@ def create_order():
 @bp.get("/orders")
 @requires(Scope.ORDERS)
 def list_orders():
-    query = Body.from_query()
-    page = _positive_int(query, "page", 1)
-    per_page = min(_positive_int(query, "per_page", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+    query = parse_query(bodies.OrderQuery)
+    page = min(query.page, MAX_PAGE)
+    per_page = min(query.per_page, MAX_PAGE_SIZE)
     statement = select(Order).where(Order.channel_id == current_channel().id)
-    if query.has("external_id"):
-        statement = statement.where(Order.external_id == query.data["external_id"])
-    if query.has("status"):
-        status = query.data["status"]
-        if status not in set(OrderStatus):
-            query.fail("status", "未知状态码，可选: " + ", ".join(OrderStatus))
-        statement = statement.where(Order.status == status)
-    if query.has("updated_since"):
-        since = parse_time(query.data["updated_since"], lambda message: query.fail("updated_since", message))
-        statement = statement.where(Order.updated_at >= since) if since else statement
-    query.raise_if_errors()
+    if query.external_id is not None:
+        statement = statement.where(Order.external_id == query.external_id)
+    if query.status is not None:
+        statement = statement.where(Order.status == query.status)
+    if query.updated_since is not None:
+        statement = statement.where(Order.updated_at >= query.updated_since)
     rows = db.session.scalars(
         statement.order_by(Order.created_at.desc(), Order.id.desc())
         .offset((page - 1) * per_page).limit(per_page + 1)
@@ -73,9 +67,9 @@ def get_order(order_no: str):
 @requires(Scope.ORDERS)
 @idempotent
 def pay_order(order_no: str):
-    payment = order_bodies.payment(Body.from_request())
+    payment = parse_body(bodies.PayInput)
     order = _own_order(order_no, for_update=True)
-    services.pay(order, payment.paid_fen, actor(), paid_at=payment.paid_at, payment_ref=payment.payment_ref)
+    services.pay(order, payment.paid_amount, actor(), paid_at=payment.paid_at, payment_ref=payment.payment_ref)
     return commit_and_respond(OrderBody.of(order).body())
 
 
@@ -83,9 +77,9 @@ def pay_order(order_no: str):
 @requires(Scope.ORDERS)
 @idempotent
 def cancel_order(order_no: str):
-    reason = order_bodies.reason(Body.from_request(optional=True))
+    body = parse_body(bodies.CancelInput, optional=True)
     order = _own_order(order_no, for_update=True)
-    services.cancel(order, reason, actor())
+    services.cancel(order, body.reason, actor())
     return commit_and_respond(OrderBody.of(order).body())
 
 
@@ -93,11 +87,10 @@ def cancel_order(order_no: str):
 @requires(Scope.ORDERS)
 @idempotent
 def refund_order(order_no: str):
-    body = Body.from_request()
+    body = parse_body(bodies.RefundInput)
     order = _own_order(order_no, for_update=True)
-    refund = order_bodies.refund(body, order.paid_fen - order.refunded_fen)
-    refunds.refund(order, refund.amount_fen, refund.lines, refund.restock, refund.reason, actor(),
-                   damaged=refund.damaged)
+    refunds.refund(order, body.amount, body.refund_lines(order.paid_fen - order.refunded_fen), body.restock,
+                   body.reason, actor(), damaged=body.damaged)
     return commit_and_respond(OrderBody.of(order).body())
 
 
@@ -107,13 +100,3 @@ def _own_order(order_no: str, for_update: bool = False) -> Order:
     if order.channel_id != current_channel().id:
         raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
     return order
-
-
-def _positive_int(query: Body, name: str, default: int) -> int:
-    if not query.has(name):
-        return default
-    text = query.data[name]
-    if not text.isdigit() or int(text) < 1:
-        query.fail(name, "须为正整数")
-        return default
-    return min(int(text), 1_000_000)

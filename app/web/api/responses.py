@@ -12,7 +12,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import models_json_schema
 
 from app.domain.catalog import models as catalog
 from app.domain.inventory import models as inventory
@@ -305,12 +304,20 @@ def _invoice(order: orders.Order) -> Invoice | None:
                    tax_id=order.invoice_tax_id or None, email=order.invoice_email or None)
 
 
+class ErrorDetail(Schema):
+    code: str = Field(examples=["out_of_stock"],
+                      description="validation_error, unauthorized, forbidden, not_found, out_of_stock, "
+                                  "invalid_transition, idempotency_conflict, conflict, too_many_requests, …")
+    message: str = Field(description="给人看的中文说明")
+    details: dict = Field(description="422: fields 按 JSON 路径列出每个错误字段；out_of_stock: lines；"
+                                      "invalid_transition: status、status_name")
+
+
+class Error(Schema):
+    """Every refusal (the app's error handlers write it: app/errors.py)."""
+
+    error: ErrorDetail
+
+
 #: Every response body; each is published under its class name.
-PUBLISHED = (Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList)
-
-
-def component_schemas() -> dict[str, dict]:
-    """The JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every response body and its parts."""
-    _, document = models_json_schema([(model, "serialization") for model in PUBLISHED],
-                                     ref_template="#/components/schemas/{model}")
-    return document["$defs"]
+PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, Error]
