@@ -69,7 +69,8 @@ StrictBool = Annotated[bool, Strict()]
 
 
 class Body(BaseModel):
-    """A request body: unknown fields are ignored, a field sent as ``null`` counts as left out."""
+    """A request body: unknown fields are ignored, a field sent as ``null`` counts as left out (so it
+    takes its default, or is named as missing), and text is at most 200 characters unless a field says."""
 
     model_config = ConfigDict(str_max_length=200)
 
@@ -87,6 +88,15 @@ def json_object(*, optional: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError({"body": BODY_MESSAGE}, "请求体不是有效的 JSON 对象")
+    return without_nulls(data)
+
+
+def without_nulls(data: Any) -> Any:
+    """The JSON with every ``null`` member of an object removed: a field sent as null is left out."""
+    if isinstance(data, dict):
+        return {key: without_nulls(value) for key, value in data.items() if value is not None}
+    if isinstance(data, list):
+        return [without_nulls(value) for value in data]
     return data
 
 
