@@ -205,7 +205,8 @@ class OrderQuery(Body):
     """Query strings are text: numbers are read from it (``page=2``), unlike in JSON bodies."""
 
     external_id: str | None = None
-    status: Annotated[str, AfterValidator(_known_status)] | None = None
+    status: Annotated[str, AfterValidator(_known_status),
+                      Field(json_schema_extra={"enum": [str(status) for status in OrderStatus]})] | None = None
     updated_since: TimeIn | None = None
     page: Annotated[int, Field(ge=1)] = 1
     per_page: Annotated[int, Field(ge=1, description="最多 100（更大的值按 100）")] = 50

@@ -1,7 +1,9 @@
-"""GET /openapi.json: the contract as OpenAPI 3.1, written by hand so that it says what we promise.
+"""GET /openapi.json: the contract as OpenAPI 3.1. The paths are the one table below (what each
+operation takes, answers and refuses); every schema in it is generated from the pydantic models that
+parse the requests and build the responses (``bodies.py``, ``responses.py``), so they cannot drift.
 
-A test checks that every route of the blueprint is documented here and that nothing documented is
-missing from the app; keep the two in step when either changes.
+Tests check the routes against this table both ways, real answers against the schemas, and the whole
+against API.md (tests/api/test_openapi*.py, test_api_contract.py).
 """
 
 from flask import jsonify
