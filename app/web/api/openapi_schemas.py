@@ -1,143 +1,19 @@
 """The OpenAPI components (schemas, parameters, responses) of the v1 document; paths are in openapi.py."""
 
 from app.auth.api_tokens import Scope
-from app.domain.orders.states import STATUS_LABELS
+from app.web.api import bodies, responses
 from app.web.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.web.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
-from app.web.api.parsing import MONEY_PATTERN
+from app.web.api.schema import component_schemas
 
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def obj(properties: dict, required: tuple = (), **extra) -> dict:
-    schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def text(max_length: int | None = None, **extra) -> dict:
-    return {"type": "string", **({"maxLength": max_length} if max_length else {}), **extra}
-
-
-def integer(minimum: int | None = None, **extra) -> dict:
-    return {"type": "integer", **({"minimum": minimum} if minimum is not None else {}), **extra}
-
-
-def nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def array(items: dict, **extra) -> dict:
-    return {"type": "array", "items": items, **extra}
-
-
-MONEY = {"type": "string", "pattern": MONEY_PATTERN.pattern, "examples": ["59.00"],
-         "description": "人民币金额，单位元，字符串，两位小数（输入最多两位小数）；绝不使用浮点数。"}
-TIME = {"type": "string", "format": "date-time", "examples": ["2026-11-25T10:00:00+08:00"],
-        "description": "ISO 8601，带时区偏移；输出固定为 +08:00（北京时间）。"}
-STATUS = {"type": "string", "enum": [str(status) for status in STATUS_LABELS],
-          "description": "订单状态码: " + "，".join(f"{code} {name}" for code, name in STATUS_LABELS.items())}
-
-_SKU_FIELDS = {
-    "name": text(200, examples=["保温杯 500ml"]),
-    "weight_g": integer(0),
-    "price": MONEY,
-    "tax_rate": {"type": "string", "examples": ["0.13"],
-                 "description": "增值税率，字符串: 0.13、0.09、0.06、0.05、0.03、0.01 或 0"},
-    "barcode": nullable(text(32, pattern="^[0-9]{8,14}$")),
-    "category": text(32),
-    "active": {"type": "boolean"},
-}
-_COMPONENT = obj({"sku": text(64), "qty": integer(1)}, ("sku", "qty"))
-_STOCK_FIGURES = {"on_hand": integer(0), "reserved": integer(0), "locked": integer(0), "safety": integer(0),
-                  "available": integer(0, description="可售 = on_hand − reserved − locked − safety，不小于 0")}
-_RECEIVER = obj({"name": text(64), "phone": text(32), "province": text(32), "city": text(32),
-                 "district": text(32), "address": text(200)},
-                ("name", "phone", "province", "city", "address"))
-_INVOICE = obj({"title_type": {"type": "string", "enum": ["personal", "company"]}, "title": text(100),
-                "tax_id": text(32, description="统一社会信用代码（单位抬头必填）"), "email": text(100)},
-               ("title_type", "title"))
-
 SCHEMAS = {
-    "Error": obj({"error": obj({
-        "code": {"type": "string", "examples": ["out_of_stock"],
-                 "description": "validation_error, unauthorized, forbidden, not_found, out_of_stock, "
-                                "invalid_transition, idempotency_conflict, conflict, too_many_requests, …"},
-        "message": {"type": "string", "description": "给人看的中文说明"},
-        "details": {"type": "object", "description": "422: fields 按 JSON 路径列出每个错误字段；"
-                                                     "out_of_stock: lines；invalid_transition: status、status_name"},
-    }, ("code", "message", "details"))}, ("error",)),
-    "Money": MONEY,
-    "SkuInput": obj(_SKU_FIELDS | {"components": array(_COMPONENT, description="有子商品即为组合装；普通商品不传")},
-                    description="新建时 name 必填；更新时未传的字段保持原值（包括 components）。"),
-    "Sku": obj(_SKU_FIELDS | {"code": text(64), "is_bundle": {"type": "boolean"},
-                              "components": array(obj({"sku": text(), "name": text(), "qty": integer(1)})),
-                              "created_at": TIME, "updated_at": TIME},
-               ("code", "name", "price", "tax_rate", "is_bundle", "components")),
-    "Warehouse": obj({"code": text(32), "name": text(), "province": text(), "city": text(),
-                      "active": {"type": "boolean"}}, ("code", "name", "province", "city", "active")),
-    "StockLevel": obj({"warehouse": text(), "sku": text()} | _STOCK_FIGURES,
-                      ("warehouse", "sku", *_STOCK_FIGURES)),
-    "Stock": obj({"sku": text(), "is_bundle": {"type": "boolean"},
-                  "available": integer(0, description="各仓可售之和；组合装为子商品库存能凑齐的套数"),
-                  "warehouses": array(obj({"warehouse": text()} | _STOCK_FIGURES))},
-                 ("sku", "available", "warehouses")),
-    "ReceiptInput": obj({"warehouse": text(32), "lines": array(_COMPONENT, minItems=1), "reference": text(64)},
-                        ("warehouse", "lines")),
-    "Receipt": obj({"warehouse": text(), "reference": text(), "levels": array(ref("StockLevel"))},
-                   ("warehouse", "levels")),
-    "AdjustmentInput": obj({"warehouse": text(32), "sku": text(64), "counted": integer(0), "reason": text(200)},
-                           ("warehouse", "sku", "counted")),
-    "Adjustment": {"allOf": [ref("StockLevel"), obj({"counted": integer(0), "reason": text()})]},
-    "OrderInput": obj({
-        "external_id": text(64, description="渠道自己的订单号；同一渠道重复提交返回已有订单（200）"),
-        "buyer": obj({"name": text(64), "phone": text(32)}),
-        "receiver": _RECEIVER,
-        "lines": array(obj({"sku": text(64), "qty": integer(1, maximum=100_000),
-                            "unit_price": MONEY | {"description": "不传则按商品标价"},
-                            "is_gift": {"type": "boolean", "default": False}}, ("sku", "qty")),
-                       minItems=1, maxItems=200),
-        "shipping_fee": MONEY, "discount": MONEY, "invoice": _INVOICE, "remark": text(500),
-    }, ("receiver", "lines")),
-    "OrderLine": obj({
-        "sku": text(), "name": text(), "qty": integer(1), "unit_price": MONEY, "discount": MONEY,
-        "amount": MONEY, "is_gift": {"type": "boolean"}, "refunded_qty": integer(0),
-        "components": array(obj({"sku": text(), "name": text(), "qty": integer(1)}),
-                            description="仅组合装: 子商品及总数量"),
-    }, ("sku", "qty", "unit_price", "amount")),
-    "Amounts": obj(dict.fromkeys(("goods", "discount", "shipping", "payable", "paid", "refunded"), MONEY),
-                   ("goods", "discount", "shipping", "payable")),
-    "OrderEvent": obj({"at": TIME, "actor": text(examples=["api:miniapp"]), "action": text(),
-                       "action_name": text(), "from": nullable(STATUS), "to": nullable(STATUS), "note": text()},
-                      ("at", "actor", "action", "from", "to", "note")),
-    "OrderSummary": obj({
-        "order_no": text(), "external_id": nullable(text()), "channel": text(), "status": STATUS,
-        "status_name": text(), "created_at": TIME, "updated_at": TIME, "payment_due_at": nullable(TIME),
-        "paid_at": nullable(TIME), "shipped_at": nullable(TIME), "signed_at": nullable(TIME),
-        "completed_at": nullable(TIME), "closed_at": nullable(TIME),
-        "buyer": obj({"name": text(), "phone": text()}), "receiver": _RECEIVER,
-        "lines": array(ref("OrderLine")), "amounts": ref("Amounts"), "invoice": nullable(_INVOICE),
-        "remark": text(), "warehouse": nullable(text()), "carrier": nullable(text()),
-        "waybill_no": nullable(text()), "payment_ref": nullable(text()),
-    }, ("order_no", "status", "status_name", "lines", "amounts")),
-    "Order": {"allOf": [ref("OrderSummary"), obj({"events": array(ref("OrderEvent"))}, ("events",))]},
-    "OrderList": obj({"orders": array(ref("OrderSummary")),
-                      "next_page": nullable(integer(2, description="下一页页码；没有更多时为 null"))},
-                     ("orders", "next_page")),
-    "PayInput": obj({"paid_amount": MONEY | {"description": "须等于应付金额 payable"}, "paid_at": TIME,
-                     "payment_ref": text(64)}, ("paid_amount",)),
-    "CancelInput": obj({"reason": text(200)}),
-    "RefundInput": obj({
-        "amount": MONEY,
-        "lines": array(_COMPONENT, description="退哪些商品、几件。不传时: 金额等于全部可退金额则整单退"
-                                               "（所有商品）；金额小于可退金额则为仅退款（不退货、不动库存）。"),
-        "restock": {"type": "boolean", "default": False, "description": "发货后退货：退回的商品是否重新入库可售"},
-        "damaged": {"type": "boolean", "default": False, "description": "与 restock 同用: 退回商品计入残次"},
-        "reason": text(200),
-    }, ("amount",)),
+    **component_schemas(responses.PUBLISHED, "serialization"),
+    **component_schemas(bodies.PUBLISHED, "validation"),
 }
 
 
@@ -174,7 +50,7 @@ PARAMETERS = {
                        "2xx 与 4xx（401/403/429 除外）的响应会被保存。",
     },
     "OrderNo": {"name": "order_no", "in": "path", "required": True, "schema": {"type": "string"}},
-    "SkuCode": {"name": "code", "in": "path", "required": True, "schema": text(64)},
+    "SkuCode": {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
 }
 
 SECURITY_SCHEMES = {

@@ -10,87 +10,77 @@ from app.auth.api_tokens import Scope
 from app.domain.errors import NotFound
 from app.domain.orders import queries, refunds, services
 from app.domain.orders.models import Order
-from app.domain.orders.states import OrderStatus
 from app.extensions import db
-from app.web.api import bp, order_bodies
+from app.web.api import bodies, bp
 from app.web.api.auth import actor, current_channel, requires
 from app.web.api.idempotency import commit_and_respond, idempotent
-from app.web.api.parsing import Body, parse_time
-from app.web.api.serializers import order_json
+from app.web.api.responses import Order as OrderBody
+from app.web.api.responses import OrderList, OrderSummary
+from app.web.api.schema import json_object, parse_body, parse_query
 
-DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
 
 
 @bp.post("/orders")
 @requires(Scope.ORDERS)
 @idempotent
 def create_order():
-    data = order_bodies.order_input(Body.from_request())
+    data = bodies.order_input(json_object())
     order, created = services.create_order(current_channel(), data, actor())
-    return commit_and_respond(order_json(order), 201 if created else 200)
+    return commit_and_respond(OrderBody.of(order).body(), 201 if created else 200)
 
 
 @bp.get("/orders")
 @requires(Scope.ORDERS)
 def list_orders():
-    query = Body.from_query()
-    page = _positive_int(query, "page", 1)
-    per_page = min(_positive_int(query, "per_page", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-    filters = {"channel_id": current_channel().id}
-    if query.has("external_id"):
-        filters["external_id"] = query.data["external_id"]
-    if query.has("status"):
-        status = query.data["status"]
-        if status not in set(OrderStatus):
-            query.fail("status", "未知状态码，可选: " + ", ".join(OrderStatus))
-        filters["status"] = status
-    if query.has("updated_since"):
-        filters["updated_since"] = parse_time(query.data["updated_since"],
-                                              lambda message: query.fail("updated_since", message))
-    query.raise_if_errors()
-    rows = db.session.scalars(queries.search_orders(queries.OrderFilters(**filters), with_lines=True)
+    query = parse_query(bodies.OrderQuery)
+    page = min(query.page, MAX_PAGE)
+    per_page = min(query.per_page, MAX_PAGE_SIZE)
+    filters = queries.OrderFilters(channel_id=current_channel().id, external_id=query.external_id,
+                                   status=query.status, updated_since=query.updated_since)
+    rows = db.session.scalars(queries.search_orders(filters, with_lines=True)
                               .offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return jsonify({"orders": [order_json(order, with_events=False) for order in rows[:per_page]],
-                    "next_page": page + 1 if len(rows) > per_page else None})
+    listing = OrderList(orders=[OrderSummary.of(order) for order in rows[:per_page]],
+                        next_page=page + 1 if len(rows) > per_page else None)
+    return jsonify(listing.body())
 
 
 @bp.get("/orders/<order_no>")
 @requires(Scope.ORDERS)
 def get_order(order_no: str):
-    return jsonify(order_json(_own_order(order_no)))
+    return jsonify(OrderBody.of(_own_order(order_no)).body())
 
 
 @bp.post("/orders/<order_no>/pay")
 @requires(Scope.ORDERS)
 @idempotent
 def pay_order(order_no: str):
-    payment = order_bodies.payment(Body.from_request())
+    payment = parse_body(bodies.PayInput)
     order = _own_order(order_no, for_update=True)
-    services.pay(order, payment.paid_fen, actor(), paid_at=payment.paid_at, payment_ref=payment.payment_ref)
-    return commit_and_respond(order_json(order))
+    services.pay(order, payment.paid_amount, actor(), paid_at=payment.paid_at, payment_ref=payment.payment_ref)
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 @bp.post("/orders/<order_no>/cancel")
 @requires(Scope.ORDERS)
 @idempotent
 def cancel_order(order_no: str):
-    reason = order_bodies.reason(Body.from_request(optional=True))
+    body = parse_body(bodies.CancelInput, optional=True)
     order = _own_order(order_no, for_update=True)
-    services.cancel(order, reason, actor())
-    return commit_and_respond(order_json(order))
+    services.cancel(order, body.reason, actor())
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 @bp.post("/orders/<order_no>/refund")
 @requires(Scope.ORDERS)
 @idempotent
 def refund_order(order_no: str):
-    body = Body.from_request()
+    body = parse_body(bodies.RefundInput)
     order = _own_order(order_no, for_update=True)
-    refund = order_bodies.refund(body, order.paid_fen - order.refunded_fen)
-    refunds.refund(order, refund.amount_fen, refund.lines, refund.restock, refund.reason, actor(),
-                   damaged=refund.damaged)
-    return commit_and_respond(order_json(order))
+    refunds.refund(order, body.amount, body.refund_lines(order.paid_fen - order.refunded_fen), body.restock,
+                   body.reason, actor(), damaged=body.damaged)
+    return commit_and_respond(OrderBody.of(order).body())
 
 
 def _own_order(order_no: str, for_update: bool = False) -> Order:
@@ -99,13 +89,3 @@ def _own_order(order_no: str, for_update: bool = False) -> Order:
     if order.channel_id != current_channel().id:
         raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
     return order
-
-
-def _positive_int(query: Body, name: str, default: int) -> int:
-    if not query.has(name):
-        return default
-    text = query.data[name]
-    if not text.isdigit() or int(text) < 1:
-        query.fail(name, "须为正整数")
-        return default
-    return min(int(text), 1_000_000)

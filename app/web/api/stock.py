@@ -14,80 +14,66 @@ from app.domain.reference.models import Warehouse
 from app.extensions import db
 from app.web.api import bp
 from app.web.api.auth import actor, requires
+from app.web.api.bodies import AdjustmentInput, ReceiptInput
 from app.web.api.idempotency import commit_and_respond, idempotent
-from app.web.api.parsing import Body, renamed
-from app.web.api.serializers import level_json, stock_json
-
-#: Stock columns are 32-bit integers; no real delivery brings a million units of one SKU in one line.
-MAX_RECEIPT_QUANTITY = 1_000_000
+from app.web.api.responses import Adjustment, Receipt, Stock, StockLevel
+from app.web.api.schema import parse_body, renamed
 
 
 @bp.post("/stock/receipts")
 @requires(Scope.STOCK_WRITE)
 @idempotent
 def create_receipt():
-    body = Body.from_request()
-    warehouse = _warehouse(body)
-    reference = body.text("reference", max_length=64)
-    lines = []
-    rows = body.items("lines", required=True) or []
-    if not rows and "lines" not in body.errors:
-        body.fail("lines", "至少要有一行")
-    skus = _skus_by_code([row.data.get("sku") for row in rows])
-    for row in rows:
-        code = row.text("sku", required=True, max_length=64)
-        qty = row.integer("qty", required=True, minimum=1, maximum=MAX_RECEIPT_QUANTITY)
-        if code and code not in skus:
-            row.fail("sku", f"商品 {code} 不存在")
-        elif code and qty:
-            lines.append((skus[code], qty))
-    body.raise_if_errors()
-    change = Change(actor(), "入库", reference=reference)
+    body = parse_body(ReceiptInput)
+    errors: dict[str, str] = {}
+    warehouse = _warehouse(body.warehouse, errors)
+    skus = _skus_by_code([line.sku for line in body.lines])
+    for index, line in enumerate(body.lines):
+        if line.sku not in skus:
+            errors[f"lines[{index}].sku"] = f"商品 {line.sku} 不存在"
+    if errors:
+        raise ValidationError(errors)
+    change = Change(actor(), "入库", reference=body.reference)
     try:
-        levels = inventory.receive(warehouse, lines, change)
+        levels = inventory.receive(warehouse, [(skus[line.sku], line.qty) for line in body.lines], change)
     except ValidationError as error:  # a bundle among the lines: its message names the codes
         raise renamed(error, {"sku": "lines", "qty": "lines"}) from error
-    body = {"warehouse": warehouse.code, "reference": reference, "levels": [level_json(level) for level in levels]}
-    return commit_and_respond(body, 201)
+    receipt = Receipt(warehouse=warehouse.code, reference=body.reference,
+                      levels=[StockLevel.of(level) for level in levels])
+    return commit_and_respond(receipt.body(), 201)
 
 
 @bp.post("/stock/adjustments")
 @requires(Scope.STOCK_WRITE)
 @idempotent
 def create_adjustment():
-    body = Body.from_request()
-    warehouse = _warehouse(body)
-    code = body.text("sku", required=True, max_length=64)
-    counted = body.integer("counted", required=True, minimum=0)
-    reason = body.text("reason", max_length=200)
-    sku = _skus_by_code([code]).get(code) if code else None
-    if code and sku is None:
-        body.fail("sku", f"商品 {code} 不存在")
-    body.raise_if_errors()
-    level = inventory.adjust_to_count(warehouse, sku, counted, Change(actor(), reason or "盘点"))
-    return commit_and_respond(level_json(level) | {"counted": counted, "reason": reason}, 201)
+    body = parse_body(AdjustmentInput)
+    errors: dict[str, str] = {}
+    warehouse = _warehouse(body.warehouse, errors)
+    sku = _skus_by_code([body.sku]).get(body.sku)
+    if sku is None:
+        errors["sku"] = f"商品 {body.sku} 不存在"
+    if errors:
+        raise ValidationError(errors)
+    level = inventory.adjust_to_count(warehouse, sku, body.counted, Change(actor(), body.reason or "盘点"))
+    adjustment = Adjustment(**StockLevel.fields_of(level), counted=body.counted, reason=body.reason)
+    return commit_and_respond(adjustment.body(), 201)
 
 
 @bp.get("/stock/<code>")
 @requires(Scope.STOCK_READ)
 def get_stock(code: str):
     sku = catalog.get_sku(code)
-    return jsonify(stock_json(sku, queries.stock_of(sku)))
+    return jsonify(Stock.of(sku, queries.stock_of(sku)).body())
 
 
-def _warehouse(body: Body) -> Warehouse | None:
+def _warehouse(code: str, errors: dict[str, str]) -> Warehouse | None:
     """The warehouse named in the body; an unknown code is bad input (422), not a missing resource."""
-    code = body.text("warehouse", required=True, max_length=32)
-    if not code:
-        return None
     warehouse = db.session.scalar(select(Warehouse).where(Warehouse.code == code))
     if warehouse is None:
-        body.fail("warehouse", f"仓库 {code} 不存在")
+        errors["warehouse"] = f"仓库 {code} 不存在"
     return warehouse
 
 
-def _skus_by_code(codes: list) -> dict[str, Sku]:
-    wanted = {code for code in codes if isinstance(code, str)}
-    if not wanted:
-        return {}
-    return {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(wanted)))}
+def _skus_by_code(codes: list[str]) -> dict[str, Sku]:
+    return {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(set(codes))))}

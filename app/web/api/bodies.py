@@ -1,0 +1,216 @@
+"""The API's request bodies and query strings, one pydantic model each: the model parses the request
+(``schema.parse_body``) and is the schema the OpenAPI document publishes (``component_schemas``).
+
+Field names in errors are the JSON paths (``receiver.phone``, ``lines[0].qty``), the same the domain
+uses, so a create-order body with a wrongly typed field *and* a bad phone gets both named in one 422.
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic import ValidationError as SchemaError
+from pydantic_core import PydanticCustomError
+
+from app.domain.errors import ValidationError
+from app.domain.orders import inputs
+from app.domain.orders.refunds import RefundLine
+from app.domain.orders.states import OrderStatus
+from app.web.api.schema import Body, MoneyIn, StrictBool, StrictInt, StrictText, TimeIn, fields_of
+
+Code = Annotated[StrictText, Field(max_length=64)]
+
+
+def _text(max_length: int, **extra) -> type:
+    return Annotated[StrictText, Field(max_length=max_length, **extra)]
+
+
+# ---- catalog and stock ------------------------------------------------------------------------------
+
+class ComponentInput(Body):
+    sku: Code
+    qty: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+
+
+class SkuInput(Body):
+    """新建时 name 必填；更新时未传的字段保持原值（包括 components）。"""
+
+    name: _text(200, examples=["保温杯 500ml"]) | None = None
+    weight_g: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)] | None = None
+    price: MoneyIn | None = None
+    tax_rate: Annotated[StrictText, Field(examples=["0.13"], description="增值税率，字符串: 0.13、0.09、0.06、"
+                                                                        "0.05、0.03、0.01 或 0")] | None = None
+    barcode: _text(32, description="8 到 14 位数字；空字符串清除") | None = None
+    category: _text(32) | None = None
+    active: StrictBool | None = None
+    components: list[ComponentInput] | None = Field(default=None, max_length=200,
+                                                    description="有子商品即为组合装；普通商品不传")
+
+
+class ReceiptLine(Body):
+    sku: Code
+    #: Stock columns are 32-bit integers; no real delivery brings a million units of one SKU in one line.
+    qty: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+
+
+class ReceiptInput(Body):
+    warehouse: _text(32)
+    lines: list[ReceiptLine] = Field(min_length=1, max_length=200)
+    reference: _text(64) = ""
+
+
+class AdjustmentInput(Body):
+    warehouse: _text(32)
+    sku: Code
+    counted: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+    reason: _text(200) = ""
+
+
+# ---- orders -----------------------------------------------------------------------------------------
+
+class BuyerInput(Body):
+    name: _text(64) = ""
+    phone: _text(32) = ""
+
+
+class ReceiverInput(Body):
+    name: _text(64) = ""
+    phone: _text(32) = ""
+    province: _text(32) = ""
+    city: _text(32) = ""
+    district: _text(32) = ""
+    address: _text(200) = ""
+
+
+class LineInput(Body):
+    sku: Code
+    qty: Annotated[StrictInt, Field(description="1 到 100000")]
+    unit_price: MoneyIn | None = Field(default=None, description="不传则按商品标价")
+    is_gift: StrictBool = False
+
+
+class InvoiceInput(Body):
+    title_type: _text(16, json_schema_extra={"enum": ["personal", "company"]})
+    title: _text(100)
+    tax_id: _text(32, description="统一社会信用代码（单位抬头必填）") = ""
+    email: _text(100) = ""
+
+
+class OrderInput(Body):
+    external_id: _text(64, description="渠道自己的订单号；同一渠道重复提交返回已有订单（200）") | None = None
+    buyer: BuyerInput | None = None
+    receiver: ReceiverInput
+    lines: list[LineInput] = Field(max_length=inputs.MAX_LINES)
+    shipping_fee: MoneyIn = 0
+    discount: MoneyIn = 0
+    invoice: InvoiceInput | None = None
+    remark: _text(500) = ""
+
+    def to_domain(self) -> inputs.OrderInput:
+        buyer = self.buyer or BuyerInput()
+        invoice = self.invoice
+        return inputs.OrderInput(
+            external_id=self.external_id,
+            receiver=inputs.Receiver(**self.receiver.model_dump()),
+            lines=[inputs.LineInput(sku=line.sku, quantity=line.qty, unit_price_fen=line.unit_price,
+                                    is_gift=line.is_gift) for line in self.lines],
+            buyer_name=buyer.name, buyer_phone=buyer.phone,
+            shipping_fen=self.shipping_fee, discount_fen=self.discount,
+            invoice=inputs.InvoiceRequest(**invoice.model_dump()) if invoice else None,
+            remark=self.remark,
+        )
+
+
+def order_input(data: dict) -> inputs.OrderInput:
+    """The create-order body as the domain's input; raises ValidationError naming every bad field,
+    the body's own and, for the parts that did parse, the domain's (phone, SKUs, tax id)."""
+    try:
+        return OrderInput.model_validate(data).to_domain()
+    except SchemaError as error:
+        shape_errors = fields_of(error)
+    try:
+        inputs.validate(_parsed_parts(data))
+    except ValidationError as error:
+        raise ValidationError(error.fields | shape_errors) from None
+    raise ValidationError(shape_errors)
+
+
+def _parsed_parts(data: dict) -> inputs.OrderInput:
+    """The body with each field that does not parse left empty, so that the domain can check the others."""
+    lines = data.get("lines") if isinstance(data.get("lines"), list) else []
+    invoice = data.get("invoice")
+    nested = {
+        "receiver": _salvaged(ReceiverInput, data.get("receiver")),
+        "buyer": _salvaged(BuyerInput, data.get("buyer")),
+        "lines": [_salvaged(LineInput, line, sku="", qty=0) for line in lines],
+        "invoice": _salvaged(InvoiceInput, invoice, title_type="", title="") if isinstance(invoice, dict) else None,
+    }
+    return _salvaged(OrderInput, {key: value for key, value in data.items() if key not in nested},
+                     **nested).to_domain()
+
+
+def _salvaged(model: type[Body], data, **placeholders) -> Body:
+    """``model`` with each field of ``data`` that is valid on its own; the rest default (or placeholder)."""
+    instance = model.model_construct(**placeholders)
+    for name, value in (data if isinstance(data, dict) else {}).items():
+        if name in model.model_fields:
+            try:
+                model.__pydantic_validator__.validate_assignment(instance, name, value)
+            except SchemaError:
+                continue
+    return instance
+
+
+class PayInput(Body):
+    paid_amount: MoneyIn = Field(description="须等于应付金额 payable")
+    paid_at: TimeIn | None = None
+    payment_ref: _text(64) = ""
+
+
+class CancelInput(Body):
+    reason: _text(200) = ""
+
+
+class RefundLineInput(Body):
+    sku: Code
+    qty: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+
+
+class RefundInput(Body):
+    amount: MoneyIn
+    lines: list[RefundLineInput] | None = Field(
+        default=None, max_length=200,
+        description="退哪些商品、几件。不传时: 金额等于全部可退金额则整单退（所有商品）；"
+                    "金额小于可退金额则为仅退款（不退货、不动库存）。")
+    restock: StrictBool = Field(default=False, description="发货后退货：退回的商品是否重新入库可售")
+    damaged: StrictBool = Field(default=False, description="与 restock 同用: 退回商品计入残次")
+    reason: _text(200) = ""
+
+    def refund_lines(self, refundable_fen: int) -> list[RefundLine] | None:
+        """Without ``lines``, the full refundable amount refunds every line (None: goods and money); a
+        smaller amount is a money-only partial refund (a price adjustment: no goods come back)."""
+        if self.lines is None:
+            return None if self.amount >= refundable_fen else []
+        return [RefundLine(sku=line.sku, quantity=line.qty) for line in self.lines]
+
+
+# ---- query strings ----------------------------------------------------------------------------------
+
+def _known_status(status: str) -> str:
+    if status not in set(OrderStatus):
+        raise PydanticCustomError("status", "未知状态码，可选: {choices}", {"choices": ", ".join(OrderStatus)})
+    return status
+
+
+class OrderQuery(Body):
+    """Query strings are text: numbers are read from it (``page=2``), unlike in JSON bodies."""
+
+    external_id: str | None = None
+    status: Annotated[str, AfterValidator(_known_status),
+                      Field(json_schema_extra={"enum": [str(status) for status in OrderStatus]})] | None = None
+    updated_since: TimeIn | None = None
+    page: Annotated[int, Field(ge=1)] = 1
+    per_page: Annotated[int, Field(ge=1, description="最多 100（更大的值按 100）")] = 50
+
+
+#: Every request body; each is published under its class name.
+PUBLISHED = [SkuInput, ReceiptInput, AdjustmentInput, OrderInput, PayInput, CancelInput, RefundInput]

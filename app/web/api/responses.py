@@ -1,0 +1,323 @@
+"""The API's response bodies, one pydantic model each: the model is both the serializer (``of(...)`` builds
+it from the domain's objects, ``body()`` is the JSON) and, through ``component_schemas()``, the schema the
+OpenAPI document publishes, so the two cannot drift apart.
+
+Values are held JSON-ready: money as yuan strings ("59.00"), times in ISO 8601 at +08:00 (China time),
+states as their code plus the Chinese name. The field names here are the contract (API.md).
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.catalog import models as catalog
+from app.domain.inventory import models as inventory
+from app.domain.inventory.queries import WarehouseStock
+from app.domain.orders import models as orders
+from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action
+from app.domain.reference import models as reference
+from app.money import fen_to_yuan
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BASIS_POINTS = Decimal(10_000)
+
+Money = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", examples=["59.00"],
+                             description="人民币金额，单位元，字符串，两位小数；绝不使用浮点数。")]
+Time = Annotated[str, Field(json_schema_extra={"format": "date-time"}, examples=["2026-11-25T10:00:00+08:00"],
+                            description="ISO 8601，固定为 +08:00（北京时间）。")]
+Status = Annotated[str, Field(json_schema_extra={"enum": [str(status) for status in STATUS_LABELS]},
+                              description="订单状态码: " + "，".join(f"{code} {name}"
+                                                                for code, name in STATUS_LABELS.items()))]
+Count = Annotated[int, Field(ge=0)]
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
+
+
+class Schema(BaseModel):
+    """A response body: every field is always sent (``null`` where the schema allows it)."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True)
+
+    def body(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+# ---- catalog and reference data -------------------------------------------------------------------
+
+class Component(Schema):
+    sku: str
+    name: str
+    qty: Annotated[int, Field(ge=1)]
+
+
+class Sku(Schema):
+    code: str
+    name: str
+    weight_g: Count
+    price: Money
+    tax_rate: Annotated[str, Field(examples=["0.13"], description="增值税率，字符串")]
+    barcode: str | None
+    category: str
+    active: bool
+    is_bundle: bool
+    components: list[Component]
+    created_at: Time | None
+    updated_at: Time | None
+
+    @classmethod
+    def of(cls, sku: catalog.Sku) -> "Sku":
+        return cls(code=sku.code, name=sku.name, weight_g=sku.weight_g, price=fen_to_yuan(sku.price_fen),
+                   tax_rate=f"{Decimal(sku.tax_rate_bp) / BASIS_POINTS:.2f}", barcode=sku.barcode,
+                   category=sku.category, active=sku.active, is_bundle=sku.is_bundle,
+                   components=[Component(sku=item.component.code, name=item.component.name, qty=item.quantity)
+                               for item in sku.components],
+                   created_at=iso(sku.created_at), updated_at=iso(sku.updated_at))
+
+
+class Warehouse(Schema):
+    code: str
+    name: str
+    province: str
+    city: str
+    active: bool
+
+    @classmethod
+    def of(cls, warehouse: reference.Warehouse) -> "Warehouse":
+        return cls(code=warehouse.code, name=warehouse.name, province=warehouse.province, city=warehouse.city,
+                   active=warehouse.active)
+
+
+class WarehouseList(Schema):
+    warehouses: list[Warehouse]
+
+
+# ---- stock ------------------------------------------------------------------------------------------
+
+class WarehouseFigures(Schema):
+    warehouse: str
+    on_hand: Count
+    reserved: Count
+    locked: Count
+    safety: Count
+    available: Annotated[int, Field(ge=0, description="可售 = on_hand − reserved − locked − safety，不小于 0")]
+
+
+class StockLevel(WarehouseFigures):
+    sku: str
+
+    @classmethod
+    def fields_of(cls, level: inventory.StockLevel) -> dict:
+        return {"warehouse": level.warehouse.code, "sku": level.sku.code, "on_hand": level.on_hand,
+                "reserved": level.reserved, "locked": level.locked, "safety": level.safety,
+                "available": level.available}
+
+    @classmethod
+    def of(cls, level: inventory.StockLevel) -> "StockLevel":
+        return cls(**cls.fields_of(level))
+
+
+class Adjustment(StockLevel):
+    counted: Count
+    reason: str
+
+
+class Receipt(Schema):
+    warehouse: str
+    reference: str
+    levels: list[StockLevel]
+
+
+class Stock(Schema):
+    sku: str
+    is_bundle: bool
+    available: Annotated[int, Field(ge=0, description="各仓可售之和；组合装为子商品库存能凑齐的套数")]
+    warehouses: list[WarehouseFigures]
+
+    @classmethod
+    def of(cls, sku: catalog.Sku, rows: list[WarehouseStock]) -> "Stock":
+        return cls(sku=sku.code, is_bundle=sku.is_bundle, available=sum(row.available for row in rows),
+                   warehouses=[WarehouseFigures(warehouse=row.warehouse.code, on_hand=row.on_hand,
+                                                reserved=row.reserved, locked=row.locked, safety=row.safety,
+                                                available=row.available) for row in rows])
+
+
+# ---- orders -----------------------------------------------------------------------------------------
+
+class Person(Schema):
+    name: str
+    phone: str
+
+
+class Receiver(Person):
+    province: str
+    city: str
+    district: str
+    address: str
+
+
+class Invoice(Schema):
+    title_type: Annotated[str, Field(json_schema_extra={"enum": ["personal", "company"]})]
+    title: str
+    tax_id: str | None
+    email: str | None
+
+
+class OrderLine(Schema):
+    sku: str
+    name: str
+    qty: Annotated[int, Field(ge=1)]
+    unit_price: Money
+    discount: Money
+    amount: Money
+    is_gift: bool
+    refunded_qty: Count
+    # Sent only on bundle lines.
+    components: list[Component] = Field(default_factory=list, exclude_if=lambda parts: not parts,
+                                        description="仅组合装: 子商品及总数量")
+
+    @classmethod
+    def of(cls, line: orders.OrderLine, components: list[orders.OrderLine]) -> "OrderLine":
+        return cls(sku=line.sku.code, name=line.sku.name, qty=line.quantity,
+                   unit_price=fen_to_yuan(line.unit_price_fen), discount=fen_to_yuan(line.discount_fen),
+                   amount=fen_to_yuan(line.amount_fen), is_gift=line.is_gift, refunded_qty=line.refunded_quantity,
+                   components=[Component(sku=part.sku.code, name=part.sku.name, qty=part.quantity)
+                               for part in components])
+
+
+class Amounts(Schema):
+    goods: Money
+    discount: Money
+    shipping: Money
+    payable: Money
+    paid: Money
+    refunded: Money
+
+
+class OrderEvent(Schema):
+    at: Time
+    actor: Annotated[str, Field(examples=["api:miniapp"])]
+    action: str
+    action_name: str
+    from_: Status | None = Field(alias="from")
+    to: Status | None
+    note: str
+
+    @classmethod
+    def of(cls, event: orders.OrderEvent) -> "OrderEvent":
+        return cls(at=iso(event.at), actor=event.actor, action=event.action, action_name=_action_name(event.action),
+                   from_=event.from_status, to=event.to_status, note=event.reason)
+
+
+class OrderSummary(Schema):
+    order_no: str
+    external_id: str | None
+    channel: str
+    status: Status
+    status_name: str
+    created_at: Time
+    updated_at: Time
+    payment_due_at: Time | None
+    paid_at: Time | None
+    shipped_at: Time | None
+    signed_at: Time | None
+    completed_at: Time | None
+    closed_at: Time | None
+    buyer: Person
+    receiver: Receiver
+    lines: list[OrderLine]
+    amounts: Amounts
+    invoice: Invoice | None
+    remark: str
+    warehouse: str | None
+    carrier: str | None
+    waybill_no: str | None
+    payment_ref: str | None
+
+    @classmethod
+    def fields_of(cls, order: orders.Order) -> dict:
+        return {
+            "order_no": order.order_no, "external_id": order.external_id, "channel": order.channel.code,
+            "status": order.status, "status_name": order.status_name, "created_at": iso(order.created_at),
+            "updated_at": iso(order.updated_at), "payment_due_at": iso(order.payment_due_at),
+            "paid_at": iso(order.paid_at), "shipped_at": iso(order.shipped_at), "signed_at": iso(order.signed_at),
+            "completed_at": iso(order.completed_at), "closed_at": iso(order.closed_at),
+            "buyer": Person(name=order.buyer_name, phone=order.buyer_phone),
+            "receiver": Receiver(name=order.receiver_name, phone=order.receiver_phone,
+                                 province=order.receiver_province, city=order.receiver_city,
+                                 district=order.receiver_district, address=order.receiver_address),
+            "lines": _lines(order), "amounts": _amounts(order), "invoice": _invoice(order), "remark": order.remark,
+            "warehouse": order.warehouse.code if order.warehouse else None,
+            "carrier": order.carrier.code if order.carrier else None,
+            "waybill_no": order.waybill_no or None, "payment_ref": order.payment_ref or None,
+        }
+
+    @classmethod
+    def of(cls, order: orders.Order) -> "OrderSummary":
+        return cls(**cls.fields_of(order))
+
+
+class Order(OrderSummary):
+    """One order with its change log."""
+
+    events: list[OrderEvent]
+
+    @classmethod
+    def of(cls, order: orders.Order) -> "Order":
+        return cls(**cls.fields_of(order), events=[OrderEvent.of(event) for event in order.events])
+
+
+class OrderList(Schema):
+    orders: list[OrderSummary]
+    next_page: Annotated[int, Field(ge=2)] | None = Field(description="下一页页码；没有更多时为 null")
+
+
+def _action_name(action: str) -> str:
+    try:
+        return ACTION_LABELS[Action(action)]
+    except ValueError:
+        return action  # not a transition: create, partial_refund, a timeout warning …
+
+
+def _lines(order: orders.Order) -> list[OrderLine]:
+    components: dict[int, list[orders.OrderLine]] = {}
+    for line in order.lines:
+        if line.is_component:
+            components.setdefault(line.parent_line_id, []).append(line)
+    return [OrderLine.of(line, components.get(line.id, [])) for line in order.lines if not line.is_component]
+
+
+def _amounts(order: orders.Order) -> Amounts:
+    return Amounts(goods=fen_to_yuan(order.goods_fen), discount=fen_to_yuan(order.discount_fen),
+                   shipping=fen_to_yuan(order.shipping_fen), payable=fen_to_yuan(order.payable_fen),
+                   paid=fen_to_yuan(order.paid_fen), refunded=fen_to_yuan(order.refunded_fen))
+
+
+def _invoice(order: orders.Order) -> Invoice | None:
+    if not order.invoice_title_type:
+        return None
+    return Invoice(title_type=order.invoice_title_type, title=order.invoice_title,
+                   tax_id=order.invoice_tax_id or None, email=order.invoice_email or None)
+
+
+class ErrorDetail(Schema):
+    code: str = Field(examples=["out_of_stock"],
+                      description="validation_error, unauthorized, forbidden, not_found, out_of_stock, "
+                                  "invalid_transition, idempotency_conflict, conflict, too_many_requests, …")
+    message: str = Field(description="给人看的中文说明")
+    details: dict = Field(description="422: fields 按 JSON 路径列出每个错误字段；out_of_stock: lines；"
+                                      "invalid_transition: status、status_name")
+
+
+class Error(Schema):
+    """Every refusal (the app's error handlers write it: app/errors.py)."""
+
+    error: ErrorDetail
+
+
+#: Every response body; each is published under its class name.
+PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, Error]

@@ -1,0 +1,100 @@
+"""Every endpoint, called for real (happy paths and the main refusals), answers with a status the published
+document lists and a body that validates against the schema documented for it: a serializer that drifts
+from the document (a renamed, retyped, missing or undocumented field) fails here."""
+
+import pytest
+
+from tests.api.conftest import Api, order_body
+from tests.api.openapi_check import check_response, strict_components
+from tests.api.test_openapi import app_routes
+
+CUP = {"name": "保温杯 500ml", "weight_g": 500, "price": "59.00", "tax_rate": "0.13"}
+
+
+class CheckedApi:
+    """Calls the API and checks each answer against the document."""
+
+    def __init__(self, api: Api, document: dict):
+        self.api = api
+        self.document = document
+
+    def call(self, method: str, path: str, expected: int, **kwargs):
+        response = self.api.request(method, path, **kwargs)
+        assert response.status_code == expected, (method, path, response.get_json())
+        check_response(self.document, method, path, response)
+        return response.get_json()
+
+
+@pytest.fixture
+def checked(api) -> CheckedApi:
+    document = api.get("/openapi.json", token=None).get_json()
+    return CheckedApi(api, strict_components(document))
+
+
+def test_catalog_warehouses_and_stock_answer_as_documented(checked, sku, make_token, client):
+    checked.call("PUT", "/skus/CUP-500", 201, json=CUP)
+    checked.call("PUT", "/skus/CUP-500", 200, json={"price": "69.90"})
+    checked.call("PUT", "/skus/GIFT-SET", 201, json={"name": "礼盒", "components": [{"sku": "SKU-001", "qty": 2}]})
+    checked.call("PUT", "/skus/NEW-1", 422, json={"price": 59.0})
+    checked.call("GET", "/skus/GIFT-SET", 200)
+    checked.call("GET", "/skus/NOPE", 404)
+    checked.call("GET", "/warehouses", 200)
+    checked.call("GET", "/openapi.json", 200, token=None)
+    checked.call("POST", "/stock/receipts", 201,
+                 json={"warehouse": "WH-SH", "reference": "PO-1", "lines": [{"sku": "CUP-500", "qty": 5}]})
+    checked.call("POST", "/stock/receipts", 422, json={"warehouse": "WH-XX", "lines": []})
+    checked.call("POST", "/stock/adjustments", 201,
+                 json={"warehouse": "WH-SH", "sku": "SKU-001", "counted": 9, "reason": "盘点"})
+    checked.call("POST", "/stock/adjustments", 422, json={"warehouse": "WH-SH", "sku": "NOPE"})
+    checked.call("GET", "/stock/SKU-001", 200)
+    checked.call("GET", "/stock/GIFT-SET", 200)
+    checked.call("GET", "/stock/NOPE", 404)
+    read_only = CheckedApi(Api(client, make_token(["orders"])), checked.document)
+    read_only.call("POST", "/stock/receipts", 403, json={})
+    read_only.call("GET", "/warehouses", 401, token=None)
+
+
+def test_orders_and_their_actions_answer_as_documented(checked, sku):
+    created = checked.call("POST", "/orders", 201, json=order_body(), key="create-1")
+    order_no = created["order_no"]
+    checked.call("POST", "/orders", 201, json=order_body(), key="create-1")  # replayed
+    checked.call("POST", "/orders", 200, json=order_body())  # the same external_id
+    checked.call("POST", "/orders", 409, json=order_body(external_id="BIG", lines=[{"sku": "SKU-001", "qty": 99}]))
+    checked.call("POST", "/orders", 409, json=order_body(external_id="OTHER"), key="create-1")
+    checked.call("POST", "/orders", 422, json=order_body(lines=[{"sku": "NOPE", "qty": "2"}]))
+    checked.call("POST", "/orders", 422, data="{not json", content_type="application/json")
+    checked.call("GET", "/orders", 200)
+    checked.call("GET", "/orders?status=01&per_page=1", 200)
+    checked.call("GET", "/orders?page=0", 422)
+    checked.call("GET", f"/orders/{order_no}", 200)
+    checked.call("GET", "/orders/OH00000000000000", 404)
+    checked.call("POST", f"/orders/{order_no}/refund", 409, json={"amount": "1.00"})
+    checked.call("POST", f"/orders/{order_no}/pay", 422, json={"paid_amount": "1.00"})
+    checked.call("POST", f"/orders/{order_no}/pay", 200,
+                 json={"paid_amount": "108.00", "paid_at": "2026-11-25T10:00:00+08:00", "payment_ref": "WX-1"})
+    checked.call("POST", f"/orders/{order_no}/cancel", 409, json={"reason": "不要了"})
+    checked.call("POST", f"/orders/{order_no}/refund", 422, json={"amount": "1.00", "restock": "yes"})
+    checked.call("POST", f"/orders/{order_no}/refund", 200,
+                 json={"amount": "59.00", "lines": [{"sku": "SKU-001", "qty": 1}], "reason": "部分退款"})
+    second = checked.call("POST", "/orders", 201, json=order_body(external_id="MP-2"))
+    checked.call("POST", f"/orders/{second['order_no']}/cancel", 200)
+
+
+def test_the_rate_limit_answers_as_documented(app, checked, warehouse):
+    app.config["API_RATE_LIMIT"] = "1 per minute"
+    try:
+        checked.call("GET", "/warehouses", 200)
+        checked.call("POST", "/orders", 429, json=order_body())
+    finally:
+        del app.config["API_RATE_LIMIT"]
+
+
+def test_the_scenarios_above_reach_every_route(app):
+    """Keeps the scenarios complete: a new route must be added to them (and so checked) too."""
+    covered = {("PUT", "/skus/{code}"), ("GET", "/skus/{code}"), ("GET", "/warehouses"),
+               ("POST", "/stock/receipts"), ("POST", "/stock/adjustments"), ("GET", "/stock/{code}"),
+               ("POST", "/orders"), ("GET", "/orders"), ("GET", "/orders/{order_no}"),
+               ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
+               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json")}
+
+    assert app_routes(app) == covered
