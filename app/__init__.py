@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_login(app)
     init_babel(app, babel)
-    jobs.init_app(app)
+    jobs.init_app(app, db)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -16,7 +16,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, jobs, redis_conn
 from app.extensions import db, limiter
 from app.jobs import all_queues
 from app.redis_conn import get_redis
@@ -118,11 +118,14 @@ def client(app):
 def make_app(app):
     """Build another app with its own settings, for tests of the factory itself.
 
-    The Flask-Limiter singleton keeps one storage, the last app's, so it is pointed back at the
-    session's app (and its Redis, which is emptied per test) afterwards.
+    The Flask-Limiter singleton keeps one storage, the last app's, and a process has one Redis and one set
+    of job settings, the last app's: all are pointed back at the session's app (and its Redis, which is
+    emptied per test) afterwards.
     """
     yield create_app
     limiter.init_app(app)
+    redis_conn.connect(app.config["REDIS_URL"])
+    jobs.init_app(app, db)
 
 
 @pytest.fixture
