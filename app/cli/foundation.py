@@ -1,5 +1,6 @@
 """Accounts, demo data, worker, scheduler, and the all-in-one dev runner."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from app import logging_setup
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
@@ -19,6 +21,8 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
 from app.redis_conn import get_redis
+
+logger = logging.getLogger(__name__)
 
 
 @click.command("create-user")
@@ -63,8 +67,11 @@ def worker_command(queues, burst):
     unknown = set(queues) - set(QUEUE_NAMES)
     if unknown:
         raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="worker")
     selected = [queue for queue in all_queues() if not queues or queue.name in queues]
     worker = SimpleWorker(selected, connection=get_redis(), serializer=JSONSerializer)
+    # RQ's own start-up lines are below the level its loggers are set to: say once what this one does.
+    logger.info("worker %s on queues %s", worker.name, ", ".join(queue.name for queue in selected))
     worker.work(burst=burst, with_scheduler=True)
 
 
@@ -72,7 +79,10 @@ def worker_command(queues, burst):
 @with_appcontext
 def scheduler_command():
     """Run RQ's cron scheduler with the periodic jobs listed in workers/cron.py."""
-    cron_scheduler().start()
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="scheduler")
+    scheduler = cron_scheduler()
+    logger.info("scheduler %s with %d periodic jobs", scheduler.name, len(scheduler.get_jobs()))
+    scheduler.start()
 
 
 @click.command("run-all")
@@ -81,6 +91,7 @@ def scheduler_command():
 def run_all_command(port):
     """Web + worker + scheduler (+ the simulators, for simulated providers) in the foreground, sharing one
     Redis; Ctrl-C stops them all."""
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="run-all")
     env = os.environ | {"REDIS_URL": current_app.config["REDIS_URL"], "PYTHONUNBUFFERED": "1"}
     env |= simulators.environment(current_app.config)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
