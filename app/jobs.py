@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from redis import ConnectionError as RedisConnectionError
 from redis import Redis, WatchError
+from redis import TimeoutError as RedisTimeoutError
 from rq import Queue, cron_job_registry
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
-from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
@@ -32,6 +34,11 @@ QUEUE_NAMES = ("default", "channels", "logistics", "notifications", "einvoice")
 PENDING_JOBS_KEY = "orderhub.pending_jobs"
 #: A job in one of these states is over: a job enqueued again under its id replaces it.
 SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+#: Seconds the scheduler waits before starting again after losing Redis, growing while it keeps failing.
+RECONNECT_DELAYS = (1, 2, 4, 8, 15)
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -180,7 +187,7 @@ class JSONCronJob(CronJob):
 
 
 class JSONCronScheduler(CronScheduler):
-    """RQ's own cron scheduler, whose jobs enqueue with the JSON serializer."""
+    """RQ's own cron scheduler, whose jobs enqueue with the JSON serializer and which may lose Redis."""
 
     def register(self, func, queue_name, **options) -> JSONCronJob:
         cron_job = super().register(func, queue_name, **options)
@@ -188,6 +195,36 @@ class JSONCronScheduler(CronScheduler):
         # its own, only its enqueue, so the job RQ built (and validated, and logged) becomes one.
         cron_job.__class__ = JSONCronJob
         return cron_job
+
+    def register_death(self, pipeline=None) -> None:
+        # RQ unregisters in start()'s finally; with Redis gone that raised a second ConnectionError and
+        # hid the first. The registry entry expires on its own once heartbeats stop.
+        try:
+            super().register_death(pipeline)
+        except REDIS_UNREACHABLE as error:
+            self.log.warning("CronScheduler %s: could not unregister (%s)", self.name, error)
+
+
+def run_cron_scheduler(scheduler: CronScheduler) -> None:
+    """Run ``scheduler`` until it is told to stop (SIGTERM, Ctrl-C), starting it again after Redis outages.
+
+    RQ's loop ends on the first Redis error. Its jobs keep their last enqueue times in this process, so
+    after a restart every job that fell due during the outage is enqueued once, not once per missed run.
+    """
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            scheduler.start()
+            return
+        except REDIS_UNREACHABLE as error:
+            failures = failures + 1 if time.monotonic() - started < 60 else 1
+            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS)) - 1]
+            logger.warning("scheduler lost Redis (%s); starting again in %d s", error, delay)
+        try:
+            time.sleep(delay)
+        except (KeyboardInterrupt, StopRequested):  # RQ's signal handlers are still installed
+            return
 
 
 def cron_scheduler(config_module: str = "workers.cron") -> JSONCronScheduler:

@@ -3,9 +3,8 @@
 import logging
 import os
 import signal
-import subprocess
 import sys
-import time
+import threading
 
 import click
 from flask import current_app
@@ -17,9 +16,10 @@ from app import logging_setup
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
+from app.cli.supervisor import Supervisor
 from app.errors import ValidationError
 from app.extensions import db
-from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
+from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler, run_cron_scheduler
 from app.redis_conn import get_redis
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def scheduler_command():
     logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="scheduler")
     scheduler = cron_scheduler()
     logger.info("scheduler %s with %d periodic jobs", scheduler.name, len(scheduler.get_jobs()))
-    scheduler.start()
+    run_cron_scheduler(scheduler)
 
 
 @click.command("run-all")
@@ -90,7 +90,7 @@ def scheduler_command():
 @with_appcontext
 def run_all_command(port):
     """Web + worker + scheduler (+ the simulators, for simulated providers) in the foreground, sharing one
-    Redis; Ctrl-C stops them all."""
+    Redis; one that dies is started again; Ctrl-C stops them all."""
     logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="run-all")
     env = os.environ | {"REDIS_URL": current_app.config["REDIS_URL"], "PYTHONUNBUFFERED": "1"}
     env |= simulators.environment(current_app.config)
@@ -101,34 +101,14 @@ def run_all_command(port):
         "worker": [*flask, "worker"],
         "scheduler": [*flask, "scheduler"],
     }
-    processes = {name: subprocess.Popen(argv, env=env) for name, argv in commands.items()}
+    supervisor = Supervisor(commands, env)
     click.echo(f"\nOrderHub staff pages: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
     click.echo(f"Customer portal:      http://127.0.0.1:{port}/portal")
     click.echo("Demo logins (password orderhub-demo): admin, kefu, cangku, yunying, caiwu, caiwuzhuguan\n")
-    _supervise(processes)
-
-
-def _supervise(processes: dict[str, subprocess.Popen]) -> None:
-    stopping = False
-
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while not stopping and all(process.poll() is None for process in processes.values()):
-        time.sleep(0.5)
-    for name, process in processes.items():
-        if process.poll() is None:
-            process.terminate()
-        elif not stopping:  # it died on its own: say which, since everything else is stopped for it
-            click.echo(f"{name} exited with {process.returncode}; stopping the others", err=True)
-    for process in processes.values():
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    supervisor.run(stopped)
 
 
 COMMANDS = (create_user_command, seed_demo_command, worker_command, scheduler_command, run_all_command)
