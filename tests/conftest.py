@@ -7,6 +7,7 @@ PostgreSQL and Redis; without them the tests use a SQLite file and the embedded 
 import contextlib
 import os
 import re
+import time
 from functools import cache
 
 import flask_migrate
@@ -159,6 +160,16 @@ def csrf_token_from(html: str) -> str:
         r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def wait_for(condition, timeout: float = 30) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds have passed (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def run_worker() -> None:

