@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
-from app import create_app, jobs, redis_conn
+from app import create_app, jobs, logging_setup, redis_conn
 from app.extensions import db, limiter
 from app.jobs import all_queues
 from app.redis_conn import get_redis
@@ -108,6 +108,14 @@ def _empty_redis(app):
     """Queues and rate-limit counters start empty for every test."""
     with app.app_context():
         get_redis().flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _no_request_id_left_over():
+    """Servers close every response, which ends its request id (``app.web.request_id``); Werkzeug's test
+    client never does, so without this every later log line of the test run would carry an old id."""
+    yield
+    logging_setup.request_id.set(None)
 
 
 @pytest.fixture
