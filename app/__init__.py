@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from app import config as config_module
-from app import jobs, redis_conn
+from app import jobs, logging_setup, redis_conn
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.web.errors import register_error_handlers
 
@@ -23,9 +23,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    logging_setup.configure_logging(app.config["LOG_LEVEL"])
     configure_database(app)
     register_extensions(app)
     register_blueprints(app)
+    register_request_ids(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -53,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_login(app)
     init_babel(app, babel)
-    jobs.init_app(app)
+    jobs.init_app(app, db)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -68,6 +70,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(customer_bp)
     app.register_blueprint(hooks_bp)
+
+
+def register_request_ids(app: Flask) -> None:
+    from app.web.request_id import RequestIdMiddleware
+
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: Settings an operator (or a benchmark) may change through the environment, with their types.
 TUNABLE_FROM_ENVIRONMENT = {
     "PORTAL_LOOKUP_LIMIT_PER_PHONE": str,
@@ -65,6 +66,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+
+    LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL (app/logging_setup.py)
 
     RQ_ASYNC = True  # tests may run jobs inline
     JOB_RESULT_TTL = 3600
@@ -150,11 +153,20 @@ class Config:
             settings["REDIS_URL"] = environ["REDIS_URL"]
         if environ.get("ORDERHUB_INSTANCE_PATH"):
             settings["INSTANCE_PATH"] = environ["ORDERHUB_INSTANCE_PATH"]
+        if environ.get("LOG_LEVEL"):
+            settings["LOG_LEVEL"] = log_level(environ["LOG_LEVEL"])
         for name, kind in TUNABLE_FROM_ENVIRONMENT.items():
             if environ.get(name):
                 settings[name] = kind(environ[name])
         settings.update(notification_settings(settings, environ))
         return settings
+
+
+def log_level(name: str) -> str:
+    level = name.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {name!r}")
+    return level
 
 
 def normalise_database_url(url: str) -> str:

@@ -4,23 +4,41 @@ Jobs are referred to by dotted name ("workers.orders.sweep_deadlines") so that n
 imports ``workers``. A job queued while a database transaction is open goes to Redis only after that
 transaction commits, and is dropped if it rolls back: a worker must never look for a row that is not
 there yet, nor act on a change that never happened.
+
+No Flask here (domain code imports this module, and the domain must not depend on Flask even
+indirectly): ``init_app`` hands over the settings and the database object once, at start-up.
 """
 
+import logging
+import os
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
-from flask import Flask, current_app
+from redis import ConnectionError as RedisConnectionError
+from redis import Redis, WatchError
+from redis import TimeoutError as RedisTimeoutError
 from rq import Queue, cron_job_registry
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.extensions import db
 from app.redis_conn import get_redis
 
 QUEUE_NAMES = ("default", "channels", "logistics", "notifications", "einvoice")
 PENDING_JOBS_KEY = "orderhub.pending_jobs"
+#: A job in one of these states is over: a job enqueued again under its id replaces it.
+SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+#: Seconds the scheduler waits before starting again after losing Redis, growing while it keeps failing.
+RECONNECT_DELAYS = (1, 2, 4, 8, 15)
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,32 @@ class PendingJob:
     args: tuple
     queue: str
     options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    database: Any  # the app's Flask-SQLAlchemy object; its ``session`` is read on every use (tests swap it)
+    result_ttl: int
+    failure_ttl: int
+
+
+_settings: _Settings | None = None
+
+
+def init_app(app, database) -> None:
+    """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit."""
+    global _settings
+    _settings = _Settings(database, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
+    session_class = database.session.session_factory.class_
+    if not event.contains(session_class, "after_commit", _send_pending_jobs):
+        event.listen(session_class, "after_commit", _send_pending_jobs)
+        event.listen(session_class, "after_transaction_end", _drop_pending_jobs)
+
+
+def _configured() -> _Settings:
+    if _settings is None:
+        raise RuntimeError("Jobs are not configured in this process: build the app with create_app() first")
+    return _settings
 
 
 def get_queue(name: str = "default") -> Queue:
@@ -41,17 +85,56 @@ def all_queues() -> list[Queue]:
     return [get_queue(name) for name in QUEUE_NAMES]
 
 
+def _with_default_ttls(options: dict) -> dict:
+    settings = _configured()
+    return {"result_ttl": settings.result_ttl, "failure_ttl": settings.failure_ttl} | options
+
+
 def enqueue_now(func_path: str, *args, queue: str = "default", **options):
     """Enqueue outside any transaction (CLI commands, the scheduler, a retry button)."""
-    options.setdefault("result_ttl", current_app.config["JOB_RESULT_TTL"])
-    options.setdefault("failure_ttl", current_app.config["JOB_FAILURE_TTL"])
-    return get_queue(queue).enqueue(func_path, *args, **options)
+    return get_queue(queue).enqueue(func_path, *args, **_with_default_ttls(options))
+
+
+def enqueue_unique(func_path: str, *args, job_id: str, queue: str = "default", delay: timedelta | None = None,
+                   **options) -> bool:
+    """Enqueue under ``job_id`` unless a job with that id is still on its way; True when this call did.
+
+    RQ's ``unique=True`` checks and enqueues in one Lua script, so of two callers racing for the same id
+    exactly one wins. It refuses any existing job, also a finished or failed one that is only kept for
+    its result or for the 后台任务 page: such a settled job is deleted first, and only while it is still
+    the settled one (WATCH), so a racing caller's fresh job is never deleted.
+    """
+    target = get_queue(queue)
+    _delete_if_settled(target, job_id)
+    options = _with_default_ttls(options) | {"job_id": job_id, "unique": True}
+    try:
+        if delay:
+            target.enqueue_in(delay, func_path, *args, **options)
+        else:
+            target.enqueue(func_path, *args, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def _delete_if_settled(queue: Queue, job_id: str) -> None:
+    with queue.connection.pipeline() as pipeline:
+        try:
+            pipeline.watch(Job.key_for(job_id))  # read after this, so a change since then fails the EXEC
+            job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+            if job.get_status(refresh=False) not in SETTLED:
+                return
+            pipeline.multi()
+            job.delete(pipeline=pipeline)
+            pipeline.execute()
+        except (NoSuchJobError, InvalidJobOperation, WatchError):
+            pass  # gone or replaced by another caller meanwhile; the unique enqueue decides who wins
 
 
 def enqueue_after_commit(func_path: str, *args, queue: str = "default", **options) -> None:
     """Queue a job that is sent once the current session commits (and forgotten if it rolls back)."""
     get_queue(queue)  # fail now, inside the caller's transaction, on an unknown queue name
-    session = db.session()
+    session = _configured().database.session()
     # Jobs belong to the innermost open transaction; open one if there is none yet, or a rollback that
     # comes before any query (which would otherwise be a no-op) could not drop them.
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
@@ -79,43 +162,79 @@ def _drop_pending_jobs(session: Session, transaction: SessionTransaction) -> Non
     _pending_jobs(session).pop(transaction, None)
 
 
-def init_app(app: Flask) -> None:
-    session_class = db.session.session_factory.class_
-    if not event.contains(session_class, "after_commit", _send_pending_jobs):
-        event.listen(session_class, "after_commit", _send_pending_jobs)
-        event.listen(session_class, "after_transaction_end", _drop_pending_jobs)
-
-
 class JSONCronJob(CronJob):
-    """A CronJob that enqueues with the JSON serializer.
+    """A CronJob that enqueues with the JSON serializer, which our workers read.
 
-    RQ 2.x's CronJob always enqueues with the default (pickle) serializer, which our JSON workers cannot
-    read; this is its ``enqueue`` with our queue, nothing else changed.
+    RQ (3.0 as 2.x) builds the cron job's queue with its default pickle serializer and offers no option.
+    This is RQ 3.0's ``CronJob.enqueue`` with the queue's serializer named and its log line kept on RQ's
+    logger; ``tests/workers/test_jobs.py`` fails as soon as RQ's method differs from the one adapted here.
     """
 
-    def enqueue(self, connection):
+    def enqueue(self, connection: Redis) -> Job:
+        if not self.func:
+            raise ValueError('CronJob has no function to enqueue. It may have been created for monitoring purposes.')
         queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
         with connection.pipeline() as pipeline:
-            job = queue.enqueue(self.func, *self.args, **self.kwargs, **self.job_options, pipeline=pipeline)
+            job = queue.enqueue(self.func, args=self.args, kwargs=self.kwargs, **self.job_options, pipeline=pipeline)
+            assert job.enqueued_at is not None
             pipeline.zadd(self.job_history_key, {job.id: job.enqueued_at.timestamp()})
             pipeline.zremrangebyrank(self.job_history_key, 0, -(DEFAULT_CRON_JOB_HISTORY_LIMIT + 1))
             pipeline.expire(self.job_history_key, DEFAULT_CRON_JOB_HISTORY_TTL)
             cron_job_registry.add(self.name, pipeline, enqueue_timestamp=job.enqueued_at.timestamp())
             pipeline.execute()
+        logging.getLogger('rq.cron').info(f'Enqueued job {self.func.__name__} to queue {self.queue_name}')
         return job
 
 
 class JSONCronScheduler(CronScheduler):
-    """RQ's own cron scheduler, registering JSONCronJobs."""
+    """RQ's own cron scheduler, whose jobs enqueue with the JSON serializer and which may lose Redis."""
 
-    def register(self, func, queue_name, **options):
-        cron_job = JSONCronJob(queue_name=queue_name, func=func, **options)
-        self._cron_jobs.append(cron_job)
+    def register(self, func, queue_name, **options) -> JSONCronJob:
+        cron_job = super().register(func, queue_name, **options)
+        # RQ builds a plain CronJob and offers no way to name another class; JSONCronJob has no state of
+        # its own, only its enqueue, so the job RQ built (and validated, and logged) becomes one.
+        cron_job.__class__ = JSONCronJob
         return cron_job
+
+    def register_death(self, pipeline=None) -> None:
+        # RQ unregisters in start()'s finally; with Redis gone that raised a second ConnectionError and
+        # hid the first. The registry entry expires on its own once heartbeats stop.
+        try:
+            super().register_death(pipeline)
+        except REDIS_UNREACHABLE as error:
+            self.log.warning("CronScheduler %s: could not unregister (%s)", self.name, error)
+
+
+def run_cron_scheduler(scheduler: CronScheduler) -> None:
+    """Run ``scheduler`` until it is told to stop (SIGTERM, Ctrl-C), starting it again after Redis outages.
+
+    RQ's loop ends on the first Redis error. Its jobs keep their last enqueue times in this process, so
+    after a restart every job that fell due during the outage is enqueued once, not once per missed run.
+    """
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            scheduler.start()
+            return
+        except REDIS_UNREACHABLE as error:
+            failures = failures + 1 if time.monotonic() - started < 60 else 1
+            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS)) - 1]
+            logger.warning("scheduler lost Redis (%s); starting again in %d s", error, delay)
+        try:
+            time.sleep(delay)
+        except (KeyboardInterrupt, StopRequested):  # RQ's signal handlers are still installed
+            return
 
 
 def cron_scheduler(config_module: str = "workers.cron") -> JSONCronScheduler:
-    """The scheduler with every periodic job of ``config_module`` (loaded by name: app never imports workers)."""
+    """The scheduler with every periodic job of ``config_module`` (loaded by name: app never imports workers).
+
+    RQ 3 reads cron expressions in the process's local time; ours are written in UTC, so this process's
+    local time is made UTC first ("UTC0" is the POSIX spelling, which needs no time zone database).
+    """
+    os.environ["TZ"] = "UTC0"
+    time.tzset()
     scheduler = JSONCronScheduler(connection=get_redis())
     scheduler.load_config_from_file(config_module)
     return scheduler

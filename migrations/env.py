@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
@@ -9,9 +8,8 @@ from sqlalchemy.types import TypeDecorator
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# No fileConfig here: create_app has configured logging for the process (app/logging_setup.py), and
+# Alembic's would replace it and silence every logger that already exists.
 logger = logging.getLogger('alembic.env')
 
 

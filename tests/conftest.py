@@ -7,6 +7,7 @@ PostgreSQL and Redis; without them the tests use a SQLite file and the embedded 
 import contextlib
 import os
 import re
+import time
 from functools import cache
 
 import flask_migrate
@@ -16,7 +17,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, jobs, logging_setup, redis_conn
 from app.extensions import db, limiter
 from app.jobs import all_queues
 from app.redis_conn import get_redis
@@ -109,6 +110,14 @@ def _empty_redis(app):
         get_redis().flushdb()
 
 
+@pytest.fixture(autouse=True)
+def _no_request_id_left_over():
+    """Servers close every response, which ends its request id (``app.web.request_id``); Werkzeug's test
+    client never does, so without this every later log line of the test run would carry an old id."""
+    yield
+    logging_setup.request_id.set(None)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
@@ -118,11 +127,14 @@ def client(app):
 def make_app(app):
     """Build another app with its own settings, for tests of the factory itself.
 
-    The Flask-Limiter singleton keeps one storage, the last app's, so it is pointed back at the
-    session's app (and its Redis, which is emptied per test) afterwards.
+    The Flask-Limiter singleton keeps one storage, the last app's, and a process has one Redis and one set
+    of job settings, the last app's: all are pointed back at the session's app (and its Redis, which is
+    emptied per test) afterwards.
     """
     yield create_app
     limiter.init_app(app)
+    redis_conn.connect(app.config["REDIS_URL"])
+    jobs.init_app(app, db)
 
 
 @pytest.fixture
@@ -156,6 +168,16 @@ def csrf_token_from(html: str) -> str:
         r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def wait_for(condition, timeout: float = 30) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds have passed (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def run_worker() -> None:

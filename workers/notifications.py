@@ -42,7 +42,7 @@ def send_message(message_id: int) -> str:
                               max_attempts=current_app.config["NOTIFICATION_MAX_ATTEMPTS"])
         return "retrying" if transient else "failed"
     outbox.record_sent(message, provider_id, utcnow())
-    logger.info("Message %s sent by %s: %s", message.id, message.channel, provider_id)
+    logger.debug("Message %s sent by %s: %s", message.id, message.channel, provider_id)  # one INFO line per job
     return "sent"
 
 

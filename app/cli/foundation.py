@@ -1,10 +1,10 @@
 """Accounts, demo data, worker, scheduler, and the all-in-one dev runner."""
 
+import logging
 import os
 import signal
-import subprocess
 import sys
-import time
+import threading
 
 import click
 from flask import current_app
@@ -12,13 +12,17 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from app import logging_setup
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
+from app.cli.supervisor import Supervisor
 from app.domain.errors import ValidationError
 from app.extensions import db
-from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler
+from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler, run_cron_scheduler
 from app.redis_conn import get_redis
+
+logger = logging.getLogger(__name__)
 
 
 @click.command("create-user")
@@ -63,8 +67,11 @@ def worker_command(queues, burst):
     unknown = set(queues) - set(QUEUE_NAMES)
     if unknown:
         raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="worker")
     selected = [queue for queue in all_queues() if not queues or queue.name in queues]
     worker = SimpleWorker(selected, connection=get_redis(), serializer=JSONSerializer)
+    # RQ's own start-up lines are below the level its loggers are set to: say once what this one does.
+    logger.info("worker %s on queues %s", worker.name, ", ".join(queue.name for queue in selected))
     worker.work(burst=burst, with_scheduler=True)
 
 
@@ -72,7 +79,10 @@ def worker_command(queues, burst):
 @with_appcontext
 def scheduler_command():
     """Run RQ's cron scheduler with the periodic jobs listed in workers/cron.py."""
-    cron_scheduler().start()
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="scheduler")
+    scheduler = cron_scheduler()
+    logger.info("scheduler %s with %d periodic jobs", scheduler.name, len(scheduler.get_jobs()))
+    run_cron_scheduler(scheduler)
 
 
 @click.command("run-all")
@@ -80,7 +90,8 @@ def scheduler_command():
 @with_appcontext
 def run_all_command(port):
     """Web + worker + scheduler (+ the simulators, for simulated providers) in the foreground, sharing one
-    Redis; Ctrl-C stops them all."""
+    Redis; one that dies is started again; Ctrl-C stops them all."""
+    logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="run-all")
     env = os.environ | {"REDIS_URL": current_app.config["REDIS_URL"], "PYTHONUNBUFFERED": "1"}
     env |= simulators.environment(current_app.config)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -90,34 +101,14 @@ def run_all_command(port):
         "worker": [*flask, "worker"],
         "scheduler": [*flask, "scheduler"],
     }
-    processes = {name: subprocess.Popen(argv, env=env) for name, argv in commands.items()}
+    supervisor = Supervisor(commands, env)
     click.echo(f"\nOrderHub staff pages: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
     click.echo(f"Customer portal:      http://127.0.0.1:{port}/portal")
     click.echo("Demo logins (password orderhub-demo): admin, kefu, cangku, yunying, caiwu, caiwuzhuguan\n")
-    _supervise(processes)
-
-
-def _supervise(processes: dict[str, subprocess.Popen]) -> None:
-    stopping = False
-
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while not stopping and all(process.poll() is None for process in processes.values()):
-        time.sleep(0.5)
-    for name, process in processes.items():
-        if process.poll() is None:
-            process.terminate()
-        elif not stopping:  # it died on its own: say which, since everything else is stopped for it
-            click.echo(f"{name} exited with {process.returncode}; stopping the others", err=True)
-    for process in processes.values():
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    supervisor.run(stopped)
 
 
 COMMANDS = (create_user_command, seed_demo_command, worker_command, scheduler_command, run_all_command)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app import logging_setup
 from app.cli import channels
 
 PROVIDERS = ("SMS_PROVIDER", "WECHAT_PROVIDER", "EMAIL_PROVIDER")
@@ -38,6 +39,7 @@ def simulators_command():
     from app.simulators import messaging
 
     config = current_app.config
+    logging_setup.configure_logging(config["LOG_LEVEL"], role="simulators")
     if config["ORDERHUB_ENV"] == "production":
         raise click.ClickException("The simulators are for development and demos, not production.")
     store = Path(current_app.instance_path) / "simulators" / "messaging.sqlite3"
