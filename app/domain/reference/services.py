@@ -16,6 +16,7 @@ CODE_MESSAGE = "编码只能包含字母、数字、横线和下划线，最长 
 CHINA_LATITUDE = (3.8, 53.6)
 CHINA_LONGITUDE = (73.4, 135.1)
 MAX_UNPAID_TIMEOUT_MINUTES = 7 * 24 * 60
+MAX_AUTO_COMPLETE_DAYS = 90
 
 
 @dataclass
@@ -40,6 +41,7 @@ class ChannelData:
     unpaid_timeout_minutes: int = 30
     default_warehouse_id: int | None = None
     active: bool = True
+    auto_complete_days: int = 7
 
 
 @dataclass
@@ -78,6 +80,8 @@ def save_channel(data: ChannelData, channel: Channel | None = None) -> Channel:
         errors["platform"] = "未知平台: " + str(data.platform)
     if not data.unpaid_timeout_minutes or not 1 <= data.unpaid_timeout_minutes <= MAX_UNPAID_TIMEOUT_MINUTES:
         errors["unpaid_timeout_minutes"] = "未付款超时应在 1 分钟到 7 天之间"
+    if not data.auto_complete_days or not 1 <= data.auto_complete_days <= MAX_AUTO_COMPLETE_DAYS:
+        errors["auto_complete_days"] = f"签收后自动完成天数应在 1 到 {MAX_AUTO_COMPLETE_DAYS} 天之间"
     if data.default_warehouse_id is not None and db.session.get(Warehouse, data.default_warehouse_id) is None:
         errors["default_warehouse_id"] = "默认仓库不存在"
     return _save(Channel, channel, data, errors)

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 
 from app.auth import role_required
 from app.auth.roles import Area, may_act
+from app.domain.logistics import shipments
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
@@ -70,7 +71,7 @@ ORDER_ACTIONS = (
     OrderAction(A.APPROVE, _form(ConfirmForm), lambda o, f, a: services.approve(o, a), False, "primary"),
     OrderAction(A.PACK, _form(ConfirmForm), lambda o, f, a: services.pack(o, a), False, "primary"),
     OrderAction(A.SHIP_OUT, _form(ShipOutForm),
-                lambda o, f, a: services.ship_out(o, f.carrier(), f.waybill_no.data, a), style="primary"),
+                lambda o, f, a: shipments.ship_order(o, f.carrier(), f.waybill_no.data, a), style="primary"),
     OrderAction(A.HAND_OVER, _form(ConfirmForm), lambda o, f, a: services.hand_over(o, a), False, "primary"),
     OrderAction(A.SIGN, _form(ConfirmForm), lambda o, f, a: services.sign(o, a), False, "primary"),
     OrderAction(A.COMPLETE, _form(ConfirmForm), lambda o, f, a: services.complete(o, a), False, "primary"),
