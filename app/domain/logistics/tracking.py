@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.domain.logistics import follow
 from app.domain.logistics.adapters.base import TrackingReport
 from app.domain.logistics.models import Shipment, Subscription, TrackingEvent
-from app.domain.logistics.states import ParcelStatus, status_for_code
+from app.domain.logistics.states import PROGRESS, ParcelStatus, status_for_code
 from app.domain.orders.models import Order
 from app.domain.reference.models import Carrier
 from app.extensions import db
@@ -70,7 +70,7 @@ def apply_report(shipment: Shipment, report: TrackingReport, source: str, now: d
 
 def _recompute(shipment: Shipment) -> None:
     events = db.session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)).all()
-    newest = max(events, key=lambda event: (event.occurred_at, event.context))
+    newest = max(events, key=lambda event: (event.occurred_at, PROGRESS[ParcelStatus(event.status)], event.context))
     shipment.last_event_at, shipment.state_code = newest.occurred_at, newest.state_code
     collected = [event.occurred_at for event in events if event.status != ParcelStatus.SHIPPED]
     shipment.collected_at = min(collected) if collected else None
