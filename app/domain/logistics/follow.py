@@ -1,7 +1,7 @@
 """The order follows its parcels (issue 10, DESIGN §4): only through the orders services, so the state
 machine stays the one thing that moves an order, and a move that already happened is a no-op.
 
-- a parcel collected or moving (揽收, 在途, 派件, …): the order is handed over (已出库 → 运输中);
+- any event from the carrier means it has the parcel: the order is handed over (已出库 → 运输中);
 - every parcel signed (签收): the order is signed (已签收); an exception the carrier raised earlier
   (疑难 that cleared up) is resolved first, one a person raised is left to that person;
 - 疑难 / 退签 / 拒签 / 退回: the order goes to the exception queue with the carrier's own words;
@@ -11,7 +11,7 @@ machine stays the one thing that moves an order, and a move that already happene
 from sqlalchemy import select
 
 from app.domain.logistics.models import Shipment, TrackingEvent
-from app.domain.logistics.states import MOVING, PARCEL_STATUS_LABELS, PROBLEMS, ParcelStatus
+from app.domain.logistics.states import PARCEL_STATUS_LABELS, PROBLEMS, ParcelStatus
 from app.domain.orders import notify, services
 from app.domain.orders.models import Order, OrderEvent
 from app.domain.orders.states import Action, OrderStatus
@@ -26,10 +26,9 @@ def parcel_changed(shipment: Shipment, newest: TrackingEvent) -> None:
     order = shipment.order
     actor = f"carrier:{shipment.carrier.code}"
     status = ParcelStatus(shipment.status)
-    if status in MOVING:
-        _hand_over(order, actor)
-        if status == ParcelStatus.DELIVERING:
-            _tell(order, shipment, notify.PARCEL_DELIVERING)
+    _hand_over(order, actor)
+    if status == ParcelStatus.DELIVERING:
+        _tell(order, shipment, notify.PARCEL_DELIVERING)
     elif status == ParcelStatus.SIGNED:
         _signed(order, shipment, actor)
     elif status in PROBLEMS:
@@ -49,14 +48,14 @@ def _signed(order: Order, shipment: Shipment, actor: str) -> None:
         return
     if order.status == S.EXCEPTION and _parked_by_carrier(order):
         services.resolve_exception(order, RESOLVED_BY_SIGNATURE, actor)
-    _hand_over(order, actor)
+    _hand_over(order, actor)  # back from the exception to 已出库
     if order.status == S.IN_TRANSIT:
         services.sign(order, actor, signed_at=max(parcel.signed_at for parcel in parcels))
 
 
 def _problem(order: Order, shipment: Shipment, newest: TrackingEvent, actor: str) -> None:
     _tell(order, shipment, notify.PARCEL_PROBLEM)
-    if order.status in (S.SHIPPED_OUT, S.IN_TRANSIT):
+    if order.status == S.IN_TRANSIT:
         label = PARCEL_STATUS_LABELS[ParcelStatus(newest.status)]
         reason = f"快递{label}（{shipment.waybill_no}）：{newest.context}"
         services.mark_exception(order, reason[:services.MAX_REASON_LENGTH], actor)

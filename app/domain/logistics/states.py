@@ -53,8 +53,6 @@ STATE_WORDS: dict[str, int] = {"在途": 0, "揽收": 1, "疑难": 2, "签收": 
 #: How far along the life each status is: breaks ties between events stamped with the same second.
 PROGRESS = {P.SHIPPED: 0, P.COLLECTED: 1, P.IN_TRANSIT: 2, P.CUSTOMS: 2, P.FORWARDED: 3, P.PROBLEM: 3,
             P.DELIVERING: 4, P.REFUSED: 5, P.RETURNING: 6, P.SIGNED: 7, P.RETURN_SIGNED: 8}
-#: The carrier has the parcel and it is moving: the order is handed over (运输中).
-MOVING = {P.COLLECTED, P.IN_TRANSIT, P.DELIVERING, P.FORWARDED, P.CUSTOMS}
 #: Something a person must look at: the order goes to the exception queue with the carrier's words.
 PROBLEMS = {P.PROBLEM, P.RETURN_SIGNED, P.RETURNING, P.REFUSED}
 #: Nothing more will happen to the parcel: no polling.
