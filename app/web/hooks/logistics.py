@@ -28,6 +28,7 @@ def receive_tracking_push():
     tracker = build_tracker(current_app.config)
     if tracker is None:
         abort(404)
+    raw = request.get_data(cache=True, as_text=True)  # kept for the log; the form is parsed from the cache
     form = request.form.to_dict()
     if not tracker.verify_push(form):
         logger.warning("Tracking push with a bad or missing sign from %s", request.remote_addr)
@@ -35,7 +36,7 @@ def receive_tracking_push():
     try:
         report = tracker.parse_push(form)
     except MalformedPush as error:
-        logger.warning("Malformed tracking push (%s): %r", error, request.get_data(as_text=True)[:4000])
+        logger.warning("Malformed tracking push (%s): %r", error, raw[:4000])
         return _answer(tracker.reply(False, "param 格式错误"), 400)
     shipment = tracking.find_shipment(report.company, report.number, tracker.company_code)
     if shipment is None:
