@@ -72,4 +72,4 @@ def test_a_malformed_param_is_a_400_logged_with_the_raw_body(client, stocked, ho
     response = client.post(PATH, data={"param": param, "sign": push_sign(param, salt())})
     assert response.status_code == 400
     assert response.get_json()["result"] is False
-    assert "not a result" in hook_log.text and stored_events() == 0
+    assert "not+a+result" in hook_log.text and stored_events() == 0  # the raw (form-encoded) body
