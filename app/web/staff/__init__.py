@@ -13,6 +13,7 @@ from app.web.staff import (  # noqa: E402, F401
     channels_sync,
     home,
     jobs,
+    logistics,
     notifications,
     order_actions,
     orders,
