@@ -9,7 +9,7 @@ newer one, a few carry a bad or no sign (a push that is not acknowledged is push
 ``POST /poll/query.do`` answers the real-time query (sign = upper(md5(param + key + customer))).
 
 Control API for people and tests: ``GET /_sim/parcels``, ``POST /_sim/step`` (one step for every
-parcel now), ``POST /_sim/config`` ({"duplicate_rate", "stale_rate", "bad_sign_rate", "missing_sign_rate"}).
+parcel now, or ``?number=`` for one), ``POST /_sim/config`` ({"duplicate_rate", "stale_rate", "bad_sign_rate", "missing_sign_rate"}).
 """
 
 import json
@@ -142,6 +142,10 @@ class Kuaidi100Simulator:
         """Move every parcel one step now (and push again what was not taken); returns the pushes made."""
         return self._advance_all(lambda parcel: True)
 
+    def step_parcel(self, number: str) -> int:
+        """Move one parcel one step now (``POST /_sim/step?number=…``; the benchmark)."""
+        return self._advance_all(lambda parcel: parcel.number == number)
+
     def trickle_step(self) -> None:
         """What the shared Trickle thread calls every 10–30 s: each parcel moves with even odds, and a
         push that was not taken is pushed again (the real service retries too)."""
@@ -224,7 +228,8 @@ class Kuaidi100Simulator:
                            counters=dict(self.counters))
 
     def _step_view(self):
-        return jsonify(pushes=self.step())
+        number = request.args.get("number")
+        return jsonify(pushes=self.step_parcel(number) if number else self.step())
 
     def _config_view(self):
         body = request.get_json(force=True) or {}
