@@ -3,6 +3,7 @@
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.db import utcnow
@@ -106,3 +107,9 @@ def test_the_aggregator_is_called_with_no_transaction_open(stocked, carrier, sim
     monkeypatch.setattr(simulator, "subscribe", subscribe)
     jobs.subscribe_shipment(shipment_id)
     assert seen == [False]
+
+
+@pytest.mark.parametrize(("phone", "sent"), [("13800138000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
+                                             ("138****8000", "8000"), ("", "")])
+def test_the_carrier_gets_the_receivers_phone_or_its_last_four_digits(phone, sent):
+    assert polling.carrier_phone(phone) == sent

@@ -6,6 +6,7 @@ polled when it has been silent for ``TRACKING_SILENT_HOURS`` or its subscription
 sweep claims due parcels by stamping ``last_polled_at``, so the next sweep does not queue them again.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,12 +42,22 @@ def call_for(shipment: Shipment, tracker: TrackingAdapter, callback_url: str, su
     if shipment.status in FINAL:
         return None
     company = tracker.company_code(shipment.carrier.code)
-    phone = normalise_mobile(shipment.order.receiver_phone) or ""
+    phone = carrier_phone(shipment.order.receiver_phone)
     request = None
     if subscribe and shipment.subscription != Subscription.SUBSCRIBED:
         request = SubscribeRequest(company=company, number=shipment.waybill_no, callback_url=callback_url,
                                    phone=phone, to=shipment.order.receiver_city)
     return Call(shipment.id, request, company, shipment.waybill_no, phone)
+
+
+def carrier_phone(phone: str) -> str:
+    """The receiver's phone as the carriers that need one take it: the whole number, or, when a platform
+    masked it (``138****1234``), its last four digits, which 快递100 accepts too."""
+    full = normalise_mobile(phone)
+    if full:
+        return full
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else ""
 
 
 def record_subscription(shipment: Shipment, error: str | None) -> None:

@@ -72,8 +72,7 @@ def _recompute(shipment: Shipment) -> None:
     events = db.session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)).all()
     newest = max(events, key=lambda event: (event.occurred_at, PROGRESS[ParcelStatus(event.status)], event.context))
     shipment.last_event_at, shipment.state_code = newest.occurred_at, newest.state_code
-    collected = [event.occurred_at for event in events if event.status != ParcelStatus.SHIPPED]
-    shipment.collected_at = min(collected) if collected else None
+    shipment.collected_at = min(event.occurred_at for event in events)  # the first event is the pick-up
     shipment.signed_at = newest.occurred_at if newest.status == ParcelStatus.SIGNED else None
     if newest.status != shipment.status:
         shipment.status = newest.status
