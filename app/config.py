@@ -239,6 +239,7 @@ def notification_settings(settings: dict, environ) -> dict:
 
 
 KUAIDI100_API_URL = "https://poll.kuaidi100.com"
+DEVELOPMENT_RETRY_MINUTES = 2
 KUAIDI100_SECRETS = ("KUAIDI100_KEY", "KUAIDI100_CUSTOMER", "KUAIDI100_SALT")
 #: The simulator's credentials (app/simulators/kuaidi100.py accepts these); never sent to the real service.
 KUAIDI100_SIMULATOR_SECRETS = {"KUAIDI100_KEY": "sim-kuaidi100-key", "KUAIDI100_CUSTOMER": "SIMCUSTOMER",
@@ -266,4 +267,7 @@ def tracking_settings(settings: dict, environ) -> dict:
     result["KUAIDI100_CALLBACK_URL"] = result["KUAIDI100_CALLBACK_URL"] or (
         f"http://127.0.0.1:{environ.get('PORT', '5000')}/hooks/logistics/kuaidi100")
     result["TRACKING_ENABLED"] = True
+    # The simulator may start after the worker that subscribes the demo's parcels: retry within minutes.
+    if not environ.get("TRACKING_RETRY_MINUTES"):
+        result["TRACKING_RETRY_MINUTES"] = DEVELOPMENT_RETRY_MINUTES
     return result
