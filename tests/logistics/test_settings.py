@@ -4,6 +4,8 @@ import pytest
 
 from app.config import Config, ConfigError
 from app.domain.logistics.connect import build_tracker
+from app.domain.reference.services import ChannelData, save_channel
+from app.errors import ValidationError
 
 PRODUCTION = {
     "ORDERHUB_ENV": "production", "SECRET_KEY": "a-real-secret",
@@ -35,7 +37,9 @@ def test_production_refuses_a_half_configured_tracker(missing):
         Config.from_environment(PRODUCTION | {name: value for name, value in REAL.items() if name != missing})
 
 
-def test_each_channel_completes_signed_orders_after_seven_days_unless_set():
-    from app.domain.reference.services import ChannelData
-
-    assert ChannelData("c", "manual", "店").auto_complete_days == 7
+def test_each_channel_completes_signed_orders_after_seven_days_unless_set(app_context):
+    assert ChannelData("c1", "manual", "店").auto_complete_days == 7
+    assert save_channel(ChannelData("c2", "manual", "店", auto_complete_days=3)).auto_complete_days == 3
+    with pytest.raises(ValidationError) as refused:
+        save_channel(ChannelData("c3", "manual", "店", auto_complete_days=0))
+    assert "auto_complete_days" in refused.value.fields

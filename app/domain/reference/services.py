@@ -17,6 +17,7 @@ CHINA_LATITUDE = (3.8, 53.6)
 CHINA_LONGITUDE = (73.4, 135.1)
 MAX_UNPAID_TIMEOUT_MINUTES = 7 * 24 * 60
 MAX_AUTO_COMPLETE_DAYS = 90
+DEFAULT_AUTO_COMPLETE_DAYS = 7
 
 
 @dataclass
@@ -41,7 +42,7 @@ class ChannelData:
     unpaid_timeout_minutes: int = 30
     default_warehouse_id: int | None = None
     active: bool = True
-    auto_complete_days: int = 7
+    auto_complete_days: int = DEFAULT_AUTO_COMPLETE_DAYS
 
 
 @dataclass
