@@ -108,7 +108,7 @@ class Kuaidi100Simulator:
         with self.lock:
             parcel = self.parcels.get(number)
             if parcel is None:  # the carrier knows the parcel even if nobody subscribed it
-                self.parcels[number] = self._new_parcel(str(param.get("com", "")).lower(), number, param.get("to", ""))
+                self._new_parcel(str(param.get("com", "")).lower(), number, param.get("to", ""))
             if parcel is None or not parcel.data:
                 return _result(False, "500", "查询无结果，请隔段时间再查")
             self.counters["queries"] += 1
