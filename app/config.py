@@ -34,6 +34,9 @@ TUNABLE_FROM_ENVIRONMENT = {
     "DOUYIN_GATEWAY_URL": str,
     "DOUYIN_SIMULATOR_PORT": int,
     "DOUYIN_PUSH_URL": str,
+    "KUAIDI100_SIMULATOR_PORT": int,
+    "TRACKING_SILENT_HOURS": int,
+    "TRACKING_RETRY_MINUTES": int,
 }
 
 # Only ever used outside production, where the factory refuses to start without a real secret.
@@ -132,6 +135,19 @@ class Config:
     # Where the Douyin simulator pushes order messages; empty: this app's /hooks/douyin/douyin on $PORT.
     DOUYIN_PUSH_URL = ""
 
+    # Parcel tracking through 快递100 (app/domain/logistics). Outside production the defaults point at
+    # the local tracking simulator; in production tracking is off until key, customer and salt are set.
+    KUAIDI100_KEY = ""
+    KUAIDI100_CUSTOMER = ""
+    KUAIDI100_SALT = ""  # the push secret: pushes are signed upper(md5(param + salt))
+    KUAIDI100_API_URL = ""  # empty: the real service in production, the simulator elsewhere
+    KUAIDI100_SIMULATOR_PORT = 5121
+    # Where the aggregator pushes; empty outside production: this app's hook on $PORT.
+    KUAIDI100_CALLBACK_URL = ""
+    TRACKING_ENABLED = False  # filled in by tracking_settings()
+    TRACKING_SILENT_HOURS = 12  # a parcel with no new event for this long is polled
+    TRACKING_RETRY_MINUTES = 30  # a failed subscription is retried (and the parcel polled) this often
+
     @classmethod
     def from_environment(cls, environ=os.environ) -> dict:
         """The settings as a mapping, environment values taking precedence over the defaults."""
@@ -159,6 +175,7 @@ class Config:
             if environ.get(name):
                 settings[name] = kind(environ[name])
         settings.update(notification_settings(settings, environ))
+        settings.update(tracking_settings(settings, environ))
         return settings
 
 
@@ -230,4 +247,39 @@ def notification_settings(settings: dict, environ) -> dict:
         result["SMTP_HOST"] = result["SMTP_HOST"] or result["SIMULATOR_HOST"]
         result["SMTP_PORT"] = result["SMTP_PORT"] or result["SMTP_SIMULATOR_PORT"]
     result["SMTP_PORT"] = result["SMTP_PORT"] or (465 if result["SMTP_SECURITY"] == "ssl" else 587)
+    return result
+
+
+KUAIDI100_API_URL = "https://poll.kuaidi100.com"
+DEVELOPMENT_RETRY_MINUTES = 2
+KUAIDI100_SECRETS = ("KUAIDI100_KEY", "KUAIDI100_CUSTOMER", "KUAIDI100_SALT")
+#: The simulator's credentials (app/simulators/kuaidi100.py accepts these); never sent to the real service.
+KUAIDI100_SIMULATOR_SECRETS = {"KUAIDI100_KEY": "sim-kuaidi100-key", "KUAIDI100_CUSTOMER": "SIMCUSTOMER",
+                               "KUAIDI100_SALT": "sim-kuaidi100-salt"}
+
+
+def tracking_settings(settings: dict, environ) -> dict:
+    """快递100 settings: the simulator's outside production unless configured; in production tracking
+    runs only with key, customer, salt and a callback URL (a half-configured one refuses to start)."""
+    names = (*KUAIDI100_SECRETS, "KUAIDI100_API_URL", "KUAIDI100_CALLBACK_URL")
+    result = {name: environ.get(name) or settings[name] for name in names}
+    production = settings["ORDERHUB_ENV"] == "production"
+    given = [name for name in KUAIDI100_SECRETS if result[name]]
+    if production:
+        if given and (len(given) < len(KUAIDI100_SECRETS) or not result["KUAIDI100_CALLBACK_URL"]):
+            missing = [name for name in (*KUAIDI100_SECRETS, "KUAIDI100_CALLBACK_URL") if not result[name]]
+            raise ConfigError("快递100 tracking needs " + ", ".join(missing))
+        result["KUAIDI100_API_URL"] = result["KUAIDI100_API_URL"] or KUAIDI100_API_URL
+        result["TRACKING_ENABLED"] = bool(given)
+        return result
+    simulator = f"http://{settings['SIMULATOR_HOST']}:{settings['KUAIDI100_SIMULATOR_PORT']}"
+    result["KUAIDI100_API_URL"] = result["KUAIDI100_API_URL"] or simulator
+    for name, value in KUAIDI100_SIMULATOR_SECRETS.items():
+        result[name] = result[name] or value
+    result["KUAIDI100_CALLBACK_URL"] = result["KUAIDI100_CALLBACK_URL"] or (
+        f"http://127.0.0.1:{environ.get('PORT', '5000')}/hooks/logistics/kuaidi100")
+    result["TRACKING_ENABLED"] = True
+    # The simulator may start after the worker that subscribes the demo's parcels: retry within minutes.
+    if not environ.get("TRACKING_RETRY_MINUTES"):
+        result["TRACKING_RETRY_MINUTES"] = DEVELOPMENT_RETRY_MINUTES
     return result

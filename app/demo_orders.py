@@ -9,6 +9,7 @@ from app.domain.errors import OutOfStock
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
 from app.domain.inventory.models import StockMovement
+from app.domain.logistics import shipments
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.reference.models import Carrier, Channel, Warehouse
@@ -120,7 +121,7 @@ def _advance(order, step: str, carrier: Carrier, number: int) -> None:
     elif step == "packing":
         services.pack(order, ACTOR)
     elif step == "shipped_out":
-        services.ship_out(order, carrier, f"SF{1400000000 + number * 7919:012d}", ACTOR)
+        shipments.ship_order(order, carrier, f"SF{1400000000 + number * 7919:012d}", ACTOR)
     elif step == "in_transit":
         services.hand_over(order, ACTOR)
     elif step == "signed":

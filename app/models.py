@@ -11,6 +11,7 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
+from app.domain.logistics.models import Shipment, ShipmentLine, TrackingEvent
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.reference.models import Carrier, Channel, Warehouse
@@ -19,5 +20,5 @@ from app.web.api.idempotency_models import IdempotencyRecord
 __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
-    "Message", "ReminderOptOut",
+    "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent",
 ]

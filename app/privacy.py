@@ -42,6 +42,14 @@ def mask_address(province: str | None, city: str | None, district: str | None, d
     return f"{region} {MASK * 4}".strip()
 
 
+def mask_waybill(number: str | None) -> str:
+    """YT1234567890 → YT******7890: enough to match the parcel in hand, not to look it up elsewhere."""
+    number = (number or "").strip()
+    if len(number) <= 6:
+        return MASK * len(number)
+    return number[:2] + MASK * (len(number) - 6) + number[-4:]
+
+
 def mask_email(email: str | None) -> str:
     """zhang.xiaowen@example.com → z***@example.com."""
     local, at, domain = (email or "").strip().partition("@")

@@ -1,4 +1,5 @@
-"""The messaging simulators (SMS gateway, WeChat API, SMTP) as a foreground process for development."""
+"""The simulators (SMS gateway, WeChat API, SMTP, sales platforms, 快递100 tracking) as a foreground
+process for development."""
 
 import signal
 import threading
@@ -16,7 +17,15 @@ PROVIDERS = ("SMS_PROVIDER", "WECHAT_PROVIDER", "EMAIL_PROVIDER")
 
 def needed(config) -> bool:
     """Whether any channel is pointed at the simulators (run-all starts them only then)."""
-    return any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
+    return (any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
+            or tracking_simulated(config))
+
+
+def tracking_simulated(config) -> bool:
+    """Whether parcel tracking points at the local 快递100 simulator (the default outside production)."""
+    local = f"http://{config['SIMULATOR_HOST']}:{config['KUAIDI100_SIMULATOR_PORT']}"
+    return (config["ORDERHUB_ENV"] != "production" and config["TRACKING_ENABLED"]
+            and config["KUAIDI100_API_URL"].rstrip("/") == local)
 
 
 def environment(config) -> dict[str, str]:
@@ -29,13 +38,15 @@ def environment(config) -> dict[str, str]:
     if config["EMAIL_PROVIDER"] == "simulator":
         env["SMTP_HOST"], env["SMTP_PORT"] = config["SMTP_HOST"], str(config["SMTP_PORT"])
     env |= channels.platform_environment(config)  # every platform gateway (simulated or real)
+    env |= {name: config[name] for name in ("KUAIDI100_API_URL", "KUAIDI100_CALLBACK_URL")}
     return env
 
 
 @click.command("simulators")
 @with_appcontext
 def simulators_command():
-    """Run the SMS, WeChat, SMTP and sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) simulators until Ctrl-C."""
+    """Run the SMS, WeChat, SMTP, sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) and 快递100
+    tracking simulators until Ctrl-C."""
     from app.simulators import messaging
 
     config = current_app.config
@@ -49,6 +60,14 @@ def simulators_command():
                f"SMTP {running.smtp_host}:{running.smtp_port}  inbox {running.http_url}/_simulator/messages")
     platforms = channels.start_platform_simulators(config)
     click.echo("Platform simulators: " + "  ".join(f"{each.simulator.name} {each.url}" for each in platforms))
+    if tracking_simulated(config):
+        from app.simulators.kuaidi100 import Kuaidi100Simulator
+        from app.simulators.shop_platform import serve
+
+        tracker = serve(Kuaidi100Simulator(key=config["KUAIDI100_KEY"], customer=config["KUAIDI100_CUSTOMER"]),
+                        config["SIMULATOR_HOST"], config["KUAIDI100_SIMULATOR_PORT"], trickle=True)
+        platforms.append(tracker)
+        click.echo(f"Tracking simulator (快递100): {tracker.url}/poll  parcels {tracker.url}/_sim/parcels")
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

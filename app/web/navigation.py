@@ -18,6 +18,7 @@ NAVIGATION = (
     NavItem(_l("工作台"), "staff.home", Area.HOME),
     # Orders first: what customer service and the warehouse open all day.
     NavItem(_l("订单"), "staff.list_orders", Area.ORDERS),
+    NavItem(_l("物流跟踪"), "staff.list_parcels", Area.ORDERS),
     NavItem(_l("库存"), "staff.list_stock", Area.STOCK),
     NavItem(_l("库存流水"), "staff.list_movements", Area.STOCK),
     NavItem(_l("补货提醒"), "staff.list_reminders", Area.STOCK),

@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(privacy.mask_phone, "mask_phone")
     app.add_template_filter(privacy.mask_email, "mask_email")
     app.add_template_filter(privacy.mask_phones_in, "mask_phones_in")
+    app.add_template_filter(privacy.mask_waybill, "mask_waybill")
     app.add_template_global(privacy.mask_address, "mask_address")
 
     @app.context_processor

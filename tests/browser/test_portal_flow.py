@@ -92,11 +92,12 @@ def test_customer_follows_the_order_while_the_warehouse_ships_it(browser, live_s
     staff_context.close()
 
     customer.click("button.refresh")  # htmx swaps the live part of the page in place
-    customer.wait_for_selector("[data-testid=waybill]")
-    assert customer.get_by_test_id("waybill").inner_text() == WAYBILL
+    customer.wait_for_selector("[data-testid=parcel-waybill]")  # the parcel the shipment created
+    assert customer.get_by_test_id("parcel-waybill").inner_text() == WAYBILL[:2] + "*" * 9 + WAYBILL[-4:]
     assert customer.get_by_test_id("order-status").inner_text() == "已出库"
     assert "顺丰速运" in customer.inner_text("#parcel")
-    assert f"包裹已出库，运单号 {WAYBILL}" in customer.inner_text("#parcel")
+    assert "等待快递公司揽收" in customer.inner_text("#parcel")
+    assert f"包裹已出库，运单号 {WAYBILL}" in customer.inner_text("#order-live")
     assert phone not in customer.content()
     screenshot(customer, "portal-order-shipped")
 

@@ -116,9 +116,10 @@ def test_an_overdue_step_raises_a_flag_and_an_event_and_the_next_move_clears_it(
     assert order.sla_flag is None
 
 
-def test_a_signed_order_completes_after_ten_days(stocked):
+def test_a_signed_order_completes_after_its_channels_days(stocked):
+    stocked.channel.auto_complete_days = 5
     order = deliver(ship(pay(place(stocked.channel, line(stocked.a, 1))), stocked))
-    assert order.deadline_at - order.status_changed_at == timedelta(days=10)
+    assert order.deadline_at - order.status_changed_at == timedelta(days=5)
     assert sweep_due(order.deadline_at - SECOND) == {}
     assert sweep_due(order.deadline_at) == {deadlines.AUTO_COMPLETE: 1}
     assert order.status == OrderStatus.COMPLETED

@@ -33,6 +33,7 @@ from app.domain.channels.import_rows import IMPORT_MAPPING
 from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.skus import WaitingForSku
 from app.domain.errors import DomainError
+from app.domain.logistics import shipments
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
@@ -198,7 +199,7 @@ def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None
         services.pay(order, order.payable_fen, actor, paid_at=view.paid_at,
                      payment_ref=f"{order.channel.platform}:{view.external_id}"[:64])
     elif action == A.SHIP_OUT:
-        services.ship_out(order, _carrier(view), view.waybill_no, actor)
+        shipments.ship_order(order, _carrier(view), view.waybill_no, actor)
     elif action == A.SIGN:
         services.sign(order, actor)
     else:

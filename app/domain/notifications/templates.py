@@ -38,6 +38,9 @@ ORDER_SIGNED = "order_signed"
 PAYMENT_REMINDER = "payment_reminder"
 ORDER_CLOSED_UNPAID = "order_closed_unpaid"
 LOGIN_CODE = "login_code"
+PARCEL_DELIVERING = "parcel_delivering"
+PARCEL_SIGNED = "parcel_signed"
+PARCEL_PROBLEM = "parcel_problem"
 
 _TEMPLATES = (
     MessageTemplate(
@@ -69,6 +72,26 @@ _TEMPLATES = (
         ORDER_CLOSED_UNPAID, "超时关闭", "您的订单{order_no}因超时未支付已自动关闭，如仍需要请重新下单。",
         "SMS_ORDER_CLOSED", email_subject="订单{order_no}已关闭", wechat_title="订单关闭通知",
         wechat_fields=(("character_string1", "{order_no}"), ("thing2", "超时未支付，订单已关闭")),
+    ),
+    MessageTemplate(
+        PARCEL_DELIVERING, "派件中", "您的订单{order_no}的包裹（{carrier}运单号{waybill_no}）正在派送，请保持电话畅通。",
+        "SMS_PARCEL_DELIVERING", email_subject="订单{order_no}的包裹正在派送", wechat_title="包裹派送通知",
+        wechat_fields=(("character_string1", "{order_no}"), ("thing2", "{carrier}"),
+                       ("character_string3", "{waybill_no}")),
+    ),
+    MessageTemplate(
+        # Sent per parcel only when an order has several; a one-parcel order gets the order's 已签收.
+        PARCEL_SIGNED, "包裹签收", "您的订单{order_no}的包裹（{carrier}运单号{waybill_no}）已签收。",
+        "SMS_PARCEL_SIGNED", email_subject="订单{order_no}的一个包裹已签收", wechat_title="包裹签收通知",
+        wechat_fields=(("character_string1", "{order_no}"), ("thing2", "{carrier}"),
+                       ("character_string3", "{waybill_no}")),
+    ),
+    MessageTemplate(
+        # The carrier's own words stay internal: the customer learns that we are on it.
+        PARCEL_PROBLEM, "物流异常", "您的订单{order_no}的包裹（{carrier}运单号{waybill_no}）运输出现异常，我们正在跟进处理。",
+        "SMS_PARCEL_PROBLEM", email_subject="订单{order_no}的包裹运输异常", wechat_title="物流异常通知",
+        wechat_fields=(("character_string1", "{order_no}"), ("thing2", "{carrier}"),
+                       ("thing3", "运输异常，我们正在跟进")),
     ),
     MessageTemplate(
         LOGIN_CODE, "验证码", "您的验证码为{code}，5分钟内有效。", "SMS_LOGIN_CODE",

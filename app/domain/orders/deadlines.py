@@ -27,7 +27,7 @@ RULE_LABELS = {
     APPROVAL_OVERDUE: N_("审核后 2 小时未处理"),
     PACKING_OVERDUE: N_("打包超过 1 小时"),
     TRANSIT_FOLLOW_UP: N_("运输超过 7 天未签收，需跟进"),
-    AUTO_COMPLETE: N_("签收满 10 天自动完成"),
+    AUTO_COMPLETE: N_("签收后无售后，到期自动完成"),
     ARCHIVE: N_("完成满 180 天归档"),
 }
 
@@ -37,8 +37,6 @@ RULES: dict[OrderStatus, tuple[timedelta, str]] = {
     OrderStatus.APPROVED: (timedelta(hours=2), APPROVAL_OVERDUE),
     OrderStatus.PACKING: (timedelta(hours=1), PACKING_OVERDUE),
     OrderStatus.IN_TRANSIT: (timedelta(days=7), TRANSIT_FOLLOW_UP),
-    # Platforms confirm receipt for the buyer after about ten days; we do the same for the master record.
-    OrderStatus.SIGNED: (timedelta(days=10), AUTO_COMPLETE),
     OrderStatus.COMPLETED: (timedelta(days=180), ARCHIVE),
 }
 
@@ -48,6 +46,9 @@ def schedule(order: Order, now: datetime) -> None:
     order.sla_flag = None
     if order.status == OrderStatus.PENDING_PAYMENT:
         order.deadline_at, order.deadline_rule = payment_deadline(order, now)
+    elif order.status == OrderStatus.SIGNED:
+        # Signed and no after-sales request within the channel's days (default 7): completed.
+        order.deadline_at, order.deadline_rule = now + timedelta(days=order.channel.auto_complete_days), AUTO_COMPLETE
     elif order.status in RULES:
         delay, rule = RULES[OrderStatus(order.status)]
         order.deadline_at, order.deadline_rule = now + delay, rule

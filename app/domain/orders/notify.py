@@ -37,7 +37,17 @@ EVENT_TEMPLATES = {
     Action.SIGN: templates.ORDER_SIGNED,
     Action.CLOSE_UNPAID: templates.ORDER_CLOSED_UNPAID,
 }
-_ABOUT_THE_PARCEL = {templates.ORDER_SHIPPED, templates.ORDER_SIGNED}
+_ABOUT_THE_PARCEL = {templates.ORDER_SHIPPED, templates.ORDER_SIGNED, templates.PARCEL_DELIVERING,
+                     templates.PARCEL_SIGNED, templates.PARCEL_PROBLEM}
+
+#: Messages about one parcel (logistics tracking): at most one of each kind per parcel.
+PARCEL_SHIPPED, PARCEL_DELIVERING, PARCEL_SIGNED, PARCEL_PROBLEM = "shipped", "delivering", "signed", "problem"
+PARCEL_TEMPLATES = {
+    PARCEL_SHIPPED: templates.ORDER_SHIPPED,
+    PARCEL_DELIVERING: templates.PARCEL_DELIVERING,
+    PARCEL_SIGNED: templates.PARCEL_SIGNED,
+    PARCEL_PROBLEM: templates.PARCEL_PROBLEM,
+}
 
 
 def order_changed(order: Order, action: Action, details: dict | None = None) -> list[Message]:
@@ -47,6 +57,13 @@ def order_changed(order: Order, action: Action, details: dict | None = None) -> 
     if template is None:
         return []
     return _queue(order, template, str(action), _params(order, template, details or {}))
+
+
+def parcel_message(order: Order, kind: str, shipment_id: int, params: dict) -> list[Message]:
+    """Queue the message of ``kind`` about one of the order's parcels (``params``: its carrier's name and
+    waybill); the event key names the parcel, so each kind goes out once per parcel."""
+    return _queue(order, PARCEL_TEMPLATES[kind], f"parcel:{shipment_id}:{kind}",
+                  {"order_no": order.order_no, **params})
 
 
 def remind_payment(order: Order) -> list[Message]:

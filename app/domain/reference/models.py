@@ -67,6 +67,8 @@ class Channel(TimestampMixin, db.Model):
     unpaid_timeout_minutes: Mapped[int] = mapped_column(default=30)
     default_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Days after the signature (with no after-sales request) before the order completes by itself.
+    auto_complete_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     default_warehouse: Mapped[Warehouse | None] = relationship()
 

@@ -19,6 +19,8 @@ CODE_MESSAGE = N_("编码只能包含字母、数字、横线和下划线，最�
 CHINA_LATITUDE = (3.8, 53.6)
 CHINA_LONGITUDE = (73.4, 135.1)
 MAX_UNPAID_TIMEOUT_MINUTES = 7 * 24 * 60
+MAX_AUTO_COMPLETE_DAYS = 90
+DEFAULT_AUTO_COMPLETE_DAYS = 7
 
 
 @dataclass
@@ -43,6 +45,7 @@ class ChannelData:
     unpaid_timeout_minutes: int = 30
     default_warehouse_id: int | None = None
     active: bool = True
+    auto_complete_days: int = DEFAULT_AUTO_COMPLETE_DAYS
 
 
 @dataclass
@@ -81,6 +84,8 @@ def save_channel(data: ChannelData, channel: Channel | None = None) -> Channel:
         errors["platform"] = Text(N_("未知平台: %(platform)s"), platform=str(data.platform))
     if not data.unpaid_timeout_minutes or not 1 <= data.unpaid_timeout_minutes <= MAX_UNPAID_TIMEOUT_MINUTES:
         errors["unpaid_timeout_minutes"] = N_("未付款超时应在 1 分钟到 7 天之间")
+    if not data.auto_complete_days or not 1 <= data.auto_complete_days <= MAX_AUTO_COMPLETE_DAYS:
+        errors["auto_complete_days"] = Text(N_("签收后自动完成天数应在 1 到 %(days)s 天之间"), days=MAX_AUTO_COMPLETE_DAYS)
     if data.default_warehouse_id is not None and db.session.get(Warehouse, data.default_warehouse_id) is None:
         errors["default_warehouse_id"] = N_("默认仓库不存在")
     return _save(Channel, channel, data, errors)

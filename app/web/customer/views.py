@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.db import utcnow
+from app.domain.logistics import queries as logistics_queries
 from app.domain.notifications import services as notifications
 from app.domain.notifications.recipients import normalise_mobile
 from app.domain.orders import portal_queries
@@ -67,7 +68,8 @@ def show_order(token: str):
     if view is None:
         raise links.LinkInvalid  # the order is gone: answer as for any link that leads nowhere
     phone = portal_queries.proved_phone(view.order, link.via)
-    context = {"view": view, "token": token, "opted_out": _reminder_state(phone)}
+    context = {"view": view, "token": token, "opted_out": _reminder_state(phone),
+               "parcels": logistics_queries.parcels_of(view.order.id)}
     return render_page_or_partial("customer/order.html", "customer/_order_live.html", **context)
 
 

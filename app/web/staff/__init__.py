@@ -16,6 +16,7 @@ from app.web.staff import (  # noqa: E402, F401
     catalog,
     channels,
     home,
+    logistics,
     notifications,
     orders,
     settings,

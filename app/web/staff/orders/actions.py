@@ -15,6 +15,9 @@ from flask_wtf import FlaskForm
 
 from app.auth import role_required
 from app.auth.roles import Area, may_act
+from app.domain.logistics import queries as logistics_queries
+from app.domain.logistics import shipments
+from app.domain.logistics.models import SUBSCRIPTION_LABELS
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
@@ -71,7 +74,7 @@ ORDER_ACTIONS = (
     OrderAction(A.APPROVE, _form(ConfirmForm), lambda o, f, a: services.approve(o, a), False, "primary"),
     OrderAction(A.PACK, _form(ConfirmForm), lambda o, f, a: services.pack(o, a), False, "primary"),
     OrderAction(A.SHIP_OUT, _form(ShipOutForm),
-                lambda o, f, a: services.ship_out(o, f.carrier(), f.waybill_no.data, a), style="primary"),
+                lambda o, f, a: shipments.ship_order(o, f.carrier(), f.waybill_no.data, a), style="primary"),
     OrderAction(A.HAND_OVER, _form(ConfirmForm), lambda o, f, a: services.hand_over(o, a), False, "primary"),
     OrderAction(A.SIGN, _form(ConfirmForm), lambda o, f, a: services.sign(o, a), False, "primary"),
     OrderAction(A.COMPLETE, _form(ConfirmForm), lambda o, f, a: services.complete(o, a), False, "primary"),
@@ -127,6 +130,8 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "order": order,
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
         "timeline": queries.timeline(order),
+        "parcels": logistics_queries.parcels_of(order.id),
+        "subscription_labels": SUBSCRIPTION_LABELS,
         "status_labels": STATUS_LABELS,
         "rule_labels": deadlines.RULE_LABELS,
         "display": display,

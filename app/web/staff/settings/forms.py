@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, SelectField, StringField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.domain.reference.models import PLATFORM_LABELS
@@ -27,6 +27,9 @@ class ChannelForm(FlaskForm):
     platform = SelectField(_l("平台"), choices=[(str(key), label) for key, label in PLATFORM_LABELS.items()])
     shop_name = StringField(_l("店铺名称"), validators=[REQUIRED, Length(max=100)])
     unpaid_timeout_minutes = int_field(_l("未付款超时（分钟）"), 30)
+    # Optional: a form that leaves it out (older clients, the inline edit of before) keeps the default.
+    auto_complete_days = IntegerField(_l("签收后自动完成（天）"), default=7, validators=[Optional()],
+                                      render_kw={"inputmode": "numeric"})
     default_warehouse_id = SelectField(_l("默认仓库"), coerce=optional_int)
     active = BooleanField(_l("启用"), default=True)
 

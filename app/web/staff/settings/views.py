@@ -28,6 +28,8 @@ def _save_channel(form: ChannelForm, channel):
     data = services.ChannelData(
         code=form.code.data, platform=form.platform.data, shop_name=form.shop_name.data,
         unpaid_timeout_minutes=form.unpaid_timeout_minutes.data,
+        auto_complete_days=(services.DEFAULT_AUTO_COMPLETE_DAYS if form.auto_complete_days.data is None
+                            else form.auto_complete_days.data),
         default_warehouse_id=form.default_warehouse_id.data, active=form.active.data,
     )
     return services.save_channel(data, channel)

@@ -1,0 +1,1 @@
+"""Logistics: parcels (shipments) and what the carriers say about them (tracking events)."""
