@@ -5,12 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask import jsonify
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.api_tokens import Scope
 from app.domain.catalog import services
 from app.domain.catalog.models import Sku
-from app.domain.errors import Conflict, ValidationError
+from app.domain.errors import ValidationError
 from app.extensions import db
 from app.web.api import bp
 from app.web.api.auth import requires
@@ -44,8 +43,6 @@ def put_sku(code: str):
         sku = _save(_sku_data(body, code, existing), components, existing)
     except ValidationError as error:
         raise renamed(error, FIELD_NAMES) from error
-    except IntegrityError as error:  # the same code created by a concurrent request
-        raise Conflict(f"SKU {code} 正被同时创建，请重试", details={"sku": code}) from error
     return commit_and_respond(SkuBody.of(sku).body(), 201 if existing is None else 200)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from app.db import insert_unless_taken
 from app.domain.errors import DomainError, IdempotencyConflict, ValidationError
 from app.extensions import db
 from app.web.api.idempotency_models import IdempotencyRecord
@@ -117,15 +118,7 @@ def _load(channel_id: int, key: str) -> IdempotencyRecord | None:
 def _claim(channel_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Insert the key's record (pending) in this transaction; None if another request holds it."""
     record = _new_record(channel_id, key, fingerprint, PENDING, {})
-    savepoint = db.session.begin_nested()
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return None
-    savepoint.commit()
-    return record
+    return record if insert_unless_taken(record) else None
 
 
 def _store_failure(channel_id: int, key: str, fingerprint: str, status: int, body: dict):
