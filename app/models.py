@@ -11,6 +11,14 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
+from app.domain.invoicing.models import (
+    Invoice,
+    InvoiceApproval,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceProfile,
+    InvoiceSettings,
+)
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.reference.models import Carrier, Channel, Warehouse
@@ -19,5 +27,6 @@ from app.web.api.idempotency_models import IdempotencyRecord
 __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
-    "Message", "ReminderOptOut",
+    "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
+    "InvoiceSettings",
 ]
