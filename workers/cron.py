@@ -2,7 +2,7 @@
 
 from rq import cron
 
-from workers import channel_sync, notifications, orders
+from workers import channel_sync, einvoice, notifications, orders
 
 MINUTE = 60
 
@@ -22,3 +22,6 @@ cron.register(channel_sync.scan_stock_changes, queue_name="channels", interval=3
               ttl=10, result_ttl=30)
 cron.register(channel_sync.push_pending_shipments, queue_name="channels", interval=MINUTE, job_timeout=5 * MINUTE)
 cron.register(channel_sync.check_stock_drift, queue_name="channels", interval=30 * MINUTE, job_timeout=10 * MINUTE)
+# Invoicing (workers/einvoice.py): automatic requests, waiting invoices whose orders completed, refunds
+# after issue (red-letter), and platform look-ups that are due (a lost job, no answer, still issuing).
+cron.register(einvoice.sweep_invoices, queue_name="einvoice", interval=MINUTE, job_timeout=5 * MINUTE)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.domain.invoicing import tax
 from app.domain.invoicing.models import Invoice
-from app.domain.invoicing.platforms.base import IssueLine, IssueRequest, IssueResult, PlatformError
+from app.domain.invoicing.platforms.base import IssueLine, IssueRequest, IssueResult, PlatformError, RedForm
 from app.domain.invoicing.services import add_event, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
 from app.extensions import db
@@ -111,11 +111,27 @@ def record_no_answer(invoice: Invoice, error: PlatformError, now: datetime) -> N
     db.session.flush()
 
 
+def record_red_form(invoice: Invoice, form: RedForm, now: datetime) -> str:
+    """The red confirmation form's answer. Only a confirmed form (or one that needs no confirmation) is
+    kept: while the buyer has to confirm, the next attempt asks again under the same id (our request
+    number), which the platform treats as the same form."""
+    add_event(invoice, "red_form", "platform", note=N_("红字确认单 %(bill)s：%(state)s") % {
+        "bill": form.bill_no, "state": form.state}, details={"bill_no": form.bill_no, "state": form.state})
+    if form.state == "confirmed":
+        invoice.red_form_no = form.bill_no
+        invoice.next_check_at = None
+    elif form.state == "void":
+        record_failure(invoice, PlatformError("red_form_void", N_("红字确认单已作废")))
+    else:
+        invoice.next_check_at = now + CHECK_DELAYS[-1]
+    db.session.flush()
+    return form.state
+
+
 def due_for_check(now: datetime, limit: int = 500) -> list[int]:
     """Requested invoices whose next look at the platform is due (the sweep's work)."""
     return list(db.session.scalars(
-        select(Invoice.id).where(Invoice.status.in_((InvoiceStatus.REQUESTED, InvoiceStatus.RED_PENDING)),
-                                 Invoice.next_check_at <= now)
+        select(Invoice.id).where(Invoice.status == InvoiceStatus.REQUESTED, Invoice.next_check_at <= now)
         .order_by(Invoice.next_check_at).limit(limit)))
 
 

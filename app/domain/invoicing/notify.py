@@ -10,11 +10,11 @@ from app.domain.notifications.recipients import is_email, normalise_mobile
 from app.money import fen_to_yuan
 
 
-def invoice_issued(invoice: Invoice) -> list[Message]:
-    """Only once the PDF exists: the e-mail carries it."""
+def invoice_issued(invoice: Invoice, pdf_file: str) -> list[Message]:
+    """Only once the PDF exists: the e-mail carries it (``pdf_file``, where the worker stored it)."""
     return _queue(invoice, templates.INVOICE_ISSUED, {"number": invoice.number or "",
                                                       "amount": fen_to_yuan(invoice.total_fen),
-                                                      "pdf_path": invoice.pdf_path})
+                                                      "pdf_path": pdf_file})
 
 
 def invoice_rejected(invoice: Invoice) -> list[Message]:

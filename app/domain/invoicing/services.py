@@ -89,7 +89,7 @@ def reissue(invoice: Invoice, actor: str) -> Invoice:
     next_status(invoice.status, InvoiceAction.REISSUE)  # refuse before changing anything
     previous = invoice.request_no
     invoice.request_no = new_request_no()
-    invoice.serial_no, invoice.submitted_at, invoice.submit_attempts = None, None, 0
+    invoice.serial_no, invoice.submitted_at, invoice.submit_attempts, invoice.red_form_no = None, None, 0, ""
     invoice.failure_code, invoice.failure_message = "", ""
     return release(invoice, InvoiceAction.REISSUE, actor, N_("重新开票（原请求号 %(no)s）") % {"no": previous})
 
