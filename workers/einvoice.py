@@ -138,7 +138,7 @@ def _open_red_form(invoice: Invoice, platform) -> str:
     db.session.commit()
     try:
         form = platform.open_red_form(request)
-    except (Rejected, Unavailable) as error:
+    except (Rejected, Unavailable):
         return _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()) or "no answer")
     _record(invoice_id, lambda invoice: issuing.record_red_form(invoice, form, utcnow()))
     if form.state == "confirmed":
@@ -149,7 +149,7 @@ def _open_red_form(invoice: Invoice, platform) -> str:
 def _look_up(invoice_id: int, platform) -> str:
     try:
         found = platform.find(db.session.get(Invoice, invoice_id).request_no)
-    except Unavailable as error:
+    except Unavailable:
         return _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()) or "no answer")
     if found is None:
         return "not found"
