@@ -62,10 +62,9 @@ def issue_invoice(invoice_id: int) -> str:
     except Rejected as error:
         if error.code == DUPLICATE_REQUEST:
             return _look_up(invoice_id, platform)
-        return _record(invoice_id, lambda invoice: issuing.record_failure(invoice, error) or "failed")
+        return _failed(invoice_id, error)
     except Unavailable as error:
-        logger.warning("Invoice %s: no answer from the platform: %s", invoice_id, error)
-        return _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()) or "no answer")
+        return _no_answer(invoice_id, error)
     result = _record(invoice_id, lambda invoice: issuing.record_accepted(invoice, serial_no, utcnow()) or "accepted")
     _poll_later(invoice_id, 0)
     return result
@@ -138,8 +137,8 @@ def _open_red_form(invoice: Invoice, platform) -> str:
     db.session.commit()
     try:
         form = platform.open_red_form(request)
-    except (Rejected, Unavailable):
-        return _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()) or "no answer")
+    except (Rejected, Unavailable) as error:
+        return _no_answer(invoice_id, error)
     _record(invoice_id, lambda invoice: issuing.record_red_form(invoice, form, utcnow()))
     if form.state == "confirmed":
         enqueue_now(ISSUE_JOB, invoice_id, queue="einvoice", job_timeout=120)
@@ -149,14 +148,25 @@ def _open_red_form(invoice: Invoice, platform) -> str:
 def _look_up(invoice_id: int, platform) -> str:
     try:
         found = platform.find(db.session.get(Invoice, invoice_id).request_no)
-    except Unavailable:
-        return _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()) or "no answer")
+    except Unavailable as error:
+        return _no_answer(invoice_id, error)
     if found is None:
         return "not found"
     state = _record(invoice_id, lambda invoice: issuing.record_result(invoice, found, utcnow()))
     if state == "issuing":
         _poll_later(invoice_id, 0)
     return state
+
+
+def _failed(invoice_id: int, error: Rejected) -> str:
+    _record(invoice_id, lambda invoice: issuing.record_failure(invoice, error))
+    return "failed"
+
+
+def _no_answer(invoice_id: int, error) -> str:
+    logger.warning("Invoice %s: no answer from the platform: %s", invoice_id, error)
+    _record(invoice_id, lambda invoice: issuing.record_no_answer(invoice, error, utcnow()))
+    return "no answer"
 
 
 def _record(invoice_id: int, record):
