@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from app.domain.invoicing import tax
 from app.domain.invoicing.models import Invoice
@@ -95,11 +97,9 @@ def html(invoice: Invoice, seller, template_dir: str | Path) -> str:
 
 
 def render(invoice: Invoice, seller, template_dir: str | Path, static_dir: str | Path) -> bytes:
-    from weasyprint import HTML  # heavy: loaded by the worker that renders, not by every process
-
     static_root = Path(static_dir).resolve()
     return HTML(string=html(invoice, seller, template_dir), base_url=static_root.as_uri() + "/",
-                url_fetcher=asset_fetcher(static_root)).write_pdf()
+                url_fetcher=AssetFetcher(static_root)).write_pdf()
 
 
 def write(invoice: Invoice, seller, out_dir: Path, template_dir: str | Path, static_dir: str | Path) -> str:
@@ -112,17 +112,19 @@ def write(invoice: Invoice, seller, out_dir: Path, template_dir: str | Path, sta
     return name
 
 
-def asset_fetcher(static_root: Path):
-    from weasyprint import default_url_fetcher
+class AssetFetcher(URLFetcher):
+    """WeasyPrint's fetcher limited to files under ``static_root`` (no network, no other file)."""
 
-    def fetch(url: str, *args, **kwargs):
+    def __init__(self, static_root: Path):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
+        self.static_root = static_root
+
+    def fetch(self, url, headers=None):
         parsed = urlparse(url)
         path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-        if path is None or not path.is_relative_to(static_root) or not path.is_file():
+        if path is None or not path.is_relative_to(self.static_root) or not path.is_file():
             raise AssetRefused(f"not an OrderHub asset: {url}")
-        return default_url_fetcher(url, *args, **kwargs)
-
-    return fetch
+        return super().fetch(url, headers)
 
 
 def _rate_label(rate_bp: int) -> str:
