@@ -3,6 +3,7 @@ reason), reversed. Written to the outbox in the caller's transaction, once per i
 outbox's unique key), to the invoice's e-mail address and the buyer's mobile."""
 
 from app.domain.invoicing.models import Invoice
+from app.domain.invoicing.services import add_event
 from app.domain.notifications import services as notifications
 from app.domain.notifications import templates
 from app.domain.notifications.models import Message, MessageChannel
@@ -32,6 +33,9 @@ def _queue(invoice: Invoice, template: str, params: dict, event: str | None = No
     params = {"order_no": order.order_no, **params}
     recipients = [(MessageChannel.EMAIL, invoice.email if is_email(invoice.email) else None),
                   (MessageChannel.SMS, normalise_mobile(invoice.buyer_phone))]
-    return [notifications.queue_message(recipient=recipient, channel=channel, template=template, params=params,
-                                        order_id=order.id, event_key=event or f"{template}:{invoice.id}")
-            for channel, recipient in recipients if recipient]
+    messages = [notifications.queue_message(recipient=recipient, channel=channel, template=template, params=params,
+                                            order_id=order.id, event_key=event or f"{template}:{invoice.id}")
+                for channel, recipient in recipients if recipient]
+    add_event(invoice, "notify", "system", note=templates.get_template(template).name,
+              details={"messages": [message.id for message in messages]})
+    return messages

@@ -67,6 +67,18 @@ ACTION_LABELS = {
     InvoiceAction.CANCEL: N_("取消"),
 }
 
+#: Timeline entries that are not moves of their own (platform calls and answers, messages …).
+EVENT_LABELS = {
+    **{action.value: label for action, label in ACTION_LABELS.items()},
+    "request": N_("申请开票"),
+    "approve_level": N_("审批通过（本级）"),
+    "submit": N_("提交开票平台"),
+    "accepted": N_("平台受理"),
+    "no_answer": N_("平台无应答"),
+    "red_form": N_("红字确认单"),
+    "notify": N_("通知顾客"),
+}
+
 S, A = InvoiceStatus, InvoiceAction
 TRANSITIONS: dict[tuple[InvoiceStatus, InvoiceAction], InvoiceStatus] = {
     (S.WAITING, A.SUBMIT_FOR_APPROVAL): S.PENDING_APPROVAL,
