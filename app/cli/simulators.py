@@ -15,7 +15,8 @@ PROVIDERS = ("SMS_PROVIDER", "WECHAT_PROVIDER", "EMAIL_PROVIDER")
 
 def needed(config) -> bool:
     """Whether any channel is pointed at the simulators (run-all starts them only then)."""
-    return any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
+    return (any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
+            or config["EINVOICE_PROVIDER"] == "simulator")
 
 
 def environment(config) -> dict[str, str]:
@@ -28,13 +29,15 @@ def environment(config) -> dict[str, str]:
     if config["EMAIL_PROVIDER"] == "simulator":
         env["SMTP_HOST"], env["SMTP_PORT"] = config["SMTP_HOST"], str(config["SMTP_PORT"])
     env |= channels.platform_environment(config)  # every platform gateway (simulated or real)
+    if config["EINVOICE_PROVIDER"] == "simulator":
+        env["NUONUO_ENDPOINT"] = config["NUONUO_ENDPOINT"]
     return env
 
 
 @click.command("simulators")
 @with_appcontext
 def simulators_command():
-    """Run the SMS, WeChat, SMTP and sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) simulators until Ctrl-C."""
+    """Run the SMS, WeChat, SMTP, sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) and e-invoice simulators until Ctrl-C."""
     from app.simulators import messaging
 
     config = current_app.config
@@ -47,13 +50,27 @@ def simulators_command():
                f"SMTP {running.smtp_host}:{running.smtp_port}  inbox {running.http_url}/_simulator/messages")
     platforms = channels.start_platform_simulators(config)
     click.echo("Platform simulators: " + "  ".join(f"{each.simulator.name} {each.url}" for each in platforms))
+    stops = [running.stop, *(each.stop for each in platforms)]
+    if config["EINVOICE_PROVIDER"] == "simulator":
+        stops.append(_start_einvoice(config))
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
-    running.stop()
-    for each in platforms:
-        each.stop()
+    for stop in stops:
+        stop()
+
+
+def _start_einvoice(config):
+    """The Nuonuo-style e-invoice simulator; returns its stop function."""
+    from app.simulators import einvoice
+
+    settings = einvoice.settings_from_config(config, issue_seconds=config["EINVOICE_SIMULATOR_ISSUE_SECONDS"])
+    store = Path(current_app.instance_path) / "simulators" / "einvoice.sqlite3"
+    simulator = einvoice.start(settings, store, config["SIMULATOR_HOST"], config["EINVOICE_SIMULATOR_PORT"])
+    click.echo(f"E-invoice simulator (Nuonuo-style): {simulator.url}/open/v1/services  "
+               f"invoices {simulator.url}/_simulator/invoices")
+    return simulator.stop
 
 
 COMMANDS = (simulators_command,)
