@@ -153,6 +153,7 @@ class Config:
     INVOICE_ON_PAYMENT_CHANNELS: tuple = ()  # channel codes invoiced on payment rather than completion
     INVOICE_APPROVAL_LEVEL1_FEN = 1_000_000  # above ¥10,000: a 财务 approval (until a supervisor edits it)
     INVOICE_APPROVAL_LEVEL2_FEN = 5_000_000  # above ¥50,000: a 财务主管 approval as well
+    INVOICE_RECONCILE_STALE_DAYS = 7  # an invoice asked for and not issued after this many days is a difference
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> dict:
@@ -252,7 +253,7 @@ INVOICING_ENVIRONMENT = {
                      "NUONUO_ACCESS_TOKEN", "SELLER_NAME", "SELLER_TAX_ID", "SELLER_ADDRESS", "SELLER_BANK",
                      "INVOICE_CLERK", "INVOICE_SHIPPING_TAX_CODE", "INVOICE_SHIPPING_TAX_NAME"), str),
     **dict.fromkeys(("EINVOICE_SIMULATOR_PORT", "INVOICE_MAX_LINES", "INVOICE_SHIPPING_RATE_BP",
-                     "INVOICE_APPROVAL_LEVEL1_FEN", "INVOICE_APPROVAL_LEVEL2_FEN"), int),
+                     "INVOICE_APPROVAL_LEVEL1_FEN", "INVOICE_APPROVAL_LEVEL2_FEN", "INVOICE_RECONCILE_STALE_DAYS"), int),
     **dict.fromkeys(("EINVOICE_TIMEOUT", "EINVOICE_SIMULATOR_ISSUE_SECONDS"), float),
     "INVOICE_ON_PAYMENT_CHANNELS": lambda text: tuple(code.strip() for code in text.split(",") if code.strip()),
 }

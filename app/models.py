@@ -18,6 +18,7 @@ from app.domain.invoicing.models import (
     InvoiceLine,
     InvoiceProfile,
     InvoiceSettings,
+    ReconciliationDay,
 )
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
@@ -28,5 +29,5 @@ __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
     "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
-    "InvoiceSettings",
+    "InvoiceSettings", "ReconciliationDay",
 ]

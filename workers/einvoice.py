@@ -7,11 +7,12 @@ why a retry or a killed worker still never yields two blue invoices for one requ
 """
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 
 from app.db import utcnow
-from app.domain.invoicing import issuing, pdf, platforms, reversal, sweep
+from app.domain.invoicing import issuing, pdf, platforms, reconciliation, reversal, sweep
 from app.domain.invoicing import notify as invoice_notify
 from app.domain.invoicing.models import Invoice
 from app.domain.invoicing.platforms import PlatformOff
@@ -128,6 +129,16 @@ def sweep_invoices() -> dict:
         job_path = POLL_JOB if invoice.serial_no else ISSUE_JOB
         enqueue_now(job_path, invoice_id, queue="einvoice", job_id=f"einvoice-due-{invoice_id}", job_timeout=120)
     return {"created": len(created), "advanced": len(advanced), "reversals": len(reversed_), "due": len(due)}
+
+
+@job
+def reconcile_invoices(days_back: int = 7) -> int:
+    """Daily: the reconciliation rows of the last ``days_back`` days (invoices follow their orders by days,
+    so recent days are computed again until they settle). Returns how many rows were written."""
+    now = utcnow()
+    today = reconciliation.shanghai_today(now)
+    stale = current_app.config["INVOICE_RECONCILE_STALE_DAYS"]
+    return sum(len(reconciliation.reconcile(today - timedelta(days=back), now, stale)) for back in range(days_back))
 
 
 def _open_red_form(invoice: Invoice, platform) -> str:

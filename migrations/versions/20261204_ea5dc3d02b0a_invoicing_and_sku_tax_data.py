@@ -137,6 +137,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('order_line_id', sa.Integer(), nullable=True),
     sa.Column('name', sa.String(length=240), nullable=False),
     sa.Column('tax_code', sa.String(length=19), nullable=False),
@@ -148,6 +149,7 @@ def upgrade():
     sa.Column('excluding_fen', sa.Integer(), nullable=False),
     sa.Column('tax_fen', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_invoice_lines_order_id_orders')),
     sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_invoice_lines_order_line_id_order_lines')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
     )

@@ -1,13 +1,14 @@
 """Invoice profiles (抬头), invoices with their lines and orders, approvals, the timeline, and settings."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Fen, TimestampMixin, UTCDateTime, utcnow
 from app.domain.invoicing.states import STATUS_LABELS, InvoiceStatus
 from app.domain.orders.models import Order, OrderLine
+from app.domain.reference.models import Channel
 from app.extensions import db
 
 
@@ -110,6 +111,7 @@ class InvoiceLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     position: Mapped[int]  # 1-based: the line number red-letter forms refer to
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))  # the order it came from (merged invoices)
     order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))  # None: shipping
     name: Mapped[str] = mapped_column(String(240))
     tax_code: Mapped[str] = mapped_column(String(19))
@@ -171,3 +173,37 @@ class InvoiceSettings(db.Model):
     level2_above_fen: Mapped[int] = mapped_column(Fen)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReconciliationDay(db.Model):
+    """One channel's figures for one day (orders paid that Shanghai day), written by the daily job:
+    payable, paid, refunded, invoiced blue and red, and the orders behind each difference."""
+
+    __tablename__ = "invoice_reconciliation"
+    __table_args__ = (UniqueConstraint("day", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # (first in the unique key, which serves the date filter)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    orders: Mapped[int] = mapped_column(default=0)
+    payable_fen: Mapped[int] = mapped_column(Fen, default=0)
+    paid_fen: Mapped[int] = mapped_column(Fen, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Fen, default=0)
+    blue_fen: Mapped[int] = mapped_column(Fen, default=0)
+    red_fen: Mapped[int] = mapped_column(Fen, default=0)
+    not_requested_fen: Mapped[int] = mapped_column(Fen, default=0)  # paid, and no invoice was ever asked for
+    #: The differences, each with its order numbers: not_issued (asked for, still not issued after the
+    #: allowed days), above_paid (invoiced more than paid net of refunds), not_reversed (refunded after
+    #: issue, the red-letter invoice not issued yet).
+    differences: Mapped[dict] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    channel: Mapped[Channel] = relationship()
+
+    @property
+    def net_invoiced_fen(self) -> int:
+        return self.blue_fen + self.red_fen
+
+    @property
+    def unexplained(self) -> int:
+        return sum(len(orders) for orders in self.differences.values())

@@ -74,7 +74,7 @@ def _negated(line: InvoiceLine) -> InvoiceLine:
     taxed = tax.negated([tax.TaxedLine(tax.Line(line.name, line.tax_code, line.rate_bp, line.quantity,
                                                 line.amount_fen, line.unit, line.spec, line.order_line_id),
                                        line.excluding_fen, line.tax_fen)])[0]
-    return InvoiceLine(position=line.position, order_line_id=line.order_line_id, name=line.name,
+    return InvoiceLine(position=line.position, order_id=line.order_id, order_line_id=line.order_line_id, name=line.name,
                        tax_code=line.tax_code, rate_bp=line.rate_bp, quantity=taxed.line.quantity,
                        unit=line.unit, spec=line.spec, amount_fen=taxed.line.amount_fen,
                        excluding_fen=taxed.excluding_fen, tax_fen=taxed.tax_fen)

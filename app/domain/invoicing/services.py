@@ -171,7 +171,7 @@ def _new_invoice(orders: list[Order], chunk: list[tax.TaxedLine], title: Title, 
 
 def _invoice_line(position: int, taxed: tax.TaxedLine) -> InvoiceLine:
     line = taxed.line
-    return InvoiceLine(position=position, order_line_id=line.order_line_id, name=line.name[:240],
+    return InvoiceLine(position=position, order_id=line.order_id, order_line_id=line.order_line_id, name=line.name[:240],
                        tax_code=line.tax_code, rate_bp=line.rate_bp, quantity=line.quantity, unit=line.unit,
                        spec=line.spec, amount_fen=line.amount_fen, excluding_fen=taxed.excluding_fen,
                        tax_fen=taxed.tax_fen)
