@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app import demo_orders
+from app import demo_invoices, demo_orders
 from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import create_user
@@ -159,6 +159,7 @@ def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
         "users": _seed_users(password),
         "stock receipts": demo_orders.seed_stock(),
         "orders": demo_orders.seed_orders(),
+        "invoices": demo_invoices.seed_invoices(),
     }
 
 
