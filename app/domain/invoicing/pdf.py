@@ -85,12 +85,13 @@ def storage_dir(instance_path: str) -> Path:
 
 
 def html(invoice: Invoice, seller, template_dir: str | Path) -> str:
+    """The invoice as HTML. Like the 数电 layout, 单价 and 金额 are excluding tax; 税额 beside them."""
     env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=select_autoescape(["html"]))
     issued: datetime = invoice.issued_at or invoice.created_at
     qr = segno.make(invoice.verify_content or invoice.number or invoice.request_no, error="m")
     return env.get_template("pdf/invoice.html").render(
         invoice=invoice, seller=seller, title=TITLES[invoice.kind], yuan=fen_to_yuan, rate=_rate_label,
-        unit_price=lambda line: tax.unit_price_text(line.amount_fen, line.quantity) if line.quantity else "",
+        unit_price=lambda line: tax.unit_price_text(line.excluding_fen, line.quantity) if line.quantity else "",
         issued_on=issued.astimezone(SHANGHAI).strftime("%Y年%m月%d日"), words=amount_in_words(invoice.total_fen),
         qr_svg=qr.svg_inline(scale=2, border=0), reverses=invoice.reverses,
     )
