@@ -11,8 +11,7 @@ from app.domain.invoicing.issuing import Seller
 from app.domain.invoicing.models import Invoice, InvoiceProfile, invoice_orders
 from app.domain.invoicing.states import InvoiceStatus
 from app.extensions import db
-from tests.browser.test_portal_flow import look_up_on_phone, random_mobile
-from tests.portal import orders
+from tests.browser.test_portal_flow import look_up_on_phone, place_committed
 
 TITLE, TAX_ID = "上海某某科技有限公司", "91310115MA1K4Q6N6T"
 
@@ -20,18 +19,8 @@ TITLE, TAX_ID = "上海某某科技有限公司", "91310115MA1K4Q6N6T"
 @pytest.fixture
 def completed(app, created, unique):
     """A completed order with a phone of its own; its invoices, their links and the saved titles are
-    removed afterwards (the link table and the titles have no single key for the generic clean-up)."""
-    phone = random_mobile()
-    with app.app_context():
-        shop = orders.open_shop(unique)
-        order = orders.place_order(shop, "completed", receiver_phone=phone, buyer_phone=phone)
-        db.session.commit()
-    created.add("warehouses", shop.warehouse_id)
-    created.add("channels", shop.channel_id)
-    created.add("carriers", shop.carrier_id)
-    created.add("skus", *shop.sku_ids)
-    created.add("orders", order.id)
-    created.phones.add(phone)
+    removed afterwards (the link table has no single key, and titles hang on the phone, not a foreign key)."""
+    order, phone = place_committed(app, created, unique, "completed")
     yield order, phone
     with app.app_context():
         invoice_ids = set(db.session.scalars(select(invoice_orders.c.invoice_id)
