@@ -58,7 +58,7 @@ def issue_invoice(invoice_id: int) -> str:
     try:
         found = platform.find(request.request_no) if look_first else None
         if found is not None:
-            return _record(invoice_id, lambda invoice: issuing.record_result(invoice, found, utcnow()))
+            return _adopt(invoice_id, found)
         serial_no = platform.issue(request)
     except Rejected as error:
         if error.code == DUPLICATE_REQUEST:
@@ -152,6 +152,7 @@ def _open_red_form(invoice: Invoice, platform) -> str:
         return _no_answer(invoice_id, error)
     _record(invoice_id, lambda invoice: issuing.record_red_form(invoice, form, utcnow()))
     if form.state == "confirmed":
+        db.session.commit()  # the form number is on record before the job that issues on it can start
         enqueue_now(ISSUE_JOB, invoice_id, queue="einvoice", job_timeout=120)
     return f"red form {form.state}"
 
@@ -163,6 +164,11 @@ def _look_up(invoice_id: int, platform) -> str:
         return _no_answer(invoice_id, error)
     if found is None:
         return "not found"
+    return _adopt(invoice_id, found)
+
+
+def _adopt(invoice_id: int, found) -> str:
+    """The platform has our request already (an earlier attempt got through): take its answer."""
     state = _record(invoice_id, lambda invoice: issuing.record_result(invoice, found, utcnow()))
     if state == "issuing":
         _poll_later(invoice_id, 0)
@@ -188,6 +194,8 @@ def _record(invoice_id: int, record):
 
 
 def _poll_later(invoice_id: int, checks: int) -> None:
+    """Commit what was recorded, then schedule the next look (RQ's scheduler runs it after the delay)."""
+    db.session.commit()
     delay = issuing.CHECK_DELAYS[min(checks, len(issuing.CHECK_DELAYS) - 1)]
     get_queue("einvoice").enqueue_in(delay, POLL_JOB, invoice_id, checks, job_timeout=120,
                                      result_ttl=current_app.config["JOB_RESULT_TTL"],
