@@ -97,9 +97,10 @@ def render_pdf(invoice_id: int) -> str:
     if invoice is None or invoice.number is None:
         return "not issued"
     folder = pdf.storage_dir(current_app.instance_path)
-    if not invoice.pdf_path or not (folder / invoice.pdf_path).is_file():
-        invoice.pdf_path = pdf.write(invoice, issuing.Seller.from_config(current_app.config), folder,
-                                     current_app.template_folder, current_app.static_folder)
+    if invoice.pdf_path and (folder / invoice.pdf_path).is_file():
+        return invoice.pdf_path  # done before: the customer was told then (with this PDF)
+    invoice.pdf_path = pdf.write(invoice, issuing.Seller.from_config(current_app.config), folder,
+                                 current_app.template_folder, current_app.static_folder)
     if not invoice.is_red:
         invoice_notify.invoice_issued(invoice, str(folder / invoice.pdf_path))
     return invoice.pdf_path

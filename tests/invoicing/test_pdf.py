@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from app.domain.invoicing import pdf, services
 from app.domain.invoicing.issuing import Seller
+from app.domain.invoicing.models import Invoice
 from app.domain.invoicing.titles import Title
 from app.extensions import db
 from tests.invoicing.conftest import ACTOR, COMPANY
@@ -78,3 +79,27 @@ def test_a_red_invoice_says_so_and_names_the_blue_number(app, issued):
         "lines", "excluding_fen", "tax_fen")}, is_red=True, total_fen=-issued.total_fen, reverses=issued)
     page = pdf.html(red, Seller.from_config(app.config), app.template_folder)
     assert "（红字）" in page and "负壹佰柒拾叁圆整" in page and f"被红冲蓝字数电发票号码：{issued.number}" in page
+
+
+def test_the_pdf_job_tells_the_customer_and_the_email_carries_the_pdf(app, issued, tmp_path, monkeypatch):
+    from app.domain.notifications.adapters.email import SmtpEmail
+    from app.domain.notifications.models import Message
+    from app.domain.notifications.outbox import Outgoing
+    from workers import einvoice as jobs
+
+    issued.email = "finance@example.cn"
+    db.session.commit()
+    invoice_id = issued.id  # (the job ends its session: rows loaded before are detached)
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    name = jobs.render_pdf(invoice_id)
+    assert (tmp_path / "invoices" / name).read_bytes().startswith(b"%PDF")
+
+    [email] = db.session.query(Message).filter_by(template="invoice_issued", channel="email").all()
+    mail = SmtpEmail("localhost", 25, "", "", "none", "小满生活 <noreply@orderhub.local>").compose(
+        Outgoing(email.id, "email", email.recipient, email.template, email.params, 1, False))
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename() == name and attachment.get_content().startswith(b"%PDF")
+    assert "26310000000000000042" in mail.get_body().get_content()
+    assert jobs.render_pdf(invoice_id) == name  # again: the same file, no second message
+    assert db.session.query(Message).filter_by(template="invoice_issued", channel="email").count() == 1
+    assert [event.action for event in db.session.get(Invoice, invoice_id).events].count("notify") == 1
