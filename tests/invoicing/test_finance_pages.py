@@ -107,3 +107,15 @@ def test_only_supervisors_change_the_thresholds(client, login_as, app_context):
     assert client.post("/finance/settings", data={"level1": "900.00", "level2": "200.00"}).status_code == 422
     assert client.post("/finance/settings", data={"level1": "200.00", "level2": "900.00"}).status_code == 303
     assert invoice_rules.thresholds(invoice_rules.InvoicingRules(1, "", "", 0, frozenset(), 0, 0)).level1_above_fen == 20000
+
+
+def test_operations_set_a_skus_tax_classification_on_its_form(client, login_as, shop, app_context):
+    login_as("operations")
+    sku_id = shop.book.id
+    data = {"code": shop.book.code, "name": "儿童绘本", "weight_g": "300", "price_fen": "45.00", "tax_rate_bp": "900",
+            "active": "y", "tax_code": "1060201010000000000", "tax_name": "图书"}
+    assert client.post(f"/staff/skus/{sku_id}/edit", data=data | {"tax_code": "12"}).status_code == 422
+    response = client.post(f"/staff/skus/{sku_id}/edit", data=data | {"tax_name": "书籍"})
+    assert response.status_code in (200, 303)
+    db.session.expire_all()
+    assert db.session.get(type(shop.book), sku_id).tax_name == "书籍"

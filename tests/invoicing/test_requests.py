@@ -117,3 +117,20 @@ def test_an_order_closed_before_its_invoice_went_out_cancels_it(shop, rules):
     refunds.refund(order, order.paid_fen, None, restock=False, reason="不要了", actor=ACTOR)
     sweep.advance_waiting(rules)
     assert invoice.status == InvoiceStatus.CANCELLED
+
+
+def test_tax_data_is_kept_when_a_sku_is_edited_without_it(shop):
+    from app.domain.catalog.services import SkuData, update_sku
+
+    update_sku(shop.cup, SkuData(shop.cup.code, "保温杯 750ml", price_fen=6900))
+    assert (shop.cup.tax_code, shop.cup.tax_name) == ("1060512990000000000", "日用杂品")
+
+
+@pytest.mark.parametrize(("code", "name", "field"), [("123", "日用杂品", "tax_code"), ("1060512990000000000", "", "tax_name"),
+                                                     ("", "日用杂品", "tax_code"), ("1060512990000000000", "*日用*", "tax_name")])
+def test_bad_tax_data_on_a_sku_is_refused(shop, code, name, field):
+    from app.domain.catalog.services import SkuData, update_sku
+
+    with pytest.raises(ValidationError) as refused:
+        update_sku(shop.cup, SkuData(shop.cup.code, shop.cup.name, price_fen=5900, tax_code=code, tax_name=name))
+    assert field in refused.value.fields
