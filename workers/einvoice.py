@@ -122,7 +122,7 @@ def sweep_invoices() -> dict:
     rules = _rules()
     created = sweep.request_from_order_details(rules)
     advanced = sweep.advance_waiting(rules)
-    reversed_ = sweep.reverse_refunded()
+    reversed_ = sweep.reverse_refunded(rules)
     due = issuing.due_for_check(utcnow())
     db.session.commit()  # the jobs below look for what was just decided
     for invoice_id in due:

@@ -115,29 +115,56 @@ def test_the_same_request_sent_twice_is_refused_by_the_platform_and_found(shop, 
     assert len(platform_invoices(platform)) == 1
 
 
-def test_a_refund_after_issue_is_reversed_and_the_rest_invoiced_again(shop, rules, platform, monkeypatch):
+def test_a_refund_naming_lines_after_issue_reverses_just_those_lines(shop, rules, platform, monkeypatch):
     monkeypatch.setattr(jobs, "render_pdf", lambda invoice_id: None)
     cup = shop.cup.code  # (the jobs end their sessions: rows loaded before are detached)
     invoice_id = requested(shop, rules, lines=[(cup, 2)])
     issue_and_poll(invoice_id)
-    blue = fresh(invoice_id)
-    refunds.refund(blue.orders[0], 5900, [refunds.RefundLine(cup, 1)], restock=True, reason="退货", actor=ACTOR)
+    refunds.refund(fresh(invoice_id).orders[0], 5900, [refunds.RefundLine(cup, 1)], restock=True, reason="退货",
+                   actor=ACTOR)
     db.session.commit()
 
-    [red_id] = sweep.reverse_refunded()
+    [red_id] = sweep.reverse_refunded(rules)
     db.session.commit()
     assert fresh(invoice_id).status == InvoiceStatus.RED_PENDING
     assert jobs.issue_invoice(red_id) == "red form confirmed"
     assert issue_and_poll(red_id) == "issued"
     red = fresh(red_id)
-    assert red.total_fen == -11800 and red.number and red.reverses_id == invoice_id
-    assert [(line.quantity, line.amount_fen) for line in red.lines] == [(-2, -11800)]
+    assert red.total_fen == -5900 and red.number and red.reverses_id == invoice_id and red.red_reason == "1"
+    assert [(line.position, line.quantity, line.amount_fen) for line in red.lines] == [(1, -1, -5900)]
 
+    assert jobs.finish_reversal(red_id) == "reversed"  # the blue invoice stays valid for the other cup
+    blue = fresh(invoice_id)
+    assert blue.status == InvoiceStatus.REVERSED
+    assert [invoice["red_of"] for invoice in platform_invoices(platform)] == ["", blue.number]
+    assert sweep.reverse_refunded(rules) == []  # settled: 118.00 − 59.00 = what was paid net
+
+    refunds.refund(blue.orders[0], 5900, None, restock=True, reason="再退一件", actor=ACTOR)
+    db.session.commit()
+    [second_id] = sweep.reverse_refunded(rules)
+    assert [(line.quantity, line.amount_fen) for line in fresh(second_id).lines] == [(-1, -5900)]
+
+
+def test_a_refund_that_a_partial_red_cannot_express_reverses_all_and_invoices_the_rest(shop, rules, platform,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(jobs, "render_pdf", lambda invoice_id: None)
+    cup, book = shop.cup.code, shop.book.code
+    # 2 × 59.00 + 45.00 − 10.00 = 153.00: cup 110.76, book 42.24 on the blue invoice.
+    invoice_id = requested(shop, rules, lines=[(cup, 2), (book, 1)], discount_fen=1000)
+    issue_and_poll(invoice_id)
+    # 10.00 back for one cup: the cup line goes down but the book's discount share would go, its line up.
+    refunds.refund(fresh(invoice_id).orders[0], 1000, [refunds.RefundLine(cup, 1)], restock=True, reason="补偿",
+                   actor=ACTOR)
+    db.session.commit()
+
+    [red_id] = sweep.reverse_refunded(rules)
+    db.session.commit()
+    jobs.issue_invoice(red_id)
+    issue_and_poll(red_id)
+    assert fresh(red_id).total_fen == -15300
     assert jobs.finish_reversal(red_id).startswith("reversed; new invoice")
-    assert fresh(invoice_id).status == InvoiceStatus.REVERSED
     [_, _, replacement] = services.invoices_of(fresh(invoice_id).orders[0])
-    assert replacement.total_fen == 5900 and replacement.status == InvoiceStatus.REQUESTED
-    assert [invoice["red_of"] for invoice in platform_invoices(platform)] == ["", fresh(invoice_id).number]
+    assert replacement.total_fen == 5900 + 4500 and replacement.status == InvoiceStatus.REQUESTED
 
 
 def test_finance_reverses_by_hand_with_a_reason(shop, rules, platform, monkeypatch):

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from app.domain.invoicing import tax
-from app.domain.invoicing.models import Invoice, invoice_orders
+from app.domain.invoicing.models import Invoice, InvoiceLine
 from app.domain.invoicing.rules import InvoicingRules
 from app.domain.invoicing.states import InvoiceStatus
 from app.domain.orders.models import Order
@@ -17,11 +17,11 @@ ON_THE_BOOKS = (InvoiceStatus.ISSUED, InvoiceStatus.RED_PENDING, InvoiceStatus.R
 
 
 def invoiced_fen(order: Order) -> int:
-    """What has been invoiced for ``order`` so far, net of red-letter invoices."""
+    """What has been invoiced for ``order`` so far, net of red-letter invoices (its own lines only, so
+    that an invoice merged over several orders counts on each for its part)."""
     return db.session.scalar(
-        select(func.coalesce(func.sum(Invoice.total_fen), 0))
-        .join(invoice_orders, invoice_orders.c.invoice_id == Invoice.id)
-        .where(invoice_orders.c.order_id == order.id, Invoice.status.in_(ON_THE_BOOKS)))
+        select(func.coalesce(func.sum(InvoiceLine.amount_fen), 0)).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(InvoiceLine.order_id == order.id, Invoice.status.in_(ON_THE_BOOKS)))
 
 
 def invoiceable_fen(order: Order) -> int:

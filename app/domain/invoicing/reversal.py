@@ -4,14 +4,18 @@ It follows the 数电 flow (platform-apis.md §7.1): the worker files the red co
 (红字确认单) for the blue number, waits for it to be confirmed (or not needed), then has the red
 invoice issued on it. Once the red invoice is issued the blue one is ``reversed``; the customer is told.
 
-A refund after issue reverses the whole blue invoice and, when something is still paid, requests a new
-blue one for what remains (its lines recomputed net of the refund): one rule for whole and partial
-refunds that the tax bureau accepts however the refund was split over the lines. Finance can also
-reverse an invoice by hand with a reason (开票有误 …).
+A refund after issue: the order's lines are computed again net of the refund and compared with what
+the blue invoice (with any earlier red ones) still says, line by line. Where every line only went down,
+the red invoice carries exactly those differences (the refunded lines, negative) and the blue one stays
+valid for the rest. Where some line would go up (a refund smaller than the goods it named shifts the
+discount shares), a partial red cannot express it: the whole invoice is reversed and a new blue one
+requested for what remains. Finance can also reverse an invoice by hand with a reason (开票有误 …).
 """
 
+from sqlalchemy import select
+
 from app.domain.invoicing import lines as invoice_lines
-from app.domain.invoicing import notify, tax
+from app.domain.invoicing import notify
 from app.domain.invoicing.models import Invoice, InvoiceLine
 from app.domain.invoicing.rules import InvoicingRules
 from app.domain.invoicing.services import add_event, new_request_no, request_invoice, transition
@@ -28,20 +32,23 @@ RED_REASONS = {"1": N_("销货退回"), "2": N_("开票有误"), "3": N_("服务
 REFUND_REASON = "1"
 
 
-def reverse(blue: Invoice, reason: str, actor: str, note: str = "") -> Invoice:
-    """Open the reversal of ``blue``: its red invoice (requested, no approval: it only takes back)."""
+def reverse(blue: Invoice, reason: str, actor: str, note: str = "", lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Open the reversal of ``blue``: its red invoice (requested, no approval: it only takes back),
+    with ``lines`` (default: everything the blue invoice still says, negated)."""
     if reason not in RED_REASONS:
         raise ValidationError({"reason": N_("请选择红冲原因")})
     if blue.is_red:
         raise ValidationError({"invoice": N_("红字发票不能再红冲")})
+    lines = _whole(blue) if lines is None else lines
     transition(blue, InvoiceAction.RED_REQUESTED, actor, note or RED_REASONS[reason], {"reason": reason})
     red = Invoice(
         request_no=new_request_no(), status=InvoiceStatus.REQUESTED, kind=blue.kind, channel_id=blue.channel_id,
         buyer_phone=blue.buyer_phone, title_type=blue.title_type, title=blue.title, tax_id=blue.tax_id,
         email=blue.email, remark=N_("对应正数发票号码 %(number)s") % {"number": blue.number},
-        excluding_fen=-blue.excluding_fen, tax_fen=-blue.tax_fen, total_fen=-blue.total_fen, requested_by=actor,
+        excluding_fen=sum(line.excluding_fen for line in lines), tax_fen=sum(line.tax_fen for line in lines),
+        total_fen=sum(line.amount_fen for line in lines), requested_by=actor,
         source="staff" if actor.startswith("user:") else "order", reverses_id=blue.id, reverses=blue,
-        red_reason=reason, orders=list(blue.orders), lines=[_negated(line) for line in blue.lines],
+        red_reason=reason, orders=list(blue.orders), lines=lines,
     )
     db.session.add(red)
     db.session.flush()
@@ -57,7 +64,9 @@ def finish(red: Invoice, rules: InvoicingRules) -> Invoice | None:
     transition(blue, InvoiceAction.RED_ISSUED, "platform", N_("红字发票 %(number)s") % {"number": red.number},
                {"red_invoice": red.id})
     notify.invoice_reversed(blue, red)
-    if red.red_reason != REFUND_REASON or not any(invoice_lines.invoiceable_fen(order) > 0 for order in blue.orders):
+    whole = not any(amount for _qty, amount, _excl, _tax in _current(blue).values())
+    if red.red_reason != REFUND_REASON or not whole or not any(
+            invoice_lines.invoiceable_fen(order) > 0 for order in blue.orders):
         return None
     title = Title(blue.title_type, blue.title, blue.tax_id, blue.email, blue.kind)
     [replacement, *_] = request_invoice(list(blue.orders), title, "system", "order", rules,
@@ -70,11 +79,65 @@ def refunded_after_issue(blue: Invoice) -> bool:
     return any(invoice_lines.invoiceable_fen(order) < 0 for order in blue.orders)
 
 
-def _negated(line: InvoiceLine) -> InvoiceLine:
-    taxed = tax.negated([tax.TaxedLine(tax.Line(line.name, line.tax_code, line.rate_bp, line.quantity,
-                                                line.amount_fen, line.unit, line.spec, line.order_line_id),
-                                       line.excluding_fen, line.tax_fen)])[0]
-    return InvoiceLine(position=line.position, order_id=line.order_id, order_line_id=line.order_line_id, name=line.name,
-                       tax_code=line.tax_code, rate_bp=line.rate_bp, quantity=taxed.line.quantity,
-                       unit=line.unit, spec=line.spec, amount_fen=taxed.line.amount_fen,
-                       excluding_fen=taxed.excluding_fen, tax_fen=taxed.tax_fen)
+def reverse_refund(blue: Invoice, rules: InvoicingRules, actor: str = "system") -> Invoice:
+    """The red invoice a refund after issue calls for: the refunded lines where that can be said, else all."""
+    lines = refund_difference(blue, rules)
+    if lines is None:
+        return reverse(blue, REFUND_REASON, actor)
+    return reverse(blue, REFUND_REASON, actor, N_("部分红冲：退款的商品"), lines)
+
+
+def refund_difference(blue: Invoice, rules: InvoicingRules) -> list[InvoiceLine] | None:
+    """The red lines (negative) that bring ``blue`` down to what its orders now should invoice, or None
+    when some line would have to go up (only a whole reversal and a new invoice can say that)."""
+    current = _current(blue)
+    should = {}
+    for order in blue.orders:
+        family = sum(amount for (order_id, _line), (_qty, amount, _excl, _tax) in current.items() if order_id == order.id)
+        others = invoice_lines.invoiced_fen(order) - family
+        try:
+            taxed = invoice_lines.order_lines(order, rules, order.paid_fen - order.refunded_fen - others)
+        except ValidationError:
+            return None
+        should |= {(line.line.order_id, line.line.order_line_id): line for line in taxed}
+    if set(should) - set(current):
+        return None
+    red = []
+    for line in blue.lines:
+        key = (line.order_id, line.order_line_id)
+        quantity, amount, excluding, tax_fen = current[key]
+        target = should.get(key)
+        diff = (target.line.quantity - quantity, target.line.amount_fen - amount, target.excluding_fen - excluding,
+                target.tax_fen - tax_fen) if target else (-quantity, -amount, -excluding, -tax_fen)
+        if diff[0] > 0 or diff[1] > 0:
+            return None
+        if diff[1] < 0:
+            red.append(_red_line(line, *diff))
+    return red
+
+
+def _current(blue: Invoice) -> dict[tuple, tuple[int, int, int, int]]:
+    """What ``blue`` still says per (order, order line): its lines plus its issued red invoices' lines."""
+    reds = db.session.scalars(select(Invoice).where(Invoice.reverses_id == blue.id,
+                                                    Invoice.status.in_(invoice_lines.ON_THE_BOOKS)))
+    current = {}
+    for line in [*blue.lines, *(line for red in reds for line in red.lines)]:
+        key = (line.order_id, line.order_line_id)
+        quantity, amount, excluding, tax_fen = current.get(key, (0, 0, 0, 0))
+        current[key] = (quantity + line.quantity, amount + line.amount_fen, excluding + line.excluding_fen,
+                        tax_fen + line.tax_fen)
+    return current
+
+
+def _whole(blue: Invoice) -> list[InvoiceLine]:
+    """Everything ``blue`` still says, negated."""
+    current = _current(blue)
+    return [_red_line(line, *(-value for value in current[(line.order_id, line.order_line_id)]))
+            for line in blue.lines if current[(line.order_id, line.order_line_id)][1]]
+
+
+def _red_line(line: InvoiceLine, quantity: int, amount: int, excluding: int, tax_fen: int) -> InvoiceLine:
+    """A red line for the blue ``line`` (same position, goods, code and rate: the platform matches them)."""
+    return InvoiceLine(position=line.position, order_id=line.order_id, order_line_id=line.order_line_id,
+                       name=line.name, tax_code=line.tax_code, rate_bp=line.rate_bp, quantity=quantity,
+                       unit=line.unit, spec=line.spec, amount_fen=amount, excluding_fen=excluding, tax_fen=tax_fen)

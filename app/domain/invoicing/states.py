@@ -5,6 +5,8 @@ waiting ──release──▶ requested ──issued──▶ issued ──red_
    │                     └─reject─▶ rejected                     │
    └─cancel─▶ cancelled         requested ──fail──▶ failed ──reissue──▶ requested
 
+``reversed``: a red invoice was issued against it (all of it, or the refunded lines: then the blue
+invoice stays valid for the rest, and a later refund can reverse more);
 ``waiting``: the order is not complete yet (or, per channel, not paid); ``requested``: with the
 e-invoice platform or on its way there; ``cancelled``: the order was closed or refunded in full before
 anything was issued.
@@ -94,6 +96,7 @@ TRANSITIONS: dict[tuple[InvoiceStatus, InvoiceAction], InvoiceStatus] = {
     (S.FAILED, A.CANCEL): S.CANCELLED,
     (S.ISSUED, A.RED_REQUESTED): S.RED_PENDING,
     (S.RED_PENDING, A.RED_ISSUED): S.REVERSED,
+    (S.REVERSED, A.RED_REQUESTED): S.RED_PENDING,  # a later refund after a partial reversal
 }
 
 #: States in which the action's effect is already there: doing it again changes nothing (a platform
@@ -101,7 +104,7 @@ TRANSITIONS: dict[tuple[InvoiceStatus, InvoiceAction], InvoiceStatus] = {
 ALREADY_DONE: dict[InvoiceAction, set[InvoiceStatus]] = {
     A.ISSUED: {S.ISSUED, S.RED_PENDING, S.REVERSED},
     A.FAIL: {S.FAILED},
-    A.RED_REQUESTED: {S.RED_PENDING, S.REVERSED},
+    A.RED_REQUESTED: {S.RED_PENDING},
     A.RED_ISSUED: {S.REVERSED},
     A.CANCEL: {S.CANCELLED},
 }

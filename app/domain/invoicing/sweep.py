@@ -52,14 +52,14 @@ def advance_waiting(rules: InvoicingRules) -> list[int]:
     return [invoice.id for invoice in waiting if services.advance(invoice, rules).status != InvoiceStatus.WAITING]
 
 
-def reverse_refunded(actor: str = "system") -> list[int]:
+def reverse_refunded(rules: InvoicingRules) -> list[int]:
     """Issued blue invoices that a later refund made too large get their red-letter reversal; returns
     the red invoices' ids."""
     candidates = db.session.scalars(
         select(Invoice).join(invoice_orders, invoice_orders.c.invoice_id == Invoice.id)
         .join(Order, Order.id == invoice_orders.c.order_id)
-        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.reverses_id.is_(None), Order.refunded_fen > 0,
+        .where(Invoice.status.in_((InvoiceStatus.ISSUED, InvoiceStatus.REVERSED)), Invoice.reverses_id.is_(None),
+               Order.refunded_fen > 0,
                Order.updated_at >= Invoice.issued_at)
         .distinct().order_by(Invoice.id).limit(BATCH))
-    return [reversal.reverse(blue, reversal.REFUND_REASON, actor).id
-            for blue in candidates if reversal.refunded_after_issue(blue)]
+    return [reversal.reverse_refund(blue, rules).id for blue in candidates if reversal.refunded_after_issue(blue)]
