@@ -45,13 +45,18 @@ def test_a_day_adds_up_and_names_the_orders_behind_each_difference(shop, rules):
     assert [each.id for each in again] == [row.id]  # recomputed in place
 
 
-def test_the_page_and_the_excel_export(app, client, login_as, shop, rules):
-    order = shop.completed()
-    reconciliation.reconcile(reconciliation.shanghai_today(order.paid_at), utcnow(), stale_days=7)
+def test_the_page_draws_the_trend_and_exports_excel(app, client, login_as, shop, rules):
+    today, yesterday = shop.completed(), shop.completed()
+    yesterday.paid_at = today.paid_at - timedelta(days=1)
+    reconciliation.reconcile(reconciliation.shanghai_today(today.paid_at), utcnow(), stale_days=7)
     db.session.commit()
     login_as("finance")
     page = client.get("/finance/reconciliation").text
-    assert "无差异" in page and "<polyline" in page
+    assert "无差异" in page and "<polyline" not in page  # one day draws no line
+
+    reconciliation.reconcile(reconciliation.shanghai_today(yesterday.paid_at), utcnow(), stale_days=7)
+    db.session.commit()
+    assert client.get("/finance/reconciliation").text.count("<polyline") == 2
     export = client.get("/finance/reconciliation.xlsx")
     sheet = load_workbook(BytesIO(export.data)).active
-    assert sheet["A1"].value == "日期" and sheet["E2"].value == 59.0
+    assert sheet["A1"].value == "日期" and [sheet["E2"].value, sheet["E3"].value] == [59.0, 59.0]
