@@ -96,3 +96,15 @@ def test_the_pdf_downloads_only_through_the_orders_own_link(app, client, make_or
         assert client.get(f"/portal/o/not-a-token/invoices/{invoice.id}.pdf").status_code == 404
     finally:
         app.instance_path = original_instance
+
+
+def test_the_invoice_section_refreshes_itself_while_the_invoice_moves(app, client, make_order):
+    placed = make_order("completed")
+    link = order_link(client, placed.order_no)
+    assert 'hx-trigger="every 15s"' not in client.get(link).text  # nothing on its way yet
+    client.post(f"{link}/invoice", data=COMPANY)
+    page = client.get(link).text
+    assert f'hx-get="{link}/invoice"' in page and 'hx-trigger="every 15s"' in page
+    section = client.get(f"{link}/invoice", headers=htmx_headers())
+    assert section.status_code == 200 and section.text.lstrip().startswith('<section id="invoice-section"')
+    assert "开票中" in section.text

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from app.domain.invoicing import lines as invoice_lines
 from app.domain.invoicing import pdf, profiles, services
 from app.domain.invoicing.rules import InvoicingRules
-from app.domain.invoicing.states import ACTIVE
+from app.domain.invoicing.states import ACTIVE, InvoiceStatus
 from app.domain.orders import portal_queries
 from app.errors import Conflict, ValidationError
 from app.extensions import db, limiter
@@ -22,6 +22,8 @@ from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, render_page_or_partial
 
 UNPROCESSABLE = 422
+#: While an invoice is in one of these, the page looks again every little while (it moves by itself).
+MOVING = {InvoiceStatus.WAITING, InvoiceStatus.PENDING_APPROVAL, InvoiceStatus.REQUESTED, InvoiceStatus.RED_PENDING}
 
 
 def invoice_context(order, token: str, phone: str | None, form: InvoiceRequestForm | None = None) -> dict:
@@ -35,7 +37,8 @@ def invoice_context(order, token: str, phone: str | None, form: InvoiceRequestFo
     form.profile.choices = [(str(each.id), each.title) for each in saved] + [("", _("填写新抬头"))]
     if not form.profile.data and saved and not form.errors:
         form.profile.data = str(saved[0].id)
-    return {"invoices": invoices, "may_request": not covered and left > 0, "invoiceable_fen": left,
+    moving = any(invoice.status in MOVING for invoice in invoices)
+    return {"invoices": invoices, "may_request": not covered and left > 0, "invoiceable_fen": left, "moving": moving,
             "saved_titles": saved, "invoice_form": form, "token": token}
 
 
@@ -60,6 +63,15 @@ def request_invoice(token: str):
             return _section(token, link, status=200) if is_partial() else redirect(
                 url_for(".show_order", token=token), 303)
     return _section(token, link, form=form, status=UNPROCESSABLE)
+
+
+@bp.get("/o/<token>/invoice")
+def show_invoice_section(token: str):
+    """The invoice section alone: the page polls it while an invoice is on its way."""
+    link = links.read(token)
+    if portal_queries.customer_order(link.order_id) is None:
+        raise links.LinkInvalid
+    return _section(token, link)
 
 
 @bp.get("/o/<token>/invoices/<int:invoice_id>.pdf")
