@@ -138,6 +138,7 @@ class Config:
     NUONUO_APP_SECRET = "simulator-app-secret"
     NUONUO_ACCESS_TOKEN = "simulator-access-token"
     EINVOICE_TIMEOUT = 10.0  # seconds per platform call
+    EINVOICE_CALLBACK_URL = ""  # our /hooks/einvoice/nuonuo as the platform reaches it; empty: polling only
     EINVOICE_SIMULATOR_PORT = 5121
     EINVOICE_SIMULATOR_ISSUE_SECONDS = 2.0  # how long the simulator keeps an invoice 开票中
     SELLER_NAME = "上海小满生活电子商务有限公司"
@@ -251,6 +252,7 @@ def notification_settings(settings: dict, environ) -> dict:
 INVOICING_ENVIRONMENT = {
     **dict.fromkeys(("EINVOICE_PROVIDER", "NUONUO_ENDPOINT", "NUONUO_APP_KEY", "NUONUO_APP_SECRET",
                      "NUONUO_ACCESS_TOKEN", "SELLER_NAME", "SELLER_TAX_ID", "SELLER_ADDRESS", "SELLER_BANK",
+                     "EINVOICE_CALLBACK_URL",
                      "INVOICE_CLERK", "INVOICE_SHIPPING_TAX_CODE", "INVOICE_SHIPPING_TAX_NAME"), str),
     **dict.fromkeys(("EINVOICE_SIMULATOR_PORT", "INVOICE_MAX_LINES", "INVOICE_SHIPPING_RATE_BP",
                      "INVOICE_APPROVAL_LEVEL1_FEN", "INVOICE_APPROVAL_LEVEL2_FEN", "INVOICE_RECONCILE_STALE_DAYS"), int),

@@ -1,5 +1,6 @@
 """The messaging simulators (SMS gateway, WeChat API, SMTP) as a foreground process for development."""
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -31,6 +32,8 @@ def environment(config) -> dict[str, str]:
     env |= channels.platform_environment(config)  # every platform gateway (simulated or real)
     if config["EINVOICE_PROVIDER"] == "simulator":
         env["NUONUO_ENDPOINT"] = config["NUONUO_ENDPOINT"]
+        env["EINVOICE_CALLBACK_URL"] = config["EINVOICE_CALLBACK_URL"] or (
+            f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/hooks/einvoice/nuonuo")
     return env
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import requests
 from flask import Blueprint, Flask, current_app, jsonify, request
 from stdnum.cn import uscc
 from werkzeug.serving import make_server
@@ -151,8 +152,24 @@ def _request_billing(simulator, body: dict) -> dict:
         raise Refused("E2002")
     buyer_tax = str(order.get("buyerTaxNum") or "")
     cause = "购方税号校验失败：统一社会信用代码有误" if buyer_tax and not uscc.is_valid(buyer_tax) else ""
-    return {"invoiceSerialNum": _insert(simulator, order_no, total, str(order.get("buyerName", "")), buyer_tax,
-                                        cause, body)}
+    serial = _insert(simulator, order_no, total, str(order.get("buyerName", "")), buyer_tax, cause, body)
+    if order.get("callBackUrl"):
+        _call_back_later(simulator, str(order["callBackUrl"]), order_no, serial)
+    return {"invoiceSerialNum": serial}
+
+
+def _call_back_later(simulator, url: str, order_no: str, serial: str) -> None:
+    """Once the invoice has its answer, tell ``callBackUrl`` (best effort, as platforms do)."""
+
+    def call_back():
+        try:
+            requests.post(url, json={"orderNo": order_no, "serialNo": serial}, timeout=5)
+        except requests.RequestException:
+            pass  # the caller polls anyway
+
+    timer = threading.Timer(simulator.settings.issue_seconds + 0.05, call_back)
+    timer.daemon = True
+    timer.start()
 
 
 def _query_result(simulator, body: dict) -> list[dict]:

@@ -1,13 +1,19 @@
 """Issuing against the e-invoice simulator: async issue and polling, platform refusals, timeouts and a
 worker killed mid-request (never two blue invoices), reissue, and the red-letter flow after a refund."""
 
+import json
+import threading
+import time
+
 import requests
+from werkzeug.serving import make_server
 
 from app.domain.invoicing import issuing, platforms, reversal, services, sweep
 from app.domain.invoicing.states import InvoiceStatus
 from app.domain.invoicing.titles import Title
 from app.domain.orders import refunds
 from app.extensions import db
+from app.jobs import get_queue
 from tests.invoicing.conftest import ACTOR, COMPANY, fresh
 from workers import einvoice as jobs
 
@@ -177,3 +183,44 @@ def test_finance_reverses_by_hand_with_a_reason(shop, rules, platform, monkeypat
     issue_and_poll(red_id)
     assert jobs.finish_reversal(red_id) == "reversed"  # 开票有误: nothing is reissued by itself
     assert fresh(invoice_id).status == InvoiceStatus.REVERSED
+
+
+def test_the_platforms_callback_only_makes_us_look(shop, rules, client, app):
+    invoice_id = requested(shop, rules)
+    invoice = fresh(invoice_id)
+    invoice.serial_no = "26120400000000000001"
+    db.session.commit()
+    get_queue("einvoice").empty()
+
+    response = client.post("/hooks/einvoice/nuonuo", json={"orderNo": invoice.request_no, "status": "2",
+                                                          "allElectronicInvoiceNumbe": "forged"})
+    assert response.status_code == 200 and response.json["code"] == "E0000"
+    [job] = get_queue("einvoice").get_jobs()
+    assert (job.func_name, list(job.args)) == ("workers.einvoice.poll_invoice", [invoice_id])
+    assert fresh(invoice_id).number is None  # the callback's word is not taken
+    assert client.post("/hooks/einvoice/nuonuo", json={"orderNo": "INV-unknown"}).status_code == 404
+    assert client.post("/hooks/einvoice/nuonuo", json={}).status_code == 400
+
+
+def test_the_simulator_calls_back_once_the_invoice_has_its_answer(shop, rules, platform, app, monkeypatch):
+    received = []
+    server = make_server("127.0.0.1", 0, lambda environ, start: _record_call(environ, start, received))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    monkeypatch.setitem(app.config, "EINVOICE_CALLBACK_URL", f"http://127.0.0.1:{server.server_port}/cb")
+    try:
+        invoice_id = requested(shop, rules)
+        assert jobs.issue_invoice(invoice_id) == "accepted"
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.shutdown()
+    invoice = fresh(invoice_id)
+    assert received == [{"orderNo": invoice.request_no, "serialNo": invoice.serial_no}]
+
+
+def _record_call(environ, start_response, received):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    received.append(json.loads(environ["wsgi.input"].read(length)))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"code": "E0000"}']

@@ -7,4 +7,4 @@ from app.extensions import csrf
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 csrf.exempt(bp)
 
-from app.web.hooks import platforms  # noqa: E402, F401  (views register on bp)
+from app.web.hooks import einvoice, platforms  # noqa: E402, F401  (views register on bp)

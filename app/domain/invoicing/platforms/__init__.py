@@ -21,4 +21,5 @@ def build(config: Mapping) -> Platform:
     if config["EINVOICE_PROVIDER"] == "off":
         raise PlatformOff("EINVOICE_PROVIDER=off")
     return Nuonuo(config["NUONUO_ENDPOINT"], config["NUONUO_APP_KEY"], config["NUONUO_APP_SECRET"],
-                  config["NUONUO_ACCESS_TOKEN"], config["SELLER_TAX_ID"], timeout=config["EINVOICE_TIMEOUT"])
+                  config["NUONUO_ACCESS_TOKEN"], config["SELLER_TAX_ID"], timeout=config["EINVOICE_TIMEOUT"],
+                  callback_url=config["EINVOICE_CALLBACK_URL"])

@@ -42,9 +42,10 @@ def sign(app_secret: str, app_key: str, senid: str, nonce: str, timestamp: str, 
 
 class Nuonuo:
     def __init__(self, endpoint: str, app_key: str, app_secret: str, access_token: str, seller_tax_id: str,
-                 timeout: float = 10):
+                 timeout: float = 10, callback_url: str = ""):
         self.endpoint, self.app_key, self.app_secret = endpoint, app_key, app_secret
         self.access_token, self.seller_tax_id, self.timeout = access_token, seller_tax_id, timeout
+        self.callback_url = callback_url  # where the platform says "answered" (a hint: we poll to learn what)
 
     def issue(self, request: IssueRequest) -> str:
         if request.red_bill_no:
@@ -112,6 +113,7 @@ class Nuonuo:
             "invoiceDate": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"), "invoiceType": "1",
             "invoiceLine": INVOICE_LINES[request.kind], "clerk": request.clerk, "remark": request.remark,
             "pushMode": "-1",  # OrderHub sends the customer its own PDF and message
+            **({"callBackUrl": self.callback_url} if self.callback_url else {}),
             "invoiceDetail": [_detail(line) for line in request.lines],
         }
 
