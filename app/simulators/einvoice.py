@@ -9,6 +9,7 @@ Red-letter: ``saveInvoiceRedConfirm`` (no buyer confirmation needed, state 01), 
 ``fastInvoiceRed``. State lives in one SQLite file so that every thread and a restart see it.
 """
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -162,10 +163,8 @@ def _call_back_later(simulator, url: str, order_no: str, serial: str) -> None:
     """Once the invoice has its answer, tell ``callBackUrl`` (best effort, as platforms do)."""
 
     def call_back():
-        try:
+        with contextlib.suppress(requests.RequestException):  # the caller polls anyway
             requests.post(url, json={"orderNo": order_no, "serialNo": serial}, timeout=5)
-        except requests.RequestException:
-            pass  # the caller polls anyway
 
     timer = threading.Timer(simulator.settings.issue_seconds + 0.05, call_back)
     timer.daemon = True
