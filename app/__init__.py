@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.web.api import bp as api_bp
     from app.web.customer import bp as customer_bp
+    from app.web.finance import bp as finance_bp
     from app.web.hooks import bp as hooks_bp
     from app.web.staff import bp as staff_bp
 
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(customer_bp)
+    app.register_blueprint(finance_bp)
     app.register_blueprint(hooks_bp)
 
 

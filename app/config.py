@@ -147,6 +147,32 @@ class Config:
     TRACKING_ENABLED = False  # filled in by tracking_settings()
     TRACKING_SILENT_HOURS = 12  # a parcel with no new event for this long is polled
     TRACKING_RETRY_MINUTES = 30  # a failed subscription is retried (and the parcel polled) this often
+    # Invoicing (issue 11). EINVOICE_PROVIDER: simulator (the Nuonuo-style stand-in `flask simulators`
+    # runs) | nuonuo (needs NUONUO_APP_KEY, NUONUO_APP_SECRET, NUONUO_ACCESS_TOKEN, SELLER_TAX_ID,
+    # SELLER_NAME) | off (the production default until named: invoices wait, nothing is sent).
+    EINVOICE_PROVIDER = "simulator"
+    NUONUO_ENDPOINT = ""  # empty: the simulator's, or Nuonuo's production endpoint
+    NUONUO_APP_KEY = "SIMULATORAPPKEY"
+    NUONUO_APP_SECRET = "simulator-app-secret"
+    NUONUO_ACCESS_TOKEN = "simulator-access-token"
+    EINVOICE_TIMEOUT = 10.0  # seconds per platform call
+    EINVOICE_CALLBACK_URL = ""  # our /hooks/einvoice/nuonuo as the platform reaches it; empty: polling only
+    EINVOICE_SIMULATOR_PORT = 5122
+    EINVOICE_SIMULATOR_ISSUE_SECONDS = 2.0  # how long the simulator keeps an invoice 开票中
+    SELLER_NAME = "上海小满生活电子商务有限公司"
+    SELLER_TAX_ID = "91310115MA1K4Q6N6T"
+    SELLER_ADDRESS = "上海市青浦区华新镇华志路1688号 021-59781234"
+    SELLER_BANK = "招商银行上海青浦支行 121912345610801"
+    INVOICE_CLERK = "陈静"  # 开票人
+    INVOICE_MAX_LINES = 100  # lines per invoice; a longer request is split over several invoices
+    # Shipping charged to the buyer is its own line: 运输服务 at 9 % unless the merchant's tax advisor says otherwise.
+    INVOICE_SHIPPING_TAX_CODE = "3010102020100000000"
+    INVOICE_SHIPPING_TAX_NAME = "运输服务"
+    INVOICE_SHIPPING_RATE_BP = 900
+    INVOICE_ON_PAYMENT_CHANNELS: tuple = ()  # channel codes invoiced on payment rather than completion
+    INVOICE_APPROVAL_LEVEL1_FEN = 1_000_000  # above ¥10,000: a 财务 approval (until a supervisor edits it)
+    INVOICE_APPROVAL_LEVEL2_FEN = 5_000_000  # above ¥50,000: a 财务主管 approval as well
+    INVOICE_RECONCILE_STALE_DAYS = 7  # an invoice asked for and not issued after this many days is a difference
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> dict:
@@ -176,6 +202,7 @@ class Config:
                 settings[name] = kind(environ[name])
         settings.update(notification_settings(settings, environ))
         settings.update(tracking_settings(settings, environ))
+        settings.update(invoicing_settings(settings, environ))
         return settings
 
 
@@ -282,4 +309,36 @@ def tracking_settings(settings: dict, environ) -> dict:
     # The simulator may start after the worker that subscribes the demo's parcels: retry within minutes.
     if not environ.get("TRACKING_RETRY_MINUTES"):
         result["TRACKING_RETRY_MINUTES"] = DEVELOPMENT_RETRY_MINUTES
+    return result
+
+
+INVOICING_ENVIRONMENT = {
+    **dict.fromkeys(("EINVOICE_PROVIDER", "NUONUO_ENDPOINT", "NUONUO_APP_KEY", "NUONUO_APP_SECRET",
+                     "NUONUO_ACCESS_TOKEN", "SELLER_NAME", "SELLER_TAX_ID", "SELLER_ADDRESS", "SELLER_BANK",
+                     "EINVOICE_CALLBACK_URL",
+                     "INVOICE_CLERK", "INVOICE_SHIPPING_TAX_CODE", "INVOICE_SHIPPING_TAX_NAME"), str),
+    **dict.fromkeys(("EINVOICE_SIMULATOR_PORT", "INVOICE_MAX_LINES", "INVOICE_SHIPPING_RATE_BP",
+                     "INVOICE_APPROVAL_LEVEL1_FEN", "INVOICE_APPROVAL_LEVEL2_FEN", "INVOICE_RECONCILE_STALE_DAYS"), int),
+    **dict.fromkeys(("EINVOICE_TIMEOUT", "EINVOICE_SIMULATOR_ISSUE_SECONDS"), float),
+    "INVOICE_ON_PAYMENT_CHANNELS": lambda text: tuple(code.strip() for code in text.split(",") if code.strip()),
+}
+NUONUO_ENDPOINT = "https://sdk.nuonuo.com/open/v1/services"
+NUONUO_CREDENTIALS = ("NUONUO_APP_KEY", "NUONUO_APP_SECRET", "NUONUO_ACCESS_TOKEN", "SELLER_TAX_ID", "SELLER_NAME")
+
+
+def invoicing_settings(settings: dict, environ) -> dict:
+    """The e-invoice settings: the simulator outside production unless told otherwise; Nuonuo needs
+    its credentials and the seller's own tax id from the environment (never the simulator's)."""
+    result = {name: parse(environ[name]) if environ.get(name) else settings[name]
+              for name, parse in INVOICING_ENVIRONMENT.items()}
+    if settings["ORDERHUB_ENV"] == "production" and not environ.get("EINVOICE_PROVIDER"):
+        result["EINVOICE_PROVIDER"] = "off"  # invoices wait as requested until a platform is configured
+    provider = result["EINVOICE_PROVIDER"]
+    if provider not in ("simulator", "nuonuo", "off"):
+        raise ConfigError(f"EINVOICE_PROVIDER must be simulator, nuonuo or off, not {provider!r}")
+    missing = [name for name in NUONUO_CREDENTIALS if provider == "nuonuo" and not environ.get(name)]
+    if missing:
+        raise ConfigError("EINVOICE_PROVIDER=nuonuo needs " + ", ".join(missing))
+    simulator = f"http://{settings['SIMULATOR_HOST']}:{result['EINVOICE_SIMULATOR_PORT']}/open/v1/services"
+    result["NUONUO_ENDPOINT"] = result["NUONUO_ENDPOINT"] or (simulator if provider == "simulator" else NUONUO_ENDPOINT)
     return result

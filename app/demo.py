@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app import demo_orders
+from app import demo_invoices, demo_orders
 from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import create_user
@@ -95,6 +95,14 @@ CATALOG = (
     ("美妆", "694117302", BEAUTY),
 )
 
+#: 税收分类编码 and short name per demo category (all at 13 %). Category-level codes, as a small
+#: merchant starts out; its tax advisor may assign finer ones SKU by SKU.
+TAX_DATA = {
+    "零食": ("1030299000000000000", "食品"),
+    "日用": ("1060512990000000000", "日用杂品"),
+    "美妆": ("1070222020000000000", "化妆品"),
+}
+
 BUNDLES = (
     ("KIT-001", "坚果大礼包 组合装 5件", "零食", 12,
      (("SN-001", 1), ("SN-003", 1), ("SN-004", 1), ("SN-005", 1), ("SN-014", 1))),
@@ -151,6 +159,7 @@ def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
         "users": _seed_users(password),
         "stock receipts": demo_orders.seed_stock(),
         "orders": demo_orders.seed_orders(),
+        "invoices": demo_invoices.seed_invoices(),
     }
 
 
@@ -175,7 +184,9 @@ def _seed_skus() -> int:
 
 def _sku_data(category: str, barcode_prefix: str, code: str, name: str, weight_g: int, price_fen: int) -> SkuData:
     barcode = ean13(barcode_prefix + code[-3:])
-    return SkuData(code, name, weight_g=weight_g, price_fen=price_fen, barcode=barcode, category=category)
+    tax_code, tax_name = TAX_DATA[category]
+    return SkuData(code, name, weight_g=weight_g, price_fen=price_fen, barcode=barcode, category=category,
+                   tax_code=tax_code, tax_name=tax_name)
 
 
 def _seed_bundles() -> int:
@@ -186,8 +197,9 @@ def _create_bundle(code: str, name: str, category: str, discount_percent: int, c
     parts = [(get_sku(component), quantity) for component, quantity in components]
     weight_g = sum(sku.weight_g * quantity for sku, quantity in parts)
     list_price = sum(sku.price_fen * quantity for sku, quantity in parts)
+    tax_code, tax_name = TAX_DATA[category]
     bundle = create_sku(SkuData(code, name, weight_g=weight_g, price_fen=_discounted(list_price, discount_percent),
-                                category=category))
+                                category=category, tax_code=tax_code, tax_name=tax_name))
     return set_bundle_components(bundle, list(components))
 
 

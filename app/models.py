@@ -11,6 +11,15 @@ from app.domain.inventory.models import (
     StockLevel,
     StockMovement,
 )
+from app.domain.invoicing.models import (
+    Invoice,
+    InvoiceApproval,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceProfile,
+    InvoiceSettings,
+    ReconciliationDay,
+)
 from app.domain.logistics.models import Shipment, ShipmentLine, TrackingEvent
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
@@ -20,5 +29,6 @@ from app.web.api.idempotency_models import IdempotencyRecord
 __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
-    "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent",
+    "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent", "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
+    "InvoiceSettings", "ReconciliationDay",
 ]

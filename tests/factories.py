@@ -45,6 +45,8 @@ class SkuFactory(Factory):
     weight_g = 500
     price_fen = 5900
     tax_rate_bp = 1300
+    tax_code = "1060512990000000000"
+    tax_name = "日用杂品"
 
 
 class BundleComponentFactory(Factory):

@@ -2,7 +2,7 @@
 
 from rq import cron
 
-from workers import channel_sync, logistics, notifications, orders
+from workers import channel_sync, einvoice, logistics, notifications, orders
 
 MINUTE = 60
 
@@ -25,3 +25,8 @@ cron.register(channel_sync.check_stock_drift, queue_name="channels", interval=30
 # Parcel tracking (workers/logistics.py): parcels silent for TRACKING_SILENT_HOURS or not subscribed are
 # polled; pushes do the rest.
 cron.register(logistics.poll_due_parcels, queue_name="logistics", interval=5 * MINUTE, job_timeout=5 * MINUTE)
+# Invoicing (workers/einvoice.py): automatic requests, waiting invoices whose orders completed, refunds
+# after issue (red-letter), and platform look-ups that are due (a lost job, no answer, still issuing).
+cron.register(einvoice.sweep_invoices, queue_name="einvoice", interval=MINUTE, job_timeout=5 * MINUTE)
+# 02:30 Asia/Shanghai: yesterday's (and the week before's) reconciliation rows.
+cron.register(einvoice.reconcile_invoices, queue_name="einvoice", cron="30 18 * * *", job_timeout=30 * MINUTE)

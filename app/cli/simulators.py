@@ -1,6 +1,7 @@
-"""The simulators (SMS gateway, WeChat API, SMTP, sales platforms, 快递100 tracking) as a foreground
+"""The simulators (SMS gateway, WeChat API, SMTP, sales platforms, 快递100 tracking, e-invoice) as a foreground
 process for development."""
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -18,7 +19,7 @@ PROVIDERS = ("SMS_PROVIDER", "WECHAT_PROVIDER", "EMAIL_PROVIDER")
 def needed(config) -> bool:
     """Whether any channel is pointed at the simulators (run-all starts them only then)."""
     return (any(config[name] == "simulator" for name in PROVIDERS) or channels.platform_simulators_needed(config)
-            or tracking_simulated(config))
+            or tracking_simulated(config) or config["EINVOICE_PROVIDER"] == "simulator")
 
 
 def tracking_simulated(config) -> bool:
@@ -39,14 +40,18 @@ def environment(config) -> dict[str, str]:
         env["SMTP_HOST"], env["SMTP_PORT"] = config["SMTP_HOST"], str(config["SMTP_PORT"])
     env |= channels.platform_environment(config)  # every platform gateway (simulated or real)
     env |= {name: config[name] for name in ("KUAIDI100_API_URL", "KUAIDI100_CALLBACK_URL")}
+    if config["EINVOICE_PROVIDER"] == "simulator":
+        env["NUONUO_ENDPOINT"] = config["NUONUO_ENDPOINT"]
+        env["EINVOICE_CALLBACK_URL"] = config["EINVOICE_CALLBACK_URL"] or (
+            f"http://127.0.0.1:{os.environ.get('PORT', '5000')}/hooks/einvoice/nuonuo")
     return env
 
 
 @click.command("simulators")
 @with_appcontext
 def simulators_command():
-    """Run the SMS, WeChat, SMTP, sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan) and 快递100
-    tracking simulators until Ctrl-C."""
+    """Run the SMS, WeChat, SMTP, sales-platform (Taobao/Tmall, JD, Pinduoduo, Douyin, Youzan), 快递100
+    tracking and e-invoice simulators until Ctrl-C."""
     from app.simulators import messaging
 
     config = current_app.config
@@ -68,13 +73,27 @@ def simulators_command():
                         config["SIMULATOR_HOST"], config["KUAIDI100_SIMULATOR_PORT"], trickle=True)
         platforms.append(tracker)
         click.echo(f"Tracking simulator (快递100): {tracker.url}/poll  parcels {tracker.url}/_sim/parcels")
+    stops = [running.stop, *(each.stop for each in platforms)]
+    if config["EINVOICE_PROVIDER"] == "simulator":
+        stops.append(_start_einvoice(config))
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
-    running.stop()
-    for each in platforms:
-        each.stop()
+    for stop in stops:
+        stop()
+
+
+def _start_einvoice(config):
+    """The Nuonuo-style e-invoice simulator; returns its stop function."""
+    from app.simulators import einvoice
+
+    settings = einvoice.settings_from_config(config, issue_seconds=config["EINVOICE_SIMULATOR_ISSUE_SECONDS"])
+    store = Path(current_app.instance_path) / "simulators" / "einvoice.sqlite3"
+    simulator = einvoice.start(settings, store, config["SIMULATOR_HOST"], config["EINVOICE_SIMULATOR_PORT"])
+    click.echo(f"E-invoice simulator (Nuonuo-style): {simulator.url}/open/v1/services  "
+               f"invoices {simulator.url}/_simulator/invoices")
+    return simulator.stop
 
 
 COMMANDS = (simulators_command,)

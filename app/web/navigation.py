@@ -33,6 +33,8 @@ NAVIGATION = (
     NavItem(_l("开放接口"), "staff.list_api_tokens", Area.SETTINGS),
     NavItem(_l("消息通知"), "staff.list_notifications", Area.NOTIFICATIONS),
     NavItem(_l("消息模拟器"), "staff.show_message_simulator", Area.NOTIFICATIONS),
+    NavItem(_l("发票"), "finance.list_invoices", Area.FINANCE),
+    NavItem(_l("对账"), "finance.show_reconciliation", Area.FINANCE),
     NavItem(_l("后台任务"), "staff.list_jobs", Area.JOBS),
     NavItem(_l("员工账号"), "staff.list_users", Area.USERS),
 )

@@ -10,6 +10,8 @@ from app import privacy
 from app.domain.channels import mapping as channel_mapping
 from app.domain.channels import models as channel_models
 from app.domain.inventory.models import MOVEMENT_LABELS
+from app.domain.invoicing import reversal as invoice_reversal
+from app.domain.invoicing import states as invoice_states
 from app.domain.notifications import models as notification_models
 from app.domain.orders.deadlines import RULE_LABELS
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS
@@ -32,7 +34,8 @@ def domain_labels() -> frozenset[str]:
     tables = (STATUS_LABELS, ACTION_LABELS, RULE_LABELS, MOVEMENT_LABELS, PLATFORM_LABELS,
               channel_mapping.STAGE_LABELS, channel_models.SYNC_STATUS_LABELS,
               channel_models.PAYLOAD_STATUS_LABELS, channel_models.IMPORT_STATUS_LABELS,
-              notification_models.CHANNEL_LABELS, notification_models.STATUS_LABELS)
+              notification_models.CHANNEL_LABELS, notification_models.STATUS_LABELS,
+              invoice_states.STATUS_LABELS, invoice_states.EVENT_LABELS, invoice_reversal.RED_REASONS)
     return frozenset(label for table in tables for label in table.values())
 
 

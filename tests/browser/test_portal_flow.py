@@ -19,13 +19,13 @@ def random_mobile() -> str:
     return f"139{random.randrange(10**8):08d}"
 
 
-@pytest.fixture
-def placed(app, created, unique):
-    """An order in 打包中 (packing), committed, with a phone of its own; returns (order, phone)."""
+def place_committed(app, created, unique: str, state: str):
+    """An order walked to ``state``, committed, with a phone of its own, recorded for clean-up;
+    returns (order, phone)."""
     phone = random_mobile()
     with app.app_context():
         shop = orders.open_shop(unique)
-        order = orders.place_order(shop, "packing", receiver_phone=phone, buyer_phone=phone)
+        order = orders.place_order(shop, state, receiver_phone=phone, buyer_phone=phone)
         db.session.commit()
     created.add("warehouses", shop.warehouse_id)
     created.add("channels", shop.channel_id)
@@ -34,6 +34,12 @@ def placed(app, created, unique):
     created.add("orders", order.id)
     created.phones.add(phone)
     return order, phone
+
+
+@pytest.fixture
+def placed(app, created, unique):
+    """An order in 打包中 (packing)."""
+    return place_committed(app, created, unique, "packing")
 
 
 @pytest.fixture

@@ -26,6 +26,9 @@ class Sku(TimestampMixin, db.Model):
     weight_g: Mapped[int] = mapped_column(default=0)
     price_fen: Mapped[int] = mapped_column(Fen, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(default=1300)
+    #: 税收分类编码 (19 digits) and its short name: invoice lines read ``*short name*SKU name``.
+    tax_code: Mapped[str] = mapped_column(String(19), default="")
+    tax_name: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(default=True)
     #: Pre-sale (预售): orders reserve nothing until this time, and at most ``presale_cap`` units wait.
     presale_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,8 @@ from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BARCODE_PATTERN = re.compile(r"^[0-9]{8,14}$")
+TAX_CODE_PATTERN = re.compile(r"^[0-9]{19}$")
+TAX_NAME_MAX = 32
 
 
 @dataclass
@@ -28,6 +30,10 @@ class SkuData:
     barcode: str | None = None
     category: str = ""
     active: bool = True
+    #: 税收分类编码 and its short name. None keeps what the SKU has (callers that do not edit tax data,
+    #: like the SKU form, leave them out); empty means not classified yet: no invoice can name the SKU.
+    tax_code: str | None = None
+    tax_name: str | None = None
 
 
 def get_sku(code: str) -> Sku:
@@ -41,7 +47,8 @@ def create_sku(data: SkuData) -> Sku:
     """Add a SKU. Raises ValidationError naming each bad field, Conflict when a concurrent request
     created the same code (or barcode) between the check and the insert."""
     _validate_sku(data, existing=None)
-    sku = Sku(**vars(data) | {"barcode": data.barcode or None})
+    sku = Sku(**vars(data) | {"barcode": data.barcode or None, "tax_code": data.tax_code or "",
+                              "tax_name": (data.tax_name or "").strip()})
     if not insert_unless_taken(sku):
         raise Conflict(N_("SKU %(sku)s 正被同时创建，请重试"), sku=data.code, details={"sku": data.code})
     return sku
@@ -50,7 +57,8 @@ def create_sku(data: SkuData) -> Sku:
 def update_sku(sku: Sku, data: SkuData) -> Sku:
     _validate_sku(data, existing=sku)
     for name, value in vars(data).items():
-        setattr(sku, name, value)
+        if value is not None or name not in ("tax_code", "tax_name"):
+            setattr(sku, name, value)
     sku.barcode = data.barcode or None
     db.session.flush()
     return sku
@@ -96,6 +104,7 @@ def _validate_sku(data: SkuData, existing: Sku | None) -> None:
         errors["price_fen"] = N_("价格不能为负数")
     if data.tax_rate_bp not in VAT_RATES_BP:
         errors["tax_rate_bp"] = N_("税率须为 13%、9%、6%、5%、3%、1% 或 0")
+    _validate_tax_data(data, errors)
     if data.barcode:
         if not BARCODE_PATTERN.match(data.barcode):
             errors["barcode"] = N_("条码应为 8 到 14 位数字")
@@ -103,6 +112,17 @@ def _validate_sku(data: SkuData, existing: Sku | None) -> None:
             errors["barcode"] = Text(N_("条码 %(barcode)s 已被使用"), barcode=data.barcode)
     if errors:
         raise ValidationError(errors)
+
+
+def _validate_tax_data(data: SkuData, errors: dict) -> None:
+    if data.tax_code is None and data.tax_name is None:
+        return
+    if data.tax_code and not TAX_CODE_PATTERN.match(data.tax_code):
+        errors["tax_code"] = N_("税收分类编码应为 19 位数字")
+    if len(data.tax_name or "") > TAX_NAME_MAX or "*" in (data.tax_name or ""):
+        errors["tax_name"] = Text(N_("税收分类简称最多 %(length)s 字，且不能含 *"), length=TAX_NAME_MAX)
+    if bool(data.tax_code) != bool((data.tax_name or "").strip()):
+        errors["tax_code" if not data.tax_code else "tax_name"] = N_("税收分类编码和简称须一起填写")
 
 
 def _validate_components(bundle: Sku, quantities: dict[str, int]) -> None:

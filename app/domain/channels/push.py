@@ -50,6 +50,7 @@ from app.domain.orders.services import candidate_warehouses
 from app.domain.orders.states import AFTER_SHIPPING
 from app.domain.reference.models import Channel
 from app.outside_calls import call_outside
+from app.text import N_, Text
 
 MAX_SHIPMENT_ATTEMPTS = 10
 
@@ -221,7 +222,7 @@ def _acknowledge(record: PushRecord, answer: dict, now: datetime) -> None:
 
 def _refused(record: PushRecord, channel: Channel, error: PlatformError, now: datetime) -> None:
     record.status, record.answer = PushStatus.FAILED, str(error)[:4000]
-    db.session.add(ChannelError(channel_id=channel.id, at=now, kind="push", message=f"推送{_kind_label(record)}失败: {error}"[:500]))
+    db.session.add(ChannelError(channel_id=channel.id, at=now, kind="push", message=Text(N_("推送%(kind)s失败: %(error)s"), kind=_kind_label(record), error=str(error)[:400])))
 
 
 def _kind_label(record: PushRecord) -> str:

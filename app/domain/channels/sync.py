@@ -44,6 +44,7 @@ from app.domain.channels.models import (
 from app.domain.reference.models import Channel
 from app.outside_calls import call_outside
 from app.redis_conn import get_redis
+from app.text import N_, Text
 
 INITIAL_LOOKBACK = timedelta(days=1)
 LOCK_SECONDS = 15 * 60
@@ -137,18 +138,18 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
             run.windows_done += 1
             checkpoint()
     except TokenExpiredError as error:
-        _fail(state, run, report, SyncStatus.TOKEN_EXPIRED, "auth", f"平台授权已过期，请重新授权: {error}", now)
+        _fail(state, run, report, SyncStatus.TOKEN_EXPIRED, "auth", Text(N_("平台授权已过期，请重新授权: %(error)s"), error=str(error)), now)
     except ThrottledError as error:
         state.throttled_until = now + timedelta(seconds=error.retry_after or 60)
-        _fail(state, run, report, SyncStatus.THROTTLED, "throttle", f"平台限流: {error}", now)
+        _fail(state, run, report, SyncStatus.THROTTLED, "throttle", Text(N_("平台限流: %(error)s"), error=str(error)), now)
     except PlatformError as error:
-        _fail(state, run, report, SyncStatus.FAILING, "pull", f"平台返回错误: {error}", now)
+        _fail(state, run, report, SyncStatus.FAILING, "pull", Text(N_("平台返回错误: %(error)s"), error=str(error)), now)
     else:
         state.status, state.status_message, state.last_success_at = SyncStatus.OK, "", utcnow()
         state.throttled_until = None
         run.status = RunStatus.SUCCEEDED
     run.finished_at = utcnow()
-    run.message = (report.message or f"{len(report.windows)} 个时间窗，{report.pages} 页")[:500]
+    run.message = report.message[:500] if report.message else Text(N_("%(windows)s 个时间窗，%(pages)s 页"), windows=len(report.windows), pages=report.pages)
     checkpoint()
     return report
 
@@ -219,7 +220,7 @@ def _reason_to_skip(state: SyncState, now: datetime) -> str:
     if state.status == SyncStatus.TOKEN_EXPIRED:
         return "授权已过期，等待重新配置凭证"
     if state.throttled_until and state.throttled_until > now:
-        return f"平台限流中，{state.throttled_until:%H:%M:%S} (UTC) 后再试"
+        return Text(N_("平台限流中，%(until)s (UTC) 后再试"), until=f"{state.throttled_until:%H:%M:%S}")
     return ""
 
 

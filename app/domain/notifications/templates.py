@@ -26,6 +26,8 @@ class MessageTemplate:
     wechat_title: str = ""
     #: (field name in the WeChat template, value format); the official-account template defines the names.
     wechat_fields: tuple[tuple[str, str], ...] = ()
+    #: The parameter naming a file that an email carries as its attachment (the invoice PDF); not in the text.
+    attachment_param: str = ""
 
     @property
     def placeholders(self) -> set[str]:
@@ -41,6 +43,10 @@ LOGIN_CODE = "login_code"
 PARCEL_DELIVERING = "parcel_delivering"
 PARCEL_SIGNED = "parcel_signed"
 PARCEL_PROBLEM = "parcel_problem"
+INVOICE_ISSUED = "invoice_issued"
+INVOICE_REJECTED = "invoice_rejected"
+INVOICE_REVERSED = "invoice_reversed"
+_SMS_AND_EMAIL = frozenset({MessageChannel.SMS, MessageChannel.EMAIL})
 
 _TEMPLATES = (
     MessageTemplate(
@@ -92,6 +98,19 @@ _TEMPLATES = (
         "SMS_PARCEL_PROBLEM", email_subject="订单{order_no}的包裹运输异常", wechat_title="物流异常通知",
         wechat_fields=(("character_string1", "{order_no}"), ("thing2", "{carrier}"),
                        ("thing3", "运输异常，我们正在跟进")),
+    ),
+    MessageTemplate(
+        INVOICE_ISSUED, "发票已开具", "您的订单{order_no}的电子发票已开具，发票号码{number}，价税合计{amount}元。",
+        "SMS_INVOICE_ISSUED", channels=_SMS_AND_EMAIL, email_subject="订单{order_no}的电子发票",
+        attachment_param="pdf_path",
+    ),
+    MessageTemplate(
+        INVOICE_REJECTED, "开票申请未通过", "您的订单{order_no}的开票申请未通过，原因：{reason}。如有疑问请联系客服。",
+        "SMS_INVOICE_REJECTED", channels=_SMS_AND_EMAIL, email_subject="订单{order_no}的开票申请未通过",
+    ),
+    MessageTemplate(
+        INVOICE_REVERSED, "发票已红冲", "您的订单{order_no}的发票{number}已红冲（冲销{amount}元）。",
+        "SMS_INVOICE_REVERSED", channels=_SMS_AND_EMAIL, email_subject="订单{order_no}的发票已红冲",
     ),
     MessageTemplate(
         LOGIN_CODE, "验证码", "您的验证码为{code}，5分钟内有效。", "SMS_LOGIN_CODE",

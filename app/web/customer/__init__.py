@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("customer", __name__, url_prefix="/portal")
 
-from app.web.customer import errors, views  # noqa: E402, F401  (handlers and views register on bp)
+from app.web.customer import errors, invoices, views  # noqa: E402, F401  (handlers and views register on bp)

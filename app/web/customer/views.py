@@ -5,12 +5,13 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.db import utcnow
+from app.domain.invoicing import queries as invoice_queries
 from app.domain.logistics import queries as logistics_queries
 from app.domain.notifications import services as notifications
 from app.domain.notifications.recipients import normalise_mobile
 from app.domain.orders import portal_queries
 from app.extensions import db, limiter
-from app.web.customer import bp, links, login_codes, wording
+from app.web.customer import bp, invoices, links, login_codes, wording
 from app.web.customer.forms import CodeRequestForm, CodeVerifyForm, LookupForm
 from app.web.customer.limits import phone_key, setting
 from app.web.htmx import is_partial, redirect_page, render_page_or_partial
@@ -69,7 +70,8 @@ def show_order(token: str):
         raise links.LinkInvalid  # the order is gone: answer as for any link that leads nowhere
     phone = portal_queries.proved_phone(view.order, link.via)
     context = {"view": view, "token": token, "opted_out": _reminder_state(phone),
-               "parcels": logistics_queries.parcels_of(view.order.id)}
+               "parcels": logistics_queries.parcels_of(view.order.id),
+               **invoices.invoice_context(view.order, token, phone)}
     return render_page_or_partial("customer/order.html", "customer/_order_live.html", **context)
 
 
@@ -124,7 +126,8 @@ def verify_code():
     orders = portal_queries.orders_for_phone(phone, utcnow(), days)
     entries = [(order, url_for(".show_order", token=links.issue(order.id, via))) for order, via in orders]
     return render_page_or_partial("customer/orders.html", "customer/_order_list.html", entries=entries,
-                                  phone=phone, days=days)
+                                  phone=phone, days=days,
+                                  invoices_by_order=invoice_queries.invoices_for_orders([order.id for order, _via in orders]))
 
 
 def _lookup_failed(form: LookupForm):

@@ -7,4 +7,8 @@ from app.extensions import csrf
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 csrf.exempt(bp)
 
-from app.web.hooks import logistics, platforms  # noqa: E402, F401  (views register on bp)
+from app.web.hooks import (  # noqa: E402, F401  (views register on bp)
+    einvoice,
+    logistics,
+    platforms,
+)

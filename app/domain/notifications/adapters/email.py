@@ -5,9 +5,11 @@ message in the recipient's mailbox and in the relay's logs. SMTP's own reply cod
 "try later", 5xx is final.
 """
 
+import mimetypes
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from pathlib import Path
 
 from app.domain.notifications import templates
 from app.domain.notifications.adapters import PermanentError, TransientError
@@ -49,6 +51,7 @@ class SmtpEmail:
         mail["Date"] = formatdate(usegmt=True)
         mail["Message-ID"] = f"<orderhub-message-{message.id}@{address.rpartition('@')[2] or 'orderhub'}>"
         mail.set_content(body)
+        _attach(mail, message, templates.get_template(message.template).attachment_param)
         return mail
 
     def _connect(self) -> smtplib.SMTP:
@@ -58,6 +61,19 @@ class SmtpEmail:
         if self.security == "starttls":
             smtp.starttls()
         return smtp
+
+
+def _attach(mail: EmailMessage, message, param: str) -> None:
+    """The file the template's attachment parameter names (an invoice PDF); gone is a permanent failure."""
+    if not param or not message.params.get(param):
+        return
+    path = Path(message.params[param])
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise PermanentError(Text(N_("附件不存在：%(name)s"), name=path.name)) from error
+    maintype, _, subtype = (mimetypes.guess_type(path.name)[0] or "application/octet-stream").partition("/")
+    mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=path.name)
 
 
 def _by_code(code: int, text: str) -> Exception:

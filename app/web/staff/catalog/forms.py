@@ -19,6 +19,9 @@ class SkuForm(FlaskForm):
     price_fen = YuanField(_l("价格（元）"), validators=[REQUIRED])
     tax_rate_bp = SelectField(_l("税率"), coerce=int, default=1300,
                               choices=[(rate, f"{rate // 100}%") for rate in VAT_RATES_BP])
+    tax_code = StringField(_l("税收分类编码（19 位）"), validators=[Optional(), Length(max=19)],
+                           render_kw={"inputmode": "numeric"})
+    tax_name = StringField(_l("税收分类简称"), validators=[Optional(), Length(max=32)])
     active = BooleanField(_l("在售"), default=True)
 
 

@@ -16,6 +16,7 @@ def _sku_data(form: SkuForm) -> services.SkuData:
         code=form.code.data, name=form.name.data, barcode=form.barcode.data or None,
         category=form.category.data or "", weight_g=form.weight_g.data, price_fen=form.price_fen.data,
         tax_rate_bp=form.tax_rate_bp.data, active=form.active.data,
+        tax_code=(form.tax_code.data or "").strip(), tax_name=(form.tax_name.data or "").strip(),
     )
 
 
@@ -40,6 +41,7 @@ SKU_COLUMNS = (
     Column(_l("重量"), lambda s: f"{s.weight_g} g"),
     Column(_l("价格"), lambda s: format_money(s.price_fen)),
     Column(_l("税率"), lambda s: f"{s.tax_rate_bp // 100}%"),
+    Column(_l("开票名称"), lambda s: f"*{s.tax_name}*" if s.tax_name else "—"),
     Column(_l("在售"), lambda s: "✓" if s.active else "—"),
 )
 

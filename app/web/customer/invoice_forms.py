@@ -1,0 +1,26 @@
+"""The portal's 申请开票 form: a saved title (one tap) or a new one, and whether to keep it."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.validators import Length, Optional
+
+from app.domain.invoicing.titles import Title
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class InvoiceRequestForm(FlaskForm):
+    profile = RadioField(_l("常用抬头"), validators=[Optional()], validate_choice=False, default="")
+    title_type = RadioField(_l("抬头类型"), choices=[("personal", _l("个人")), ("company", _l("单位"))],
+                            default="personal", validators=[Optional()])
+    title = StringField(_l("发票抬头"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    tax_id = StringField(_l("税号（统一社会信用代码）"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    email = StringField(_l("接收邮箱"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    save = BooleanField(_l("保存为常用抬头"), default=True)
+
+    def title_entered(self) -> Title:
+        return Title(self.title_type.data or "personal", self.title.data or "", self.tax_id.data or "",
+                     self.email.data or "")

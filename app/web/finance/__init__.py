@@ -1,0 +1,9 @@
+"""Finance pages (/finance): the invoice queue with filters and bulk approval, each invoice with its
+timeline, approvals, reissue after a failure, manual red-letter reversal, and the approval thresholds.
+Finance roles only (财务, 财务主管): every view is guarded by ``role_required(Area.FINANCE)``."""
+
+from flask import Blueprint
+
+bp = Blueprint("finance", __name__, url_prefix="/finance")
+
+from app.web.finance import invoices, reconciliation, settings  # noqa: E402, F401  (views register on bp)

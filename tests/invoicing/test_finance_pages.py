@@ -1,0 +1,121 @@
+"""The finance pages: the queue with filters, bulk approval, an invoice's page with its timeline,
+approve / reject / reissue / reverse, the thresholds; finance roles only."""
+
+import pytest
+
+from app.domain.invoicing import rules as invoice_rules
+from app.domain.invoicing import services
+from app.domain.invoicing.states import InvoiceStatus
+from app.domain.invoicing.titles import Title
+from app.extensions import db
+from tests.conftest import htmx_headers
+from tests.invoicing.conftest import fresh
+
+TITLE = Title("personal", "张三", email="zhang@example.cn")
+
+
+@pytest.fixture
+def queue(app, shop, rules):
+    """Three invoices: 59.00 (no approval), 118.00 and 177.00 (one level: T1 lowered to 100.00)."""
+    invoice_rules.save_thresholds(10000, 50000, "user:zhuguan")
+    ids = []
+    for quantity in (1, 2, 3):
+        [invoice] = services.request_invoice([shop.completed([(shop.cup.code, quantity)])], TITLE, "user:kefu",
+                                             "staff", rules)
+        ids.append(invoice.id)
+    db.session.commit()
+    return ids
+
+
+def test_only_finance_roles_open_the_finance_pages(client, login_as, queue):
+    login_as("customer_service")
+    assert client.get("/finance/invoices").status_code == 403
+    assert client.post(f"/finance/invoices/{queue[1]}/approve").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_login(client, queue):
+    response = client.get("/finance/invoices")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_queue_filters_by_status_and_amount(client, login_as, queue):
+    login_as("finance")
+    page = client.get("/finance/invoices?status=pending_approval").text
+    assert page.count('name="invoice_ids"') == 2 and "¥118.00" in page and "¥59.00" not in page
+    fragment = client.get("/finance/invoices?min_amount=150", headers=htmx_headers())
+    assert "<html" not in fragment.text and "¥177.00" in fragment.text and "¥118.00" not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_bulk_approval_releases_what_the_user_may_approve(client, login_as, queue, app_context):
+    login_as("finance")
+    response = client.post("/finance/invoices/approve", data={"invoice_ids": [str(queue[1]), str(queue[2])]})
+    assert response.status_code == 303
+    assert [fresh(invoice_id).status for invoice_id in queue[1:]] == [InvoiceStatus.REQUESTED] * 2
+
+
+def test_rejecting_needs_a_reason(client, login_as, queue, app_context):
+    login_as("finance")
+    response = client.post(f"/finance/invoices/{queue[1]}/reject", data={"reason": ""}, headers=htmx_headers())
+    assert response.status_code == 422 and "此项必填" in response.text
+    assert fresh(queue[1]).status == InvoiceStatus.PENDING_APPROVAL
+
+    response = client.post(f"/finance/invoices/{queue[1]}/reject", data={"reason": "抬头有误"}, headers=htmx_headers())
+    assert response.status_code == 200 and "抬头有误" in response.text
+    assert fresh(queue[1]).status == InvoiceStatus.REJECTED
+
+
+def test_self_approval_is_refused_on_the_page(client, login_as, shop, rules, app_context):
+    invoice_rules.save_thresholds(1000, 50000, "user:zhuguan")
+    [invoice] = services.request_invoice([shop.completed()], TITLE, "user:caiwu", "staff", rules)
+    db.session.commit()
+    login_as("finance", username="caiwu")
+    response = client.post(f"/finance/invoices/{invoice.id}/approve", headers=htmx_headers())
+    assert response.status_code == 403 and "不能审批自己提交的开票申请" in response.text
+    assert fresh(invoice.id).status == InvoiceStatus.PENDING_APPROVAL
+
+
+def test_the_invoice_page_shows_lines_and_timeline(client, login_as, queue):
+    login_as("finance_supervisor")
+    page = client.get(f"/finance/invoices/{queue[0]}").text
+    assert "*日用杂品*保温杯 500ml" in page and "申请开票" in page and "提交开票" in page
+
+
+def test_a_failed_invoice_can_be_reissued_and_an_issued_one_reversed(client, login_as, queue, app_context):
+    failed, issued = fresh(queue[0]), fresh(queue[1])
+    failed.status, failed.failure_code = InvoiceStatus.FAILED, "E2002"
+    issued.status, issued.number = InvoiceStatus.ISSUED, "26310000000000000001"
+    db.session.commit()
+    login_as("finance")
+    assert client.post(f"/finance/invoices/{failed.id}/reissue").status_code == 303
+    assert fresh(failed.id).status == InvoiceStatus.REQUESTED
+
+    response = client.post(f"/finance/invoices/{issued.id}/reverse", data={"reason": "2", "note": ""},
+                           headers=htmx_headers())
+    assert response.status_code == 422
+    response = client.post(f"/finance/invoices/{issued.id}/reverse", data={"reason": "2", "note": "抬头写错"},
+                           headers=htmx_headers())
+    assert response.status_code == 200
+    assert fresh(issued.id).status == InvoiceStatus.RED_PENDING
+
+
+def test_only_supervisors_change_the_thresholds(client, login_as, app_context):
+    login_as("finance")
+    assert client.post("/finance/settings", data={"level1": "200.00", "level2": "900.00"}).status_code == 403
+    client.post("/logout")
+    login_as("finance_supervisor")
+    assert client.post("/finance/settings", data={"level1": "900.00", "level2": "200.00"}).status_code == 422
+    assert client.post("/finance/settings", data={"level1": "200.00", "level2": "900.00"}).status_code == 303
+    assert invoice_rules.thresholds(invoice_rules.InvoicingRules(1, "", "", 0, frozenset(), 0, 0)).level1_above_fen == 20000
+
+
+def test_operations_set_a_skus_tax_classification_on_its_form(client, login_as, shop, app_context):
+    login_as("operations")
+    sku_id = shop.book.id
+    data = {"code": shop.book.code, "name": "儿童绘本", "weight_g": "300", "price_fen": "45.00", "tax_rate_bp": "900",
+            "active": "y", "tax_code": "1060201010000000000", "tax_name": "图书"}
+    assert client.post(f"/staff/skus/{sku_id}/edit", data=data | {"tax_code": "12"}).status_code == 422
+    response = client.post(f"/staff/skus/{sku_id}/edit", data=data | {"tax_name": "书籍"})
+    assert response.status_code in (200, 303)
+    db.session.expire_all()
+    assert db.session.get(type(shop.book), sku_id).tax_name == "书籍"
