@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -68,6 +69,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(customer_bp)
     app.register_blueprint(hooks_bp)
+
+
+def register_security(app: Flask) -> None:
+    from app.web import security_headers
+
+    security_headers.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
