@@ -27,7 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_security(app)
+    register_hardening(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -71,10 +71,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hooks_bp)
 
 
-def register_security(app: Flask) -> None:
-    from app.web import security_headers
+def register_hardening(app: Flask) -> None:
+    from app.web import health, outage, security_headers
 
     security_headers.init_app(app)
+    outage.init_app(app)
+    app.register_blueprint(health.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -19,7 +19,8 @@ def _login_username() -> str:
 
 
 def _failed_login(response) -> bool:
-    return response.status_code != 302
+    # Only a refused sign-in counts: a 503 (Redis or the database down) must not try Redis again.
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
