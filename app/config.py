@@ -35,6 +35,7 @@ TUNABLE_FROM_ENVIRONMENT = {
     "DOUYIN_PUSH_URL": str,
 }
 
+MIN_SECRET_KEY_BYTES = 32
 # Only ever used outside production, where the factory refuses to start without a real secret.
 DEV_SECRET_KEY = "orderhub-dev-only-secret"
 
@@ -64,7 +65,12 @@ class Config:
 
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # Failed sign-ins (app/auth/throttle.py): per address across usernames, per username from anywhere
+    # (high, so nobody can lock a colleague out cheaply), and growing delays per (username, address).
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+    LOGIN_USER_RATE_LIMIT = "100 per hour;300 per day"
+    LOGIN_FREE_FAILURES = 3  # misses before the delays start
+    LOGIN_MAX_DELAY = 15 * 60  # seconds
 
     RQ_ASYNC = True  # tests may run jobs inline
     JOB_RESULT_TTL = 3600
@@ -144,6 +150,8 @@ class Config:
             settings["SESSION_COOKIE_SECURE"] = True
         if environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = environ["SECRET_KEY"]
+        if env == "production":
+            check_production_secret_key(settings["SECRET_KEY"])
         if environ.get("DATABASE_URL"):
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
         if environ.get("REDIS_URL"):
@@ -155,6 +163,15 @@ class Config:
                 settings[name] = kind(environ[name])
         settings.update(notification_settings(settings, environ))
         return settings
+
+
+def check_production_secret_key(secret_key: str) -> None:
+    """Sessions, CSRF tokens and the portal's signed links all rest on SECRET_KEY: refuse the public
+    development key and anything shorter than 32 bytes (e.g. ``python -c 'import secrets;
+    print(secrets.token_urlsafe(48))'``)."""
+    if secret_key == DEV_SECRET_KEY or len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} random bytes and not the development key")
 
 
 def normalise_database_url(url: str) -> str:

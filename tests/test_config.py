@@ -9,7 +9,7 @@ from app.redis_conn import get_redis
 
 PRODUCTION = {
     "ORDERHUB_ENV": "production",
-    "SECRET_KEY": "a-real-secret",
+    "SECRET_KEY": "a-real-secret-of-at-least-32-bytes",
     "DATABASE_URL": "postgresql://orderhub:pw@db.internal:5432/orderhub",
     "REDIS_URL": "redis://cache.internal:6379/0",
 }
@@ -73,7 +73,7 @@ def test_production_with_everything_named_starts_with_secure_cookies():
     settings = Config.from_environment(PRODUCTION)
 
     assert settings["ORDERHUB_ENV"] == "production"
-    assert settings["SECRET_KEY"] == "a-real-secret"
+    assert settings["SECRET_KEY"] == "a-real-secret-of-at-least-32-bytes"
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://orderhub:pw@db.internal:5432/orderhub"
     assert settings["SESSION_COOKIE_SECURE"] is True
 

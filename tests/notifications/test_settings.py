@@ -6,7 +6,7 @@ import pytest
 from app.cli import simulators
 from app.config import Config, ConfigError
 
-PRODUCTION = {"ORDERHUB_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x",
+PRODUCTION = {"ORDERHUB_ENV": "production", "SECRET_KEY": "s" * 32, "DATABASE_URL": "postgresql://db/x",
               "REDIS_URL": "redis://r/1"}
 
 

@@ -1,0 +1,30 @@
+"""Operator commands for credentials: a staff password, and the shop-credential keys."""
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.services import set_password
+from app.errors import ValidationError
+from app.extensions import db
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.password_option(prompt="新密码 New password")
+@with_appcontext
+def set_password_command(username, password):
+    """Give a staff user a new password; every session they have ends."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}")
+    try:
+        set_password(user, password)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(error.fields.values())) from error
+    db.session.commit()
+    click.echo(f"New password set for {username}; their sessions have ended.")
+
+
+COMMANDS = (set_password_command,)
