@@ -72,8 +72,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hardening(app: Flask) -> None:
-    from app.web import health, outage, security_headers
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from app.web import health, outage, request_limits, security_headers
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    request_limits.init_app(app)
     security_headers.init_app(app)
     outage.init_app(app)
     app.register_blueprint(health.bp)

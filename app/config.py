@@ -17,10 +17,15 @@ TUNABLE_FROM_ENVIRONMENT = {
     "PORTAL_LOOKUP_LIMIT_PER_PHONE": str,
     "PORTAL_LOOKUP_LIMIT_PER_IP": str,
     "PORTAL_CODE_LIMIT_PER_PHONE": str,
+    "PORTAL_CODE_LIMIT_PER_PHONE_ANYWHERE": str,
     "PORTAL_CODE_LIMIT_PER_IP": str,
     "PORTAL_VERIFY_LIMIT_PER_IP": str,
     "PORTAL_LINK_MAX_AGE": int,
     "RATELIMIT_STRATEGY": str,
+    "TRUSTED_PROXIES": int,
+    "MAX_CONTENT_LENGTH": int,
+    "HOOK_RATE_LIMIT_PER_CHANNEL": str,
+    "HOOK_RATE_LIMIT_PER_IP": str,
     "TAOBAO_GATEWAY_URL": str,
     "JD_GATEWAY_URL": str,
     "TAOBAO_SIMULATOR_PORT": int,
@@ -78,11 +83,26 @@ class Config:
 
     STAFF_PAGE_SIZE = 50
 
+    # Request limits (app/web/request_limits.py) and the proxies in front of us. TRUSTED_PROXIES is how
+    # many proxies (load balancer, nginx) set X-Forwarded-For/-Proto/-Host: 0 trusts none of them.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    HOOKS_MAX_CONTENT_LENGTH = 256 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # the import's 5 MB file and the form around it
+    MAX_JSON_DEPTH = 32
+    TRUSTED_PROXIES = 0
+    HOOK_RATE_LIMIT_PER_CHANNEL = "600 per minute"
+    HOOK_RATE_LIMIT_PER_IP = "1200 per minute"
+    API_AUTH_FAILURE_LIMIT_PER_IP = "20 per minute"
+
     # Customer portal (/portal). Limits are Flask-Limiter strings; each can be overridden from the
     # environment (the benchmark raises them so that it measures the lookup, not the limiter).
     PORTAL_LOOKUP_LIMIT_PER_PHONE = "10 per hour"
     PORTAL_LOOKUP_LIMIT_PER_IP = "30 per hour"
+    # The per-phone limits count per phone *and* the asker's network (/24, /48), and lookups count only
+    # when they fail: nobody can use up a customer's buckets from elsewhere. Texts to one phone are
+    # also capped from anywhere, so the SMS cost and the customer's inbox stay bounded.
     PORTAL_CODE_LIMIT_PER_PHONE = "5 per hour"
+    PORTAL_CODE_LIMIT_PER_PHONE_ANYWHERE = "20 per day"
     PORTAL_CODE_LIMIT_PER_IP = "20 per hour"
     PORTAL_VERIFY_LIMIT_PER_IP = "30 per hour"
     PORTAL_LINK_MAX_AGE = 2 * 3600  # seconds a signed order link stays valid

@@ -14,11 +14,13 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import render_page_or_partial
+from app.web.request_limits import allow_body_size
 from app.web.staff import bp
 from app.web.staff.channels_forms import ImportUploadForm, import_columns_form
 
 
 @bp.route("/channels/import", methods=["GET", "POST"])
+@allow_body_size("IMPORT_MAX_CONTENT_LENGTH")
 @role_required(Area.SYNC)
 def upload_import():
     form = ImportUploadForm(imports.importable_channels())
