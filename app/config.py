@@ -6,12 +6,13 @@ start unless the secrets and real servers are named, so a misconfigured deploy f
 than quietly writing orders into a throw-away SQLite file.
 """
 
+import base64
 import json
 import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CREDENTIAL_KEYS")
 #: Settings an operator (or a benchmark) may change through the environment, with their types.
 TUNABLE_FROM_ENVIRONMENT = {
     "PORTAL_LOOKUP_LIMIT_PER_PHONE": str,
@@ -41,6 +42,7 @@ TUNABLE_FROM_ENVIRONMENT = {
 }
 
 MIN_SECRET_KEY_BYTES = 32
+FERNET_KEY_BYTES = 32
 # Only ever used outside production, where the factory refuses to start without a real secret.
 DEV_SECRET_KEY = "orderhub-dev-only-secret"
 
@@ -52,6 +54,9 @@ class ConfigError(RuntimeError):
 class Config:
     ORDERHUB_ENV = "development"
     SECRET_KEY = DEV_SECRET_KEY
+    # Fernet keys for the shop credentials at rest, newest first (app/secret_box.py). Empty outside
+    # production: a key derived from SECRET_KEY is used instead.
+    CREDENTIAL_KEYS: tuple[str, ...] = ()
     INSTANCE_PATH = str(PROJECT_ROOT / "instance")
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: the SQLite file under INSTANCE_PATH
@@ -172,6 +177,8 @@ class Config:
             settings["SECRET_KEY"] = environ["SECRET_KEY"]
         if env == "production":
             check_production_secret_key(settings["SECRET_KEY"])
+        if environ.get("CREDENTIAL_KEYS"):
+            settings["CREDENTIAL_KEYS"] = parse_credential_keys(environ["CREDENTIAL_KEYS"])
         if environ.get("DATABASE_URL"):
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
         if environ.get("REDIS_URL"):
@@ -192,6 +199,20 @@ def check_production_secret_key(secret_key: str) -> None:
     if secret_key == DEV_SECRET_KEY or len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
         raise ConfigError(
             f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} random bytes and not the development key")
+
+
+def parse_credential_keys(value: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (``python -c 'from cryptography.fernet import Fernet;
+    print(Fernet.generate_key().decode())'``), each checked here so a typo fails at boot."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == FERNET_KEY_BYTES
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError("CREDENTIAL_KEYS must be Fernet keys: 32 bytes each, URL-safe base64, comma-separated")
+    return keys
 
 
 def normalise_database_url(url: str) -> str:

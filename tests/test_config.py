@@ -12,6 +12,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-real-secret-of-at-least-32-bytes",
     "DATABASE_URL": "postgresql://orderhub:pw@db.internal:5432/orderhub",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "CREDENTIAL_KEYS": "8T8pV3oDpN9cZ3Hc1Tj0yq6k1Yc2pZ3qM5xW8vB0aE4=",
 }
 
 

@@ -8,6 +8,7 @@ from app.auth.models import User
 from app.auth.services import set_password
 from app.errors import ValidationError
 from app.extensions import db
+from app.secret_box import EncryptedText, reencrypt_columns, rotate
 
 
 @click.command("set-password")
@@ -27,4 +28,21 @@ def set_password_command(username, password):
     click.echo(f"New password set for {username}; their sessions have ended.")
 
 
-COMMANDS = (set_password_command,)
+@click.command("rotate-secrets")
+@with_appcontext
+def rotate_secrets_command():
+    """Re-encrypt every stored credential with the first key of CREDENTIAL_KEYS.
+
+    Rotation: put a new key in front of CREDENTIAL_KEYS everywhere, run this, then remove the old key.
+    """
+    changed = 0
+    connection = db.session.connection()
+    for table in db.metadata.sorted_tables:
+        columns = [column.name for column in table.columns if isinstance(column.type, EncryptedText)]
+        if columns:
+            changed += reencrypt_columns(connection, table.name, columns, rotate)
+    db.session.commit()
+    click.echo(f"Re-encrypted the credentials of {changed} rows with the newest key.")
+
+
+COMMANDS = (set_password_command, rotate_secrets_command)

@@ -1,4 +1,4 @@
-"""hardening: session versions
+"""hardening: session versions, shop credentials encrypted at rest
 
 Revision ID: 5e1f0a7c9b2d
 Revises: fcfb220df65b
@@ -8,6 +8,10 @@ Create Date: 2026-12-04 16:45:00
 from alembic import op
 import sqlalchemy as sa
 
+# The keys come from the running app's configuration (CREDENTIAL_KEYS, or the development key), which
+# is why this migration uses the app's secret box rather than a copy of it.
+from app.secret_box import decrypt, encrypt, is_encrypted, reencrypt_columns
+
 
 # revision identifiers, used by Alembic.
 revision = '5e1f0a7c9b2d'
@@ -15,12 +19,28 @@ down_revision = 'fcfb220df65b'
 branch_labels = None
 depends_on = None
 
+#: column -> its length before it held encrypted tokens
+CREDENTIAL_COLUMNS = {'app_secret': 128, 'access_token': 255, 'refresh_token': 255, 'push_secret': 128}
+
 
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
+    with op.batch_alter_table('channel_credentials', schema=None) as batch_op:
+        for column, length in CREDENTIAL_COLUMNS.items():
+            batch_op.alter_column(column, existing_type=sa.String(length=length), type_=sa.Text(),
+                                  existing_nullable=False)
+    reencrypt_columns(op.get_bind(), 'channel_credentials', list(CREDENTIAL_COLUMNS),
+                      lambda value: value if is_encrypted(value) else encrypt(value))
+
 
 def downgrade():
+    reencrypt_columns(op.get_bind(), 'channel_credentials', list(CREDENTIAL_COLUMNS), decrypt)
+    with op.batch_alter_table('channel_credentials', schema=None) as batch_op:
+        for column, length in CREDENTIAL_COLUMNS.items():
+            batch_op.alter_column(column, existing_type=sa.Text(), type_=sa.String(length=length),
+                                  existing_nullable=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_version')

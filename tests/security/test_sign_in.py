@@ -127,7 +127,8 @@ def test_the_default_per_user_threshold_is_much_higher_than_the_per_address_one(
 @pytest.mark.parametrize("secret_key", ["short-secret", DEV_SECRET_KEY, "x" * 31])
 def test_production_refuses_a_weak_or_the_development_secret_key(secret_key):
     environ = {"ORDERHUB_ENV": "production", "SECRET_KEY": secret_key,
-               "DATABASE_URL": "postgresql://db/x", "REDIS_URL": "redis://r/1"}
+               "DATABASE_URL": "postgresql://db/x", "REDIS_URL": "redis://r/1",
+               "CREDENTIAL_KEYS": "8T8pV3oDpN9cZ3Hc1Tj0yq6k1Yc2pZ3qM5xW8vB0aE4="}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         Config.from_environment(environ)
 
