@@ -1,4 +1,4 @@
-"""hardening: session versions, shop credentials encrypted at rest
+"""hardening: session versions, shop credentials encrypted at rest, pushed body digests
 
 Revision ID: 5e1f0a7c9b2d
 Revises: fcfb220df65b
@@ -34,8 +34,19 @@ def upgrade():
     reencrypt_columns(op.get_bind(), 'channel_credentials', list(CREDENTIAL_COLUMNS),
                       lambda value: value if is_encrypted(value) else encrypt(value))
 
+    op.create_table('channel_hook_bodies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel_id', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_channel_hook_bodies_channel_id_channels')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_hook_bodies')),
+    sa.UniqueConstraint('channel_id', 'digest', name=op.f('uq_channel_hook_bodies_channel_id_digest'))
+    )
+
 
 def downgrade():
+    op.drop_table('channel_hook_bodies')
     reencrypt_columns(op.get_bind(), 'channel_credentials', list(CREDENTIAL_COLUMNS), decrypt)
     with op.batch_alter_table('channel_credentials', schema=None) as batch_op:
         for column, length in CREDENTIAL_COLUMNS.items():

@@ -221,6 +221,19 @@ class HookMessage(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class HookBody(db.Model):
+    """The digest of a pushed body seen once: a byte-for-byte replay is dropped even when the platform's
+    message ids are missing or not covered by its signature."""
+
+    __tablename__ = "channel_hook_bodies"
+    __table_args__ = (UniqueConstraint("channel_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SyncState(db.Model):
     """Where a shop's incremental pull stands: the watermark moves only after a whole window is in."""
 

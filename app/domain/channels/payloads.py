@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
 from app.domain.channels.adapters.base import RawOrder
-from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
+from app.domain.channels.models import HookBody, HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
 from app.extensions import db
 
@@ -56,8 +56,18 @@ def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -
 
 def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:
     """Record a pushed message id; False when it was seen before (platforms deliver at least once)."""
+    return _first(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
+
+
+def first_body(channel: Channel, digest: str) -> bool:
+    """Record the digest of a pushed body; False when the same bytes came before."""
+    return _first(HookBody(channel_id=channel.id, digest=digest))
+
+
+def _first(row) -> bool:
+    """Insert ``row`` unless its unique key is taken (by this or a concurrent delivery)."""
     savepoint = db.session.begin_nested()
-    db.session.add(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
+    db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
