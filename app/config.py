@@ -27,6 +27,7 @@ TUNABLE_FROM_ENVIRONMENT = {
     "MAX_CONTENT_LENGTH": int,
     "HOOK_RATE_LIMIT_PER_CHANNEL": str,
     "HOOK_RATE_LIMIT_PER_IP": str,
+    "API_STOCK_WAREHOUSES": json.loads,
     "TAOBAO_GATEWAY_URL": str,
     "JD_GATEWAY_URL": str,
     "TAOBAO_SIMULATOR_PORT": int,
@@ -98,6 +99,9 @@ class Config:
     HOOK_RATE_LIMIT_PER_CHANNEL = "600 per minute"
     HOOK_RATE_LIMIT_PER_IP = "1200 per minute"
     API_AUTH_FAILURE_LIMIT_PER_IP = "20 per minute"
+    # Which warehouses' stock each channel's API tokens may write, beyond the channel's own default
+    # warehouse: JSON {"channel code": ["WH-SH", …]} or ["*"] for every warehouse (a merchant's WMS).
+    API_STOCK_WAREHOUSES: dict = {}
 
     # Customer portal (/portal). Limits are Flask-Limiter strings; each can be overridden from the
     # environment (the benchmark raises them so that it measures the lookup, not the limiter).

@@ -9,11 +9,11 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from app.auth.api_tokens import ApiToken, Scope, find_active_token
 from app.db import utcnow
-from app.domain.reference.models import Channel
+from app.domain.reference.models import Channel, Warehouse
 from app.errors import PermissionDenied, error_body
 from app.extensions import db
 
@@ -58,6 +58,30 @@ def requires(scope: Scope):
         return wrapped
 
     return decorator
+
+
+def check_stock_warehouse():
+    """A stock write (receipt, count) may only name a warehouse the token's channel manages: its own
+    default warehouse, plus those ``API_STOCK_WAREHOUSES`` lists for its code (``["*"]``: every one).
+    Runs after ``authenticate``, before the view; a missing, malformed or unknown warehouse is left to
+    the view, which answers 422 as for any other bad field."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "required_scope", None) != Scope.STOCK_WRITE or "api_channel" not in g:
+        return None
+    data = request.get_json(silent=True)
+    code = data.get("warehouse") if isinstance(data, dict) else None
+    known = isinstance(code, str) and db.session.scalar(select(Warehouse.id).where(Warehouse.code == code))
+    if known and not manages_warehouse(g.api_channel, code):
+        raise PermissionDenied(f"渠道 {g.api_channel.code} 不能修改仓库 {code} 的库存",
+                               details={"warehouse": code})
+    return None
+
+
+def manages_warehouse(channel: Channel, warehouse_code: str) -> bool:
+    allowed = current_app.config["API_STOCK_WAREHOUSES"].get(channel.code, [])
+    if "*" in allowed or warehouse_code in allowed:
+        return True
+    return channel.default_warehouse is not None and channel.default_warehouse.code == warehouse_code
 
 
 def current_channel() -> Channel:
