@@ -10,6 +10,8 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.domain.audit import services as audit
+from app.domain.audit.models import AuditAction
 from app.domain.reference.models import Channel
 from app.errors import ValidationError
 from app.extensions import db
@@ -62,6 +64,8 @@ def create_token(channel: Channel, scopes: list[str], name: str, actor: str) -> 
     row = ApiToken(channel=channel, name=name, token_hash=_digest(token), hint=token[:10],
                    scopes=",".join(sorted(set(scopes))), created_by=actor)
     db.session.add(row)
+    audit.record(actor, AuditAction.CREATE_API_TOKEN, f"channel:{channel.code}",
+                 f"{row.hint}… {row.scopes}")
     db.session.flush()
     return row, token
 

@@ -40,6 +40,7 @@ class Area(StrEnum):
     STOCK = "stock"  # stock levels, ledger, receipts, counts, reminders, safety stock
     NOTIFICATIONS = "notifications"  # customer messages: failed queue, resend, simulator inbox
     SYNC = "sync"  # channel sync health: runs, errors with their payloads and retry, stock drift
+    AUDIT = "audit"  # the audit log: who saw personal data, who changed credentials, roles, tokens
 
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
@@ -52,6 +53,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.STOCK: frozenset({Role.ADMIN, Role.WAREHOUSE, Role.OPERATIONS}),
     Area.NOTIFICATIONS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
     Area.SYNC: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
+    Area.AUDIT: frozenset({Role.ADMIN}),
 }
 
 #: Creating an order by hand (手工建单) is not a state transition, but it is guarded like one.

@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.services import set_password
+from app.domain.audit import services as audit
+from app.domain.audit.models import AuditAction
 from app.errors import ValidationError
 from app.extensions import db
 from app.secret_box import EncryptedText, reencrypt_columns, rotate
@@ -24,6 +26,7 @@ def set_password_command(username, password):
         set_password(user, password)
     except ValidationError as error:
         raise click.ClickException("; ".join(error.fields.values())) from error
+    audit.record("cli", AuditAction.CHANGE_PASSWORD, f"user:{username}", source="cli")
     db.session.commit()
     click.echo(f"New password set for {username}; their sessions have ended.")
 
@@ -41,6 +44,7 @@ def rotate_secrets_command():
         columns = [column.name for column in table.columns if isinstance(column.type, EncryptedText)]
         if columns:
             changed += reencrypt_columns(connection, table.name, columns, rotate)
+    audit.record("cli", AuditAction.ROTATE_CREDENTIAL_KEYS, "credentials", f"{changed} rows", source="cli")
     db.session.commit()
     click.echo(f"Re-encrypted the credentials of {changed} rows with the newest key.")
 

@@ -1,4 +1,4 @@
-"""hardening: session versions, shop credentials encrypted at rest, pushed body digests
+"""hardening: session versions, credentials encrypted at rest, pushed body digests, audit log
 
 Revision ID: 5e1f0a7c9b2d
 Revises: fcfb220df65b
@@ -44,8 +44,23 @@ def upgrade():
     sa.UniqueConstraint('channel_id', 'digest', name=op.f('uq_channel_hook_bodies_channel_id_digest'))
     )
 
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.String(length=128), nullable=False),
+    sa.Column('detail', sa.String(length=300), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_entries_actor', ['actor', 'at'], unique=False)
+        batch_op.create_index('ix_audit_entries_at', ['at'], unique=False)
+
 
 def downgrade():
+    op.drop_table('audit_entries')
     op.drop_table('channel_hook_bodies')
     reencrypt_columns(op.get_bind(), 'channel_credentials', list(CREDENTIAL_COLUMNS), decrypt)
     with op.batch_alter_table('channel_credentials', schema=None) as batch_op:

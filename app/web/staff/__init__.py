@@ -7,6 +7,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # The view modules register their routes on bp when imported.
 from app.web.staff import (  # noqa: E402, F401
     api_tokens,
+    audit,
     catalog,
     channels_import,
     channels_setup,

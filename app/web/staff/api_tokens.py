@@ -13,12 +13,14 @@ from wtforms.validators import InputRequired, Length
 from app.auth import role_required
 from app.auth.api_tokens import ApiToken, Scope, create_token, revoke
 from app.auth.roles import Area
+from app.domain.audit.models import AuditAction
 from app.domain.reference.models import Channel
 from app.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.htmx import is_partial, vary_on_htmx
 from app.web.staff import bp
+from app.web.staff.audit import trail
 
 SCOPE_LABELS = {
     Scope.ORDERS: _l("订单：创建并操作本渠道的订单"),
@@ -71,6 +73,7 @@ def create_api_token():
 def revoke_api_token(token_id: int):
     row = db.get_or_404(ApiToken, token_id)
     revoke(row)
+    trail.record(AuditAction.REVOKE_API_TOKEN, f"channel:{row.channel.code}", f"{row.hint}…")
     db.session.commit()
     if is_partial():
         return vary_on_htmx(make_response(render_template("staff/api_tokens/_row.html", row=row)))

@@ -12,10 +12,12 @@ from app.auth import role_required
 from app.auth.models import User
 from app.auth.roles import ROLE_LABELS, Area
 from app.auth.services import create_user
+from app.domain.audit.models import AuditAction
 from app.errors import ValidationError
 from app.extensions import db
 from app.web.forms import apply_domain_errors
 from app.web.staff import bp
+from app.web.staff.audit import trail
 
 
 class UserForm(FlaskForm):
@@ -35,6 +37,7 @@ def list_users():
         except ValidationError as error:
             apply_domain_errors(form, error)
         else:
+            trail.record(AuditAction.CREATE_USER, f"user:{user.username}", f"role={user.role}")
             db.session.commit()
             flash(_("已创建账号 %(name)s", name=user.username), "success")
             return redirect(url_for("staff.list_users"), 303)
