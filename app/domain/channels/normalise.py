@@ -37,7 +37,7 @@ from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -191,6 +191,11 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
 
 
 def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:
+    if action == A.PAY and order.status == S.CLOSED:
+        # Paid on the platform after we closed it (by hand, or before platforms owned their payment):
+        # the stock went back to sale, so a person decides; the payload's error says what happened.
+        raise Conflict(f"平台显示订单已付款，但订单 {order.order_no} 已在本系统关闭、库存已释放："
+                       "请核实库存后在平台发货，或为买家退款", details={"order_no": order.order_no})
     if next_status(order.status, action) is None:
         return  # already done (or further along)
     if action == A.PAY:
