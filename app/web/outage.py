@@ -6,13 +6,14 @@ An ``OperationalError`` is SQLAlchemy's "the database did not answer" family (co
 dropped, a lock timeout); errors in our own SQL are ``ProgrammingError`` and stay 500s.
 """
 
+from contextlib import suppress
 from http import HTTPStatus
 
 from flask import Flask, current_app, jsonify, make_response, render_template
 from flask_babel import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app.errors import error_body, wants_json
 from app.extensions import db
@@ -28,7 +29,8 @@ def init_app(app: Flask) -> None:
 
 def service_unavailable(error: Exception):
     current_app.logger.warning("answering 503: %s: %s", type(error).__name__, error)
-    db.session.rollback()  # a broken connection must go back to the pool before anything else
+    with suppress(SQLAlchemyError):  # a broken connection goes back to the pool; its own error is known
+        db.session.rollback()
     message = _("系统暂时不可用，请稍后再试。")
     if wants_json():
         response = jsonify(error_body("service_unavailable", message))
