@@ -10,6 +10,7 @@ from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.catalog.services import SkuData, create_sku, get_sku, set_bundle_components
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
+from app.domain.routing.cards import seed_demo_cards
 from app.domain.reference.services import (
     CarrierData,
     ChannelData,
@@ -156,6 +157,7 @@ def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
         "bundles": _seed_bundles(),
         "channels": _seed_channels(),
         "carriers": _seed_carriers(),
+        "rate cards": seed_demo_cards(),
         "users": _seed_users(password),
         "stock receipts": demo_orders.seed_stock(),
         "orders": demo_orders.seed_orders(),
