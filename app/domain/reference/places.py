@@ -28,13 +28,19 @@ def locate(province: str, city: str = "", district: str = "") -> Place | None:
 
 @lru_cache(maxsize=4096)
 def _locate(province: str, city: str, district: str) -> Place | None:
-    if not province:
-        return None
-    row = cpca.transform([" ".join(part for part in (province, city, district) if part)]).iloc[0]
+    """The province must be recognised on its own; city and district only refine a place inside it
+    (a city from another province does not rescue an unknown province)."""
+    region = _place(province) if province else None
+    if region is None or not (city or district):
+        return region
+    finer = _place(" ".join(part for part in (province, city, district) if part))
+    return finer if finer is not None and finer.province == region.province else region
+
+
+def _place(text: str) -> Place | None:
+    row = cpca.transform([text]).iloc[0]
     adcode = row["adcode"]
-    if not isinstance(adcode, str) or not adcode:
-        return None
-    info = cpca.ad_2_addr_dict.get(adcode.ljust(12, "0"))
+    info = cpca.ad_2_addr_dict.get(adcode.ljust(12, "0")) if isinstance(adcode, str) and adcode else None
     if info is None:
         return None
     return Place(adcode=adcode, province=_name(row["省"]), city=_name(row["市"]), district=_name(row["区"]),

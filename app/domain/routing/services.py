@@ -8,7 +8,7 @@ then sees the key taken), and only the one that recorded acts.
 
 from dataclasses import asdict
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.db import db, insert_unless_taken, utcnow
 from app.domain.errors import Conflict, ValidationError
@@ -81,14 +81,15 @@ def plan_for(order: Order, strategy: Strategy) -> Plan | None:
     return engine.plan(items, sites, facts.rate_table(), destination, strategy)
 
 
-def route_order(order: Order, actor: str, strategy_name: str | None = None) -> RoutingDecision | None:
+def route_order(order: Order, actor: str, strategy_name: str | None = None, again: bool = False) -> RoutingDecision | None:
     """Route a paid order: allocate, split or park it. None (and nothing changed) when the order is not
-    waiting for routing or another router has just decided it."""
+    waiting for routing or another router has decided it; ``again`` (a re-route) decides it anew."""
     # A channel with its own warehouse (a store, the mini-program) sells from that stock: not routed.
-    if order.status not in ROUTABLE or order.shipped_at is not None or order.channel.default_warehouse_id:
+    waiting = order.status in ROUTABLE or (again and order.status == OrderStatus.EXCEPTION)
+    if not waiting or order.shipped_at is not None or order.channel.default_warehouse_id:
         return None
     strategy = strategy_for(order, strategy_name)
-    decision = _claim(order, actor, strategy.name)
+    decision = _claim(order, actor, strategy.name, again)
     if decision is None:
         return None
     plan = plan_for(order, strategy)
@@ -101,6 +102,8 @@ def route_order(order: Order, actor: str, strategy_name: str | None = None) -> R
     _allocate(order, plan.parcels, actor, Text(N_("自动分仓（%(strategy)s）"), strategy=STRATEGY_LABELS[plan.strategy]))
     decision.outcome = "routed" if len(plan.parcels) == 1 else "split"
     _settle_earlier(order, decision)
+    if order.status == OrderStatus.EXCEPTION:  # a parked order that can ship now goes back to work
+        orders.resolve_exception(order, Text(N_("重新分仓成功")), actor)
     orders.add_event(order, "route", actor, order.status, order.status, _summary(plan), details=decision.plan)
     db.session.flush()
     return decision
@@ -110,7 +113,7 @@ def manual_assign(order: Order, warehouse: Warehouse, carrier: Carrier, reason: 
     """A person routes a parked (or any not yet shipped) order: the whole order to one warehouse."""
     if order.shipped_at is not None:
         raise Conflict(N_("订单已出库，不能更换仓库"))
-    decision = _claim(order, actor, "manual")
+    decision = _claim(order, actor, "manual", again=True)
     if decision is None:
         raise Conflict(N_("订单正在被分仓，请刷新后重试"))
     orders.move_to_warehouse(order, warehouse, reason, actor)
@@ -138,14 +141,24 @@ def plan_data(plan: Plan) -> dict:
     }
 
 
+def parked_decisions() -> Select:
+    """The parked-orders queue: parked decisions not yet settled by a later routing, oldest first."""
+    return (select(RoutingDecision).where(RoutingDecision.outcome == "parked", RoutingDecision.settled.is_(False))
+            .order_by(RoutingDecision.decided_at, RoutingDecision.id))
+
+
 def latest_decision(order: Order) -> RoutingDecision | None:
     return db.session.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id)
                              .order_by(RoutingDecision.round.desc()))
 
 
-def _claim(order: Order, actor: str, strategy: str) -> RoutingDecision | None:
+def _claim(order: Order, actor: str, strategy: str, again: bool) -> RoutingDecision | None:
+    """Record the decision's row first: the first routing is round 1, a re-route the next round. Of two
+    routers claiming the same round only one gets the row (None for the other)."""
     rounds = db.session.scalar(select(func.coalesce(func.max(RoutingDecision.round), 0))
                                .where(RoutingDecision.order_id == order.id))
+    if rounds and not again:
+        return None
     decision = RoutingDecision(order_id=order.id, round=rounds + 1, actor=actor, strategy=strategy,
                                outcome="pending", reasons=[], plan={}, decided_at=utcnow())
     return decision if insert_unless_taken(decision) else None
