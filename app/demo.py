@@ -10,7 +10,6 @@ from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.catalog.services import SkuData, create_sku, get_sku, set_bundle_components
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
-from app.domain.routing.cards import seed_demo_cards
 from app.domain.reference.services import (
     CarrierData,
     ChannelData,
@@ -20,6 +19,7 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
+from app.domain.routing.cards import seed_demo_cards
 
 WAREHOUSES = (
     WarehouseData("WH-SH", "华东仓", "上海市", "上海市", 31.247812, 121.226534,

@@ -33,6 +33,13 @@ REASON_LABELS = {
     engine.WON: N_("胜出"),
     UNPLACED: N_("收货地址无法识别"),
 }
+OUTCOME_LABELS = {
+    "pending": N_("分仓中"),
+    "routed": N_("已分仓"),
+    "split": N_("已拆单"),
+    "parked": N_("待人工分仓"),
+    "manual": N_("人工指定"),
+}
 STRATEGY_LABELS = {
     "nearest": N_("就近"),
     "cheapest": N_("运费最低"),
@@ -41,14 +48,14 @@ STRATEGY_LABELS = {
     "manual": N_("人工指定"),
 }
 
+#: Every label the decision's display needs, in one place for the templates.
+LABELS = {"reasons": REASON_LABELS, "outcomes": OUTCOME_LABELS, "strategies": STRATEGY_LABELS}
+
 
 def current_setting() -> RoutingSetting:
+    """The settings row, or (before anyone saved one) the defaults, unsaved: reading writes nothing."""
     setting = db.session.scalar(select(RoutingSetting).order_by(RoutingSetting.id))
-    if setting is None:
-        setting = RoutingSetting(strategy="cheapest", weights=dict(engine.DEFAULT_WEIGHTS), channel_carriers={})
-        db.session.add(setting)
-        db.session.flush()
-    return setting
+    return setting or RoutingSetting(strategy="cheapest", weights=dict(engine.DEFAULT_WEIGHTS), channel_carriers={})
 
 
 def save_setting(strategy: str, weights: dict, actor: str) -> RoutingSetting:
@@ -58,6 +65,7 @@ def save_setting(strategy: str, weights: dict, actor: str) -> RoutingSetting:
         raise ValidationError({"weights": N_("权重须为不小于 0 的数")})
     setting = current_setting()
     setting.strategy, setting.weights, setting.updated_by = strategy, dict(weights), actor
+    db.session.add(setting)
     db.session.flush()
     return setting
 
