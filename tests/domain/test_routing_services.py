@@ -3,10 +3,14 @@
 The domain conftest checks the stock books after every test, so each re-route here also proves that
 stock moved atomically and the books stayed consistent."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.domain.errors import Conflict
+from app.domain.logistics import shipments
+from app.domain.logistics.models import Shipment
 from app.domain.orders import services as orders
 from app.domain.orders.models import OrderEvent
 from app.domain.orders.states import OrderStatus
@@ -155,3 +159,17 @@ def test_a_channel_with_its_own_warehouse_keeps_it(routed_world):
     order = pay(place(w.w2_channel, line(w.a)))
     assert services.route_order(order, ACTOR) is None
     assert decisions(order) == []
+
+
+def test_the_parcel_shipped_carries_the_plans_estimated_cost_and_delivery(routed_world):
+    w = routed_world
+    receive(w.w2, w.a, 1)
+    order = pay(place(w.channel, line(w.a)))
+    decision = services.route_order(order, ACTOR)
+    orders.approve(order, ACTOR)
+    orders.pack(order, ACTOR)
+    shipments.ship_order(order, w.carrier, "ZT200", ACTOR)
+    parcel = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
+    assert parcel.warehouse_id == w.w2.id
+    assert parcel.estimated_cost_fen == 500
+    assert parcel.estimated_delivery_at == decision.decided_at + timedelta(hours=decision.plan["eta_hours"])

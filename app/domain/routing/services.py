@@ -7,6 +7,7 @@ then sees the key taken), and only the one that recorded acts.
 """
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
@@ -158,6 +159,17 @@ def parked_decisions() -> Select:
 def latest_decision(order: Order) -> RoutingDecision | None:
     return db.session.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id)
                              .order_by(RoutingDecision.round.desc()))
+
+
+def estimate(order: Order, warehouse_code: str) -> tuple[int, datetime] | None:
+    """The routed plan's (freight fen, expected delivery) for the parcel from ``warehouse_code``, if any."""
+    decision = latest_decision(order)
+    if decision is None:
+        return None
+    for parcel in decision.plan.get("parcels", ()):
+        if parcel["site"] == warehouse_code and "cost_fen" in parcel:
+            return parcel["cost_fen"], decision.decided_at + timedelta(hours=parcel["eta_hours"])
+    return None
 
 
 def _claim(order: Order, actor: str, strategy: str, again: bool) -> RoutingDecision | None:
