@@ -173,3 +173,10 @@ def test_the_parcel_shipped_carries_the_plans_estimated_cost_and_delivery(routed
     assert parcel.warehouse_id == w.w2.id
     assert parcel.estimated_cost_fen == 500
     assert parcel.estimated_delivery_at == decision.decided_at + timedelta(hours=decision.plan["eta_hours"])
+
+
+def test_without_rate_cards_routing_is_off_and_orders_keep_their_warehouse(world):
+    receive(world.w1, world.a, 1)
+    order = pay(place(world.channel, line(world.a)))
+    assert services.route_order(order, ACTOR) is None
+    assert (order.status, order.warehouse_id, decisions(order)) == (OrderStatus.PAID, world.w1.id, [])

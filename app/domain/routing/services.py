@@ -19,7 +19,7 @@ from app.domain.orders.states import OrderStatus
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.routing import engine, facts
 from app.domain.routing.engine import Plan, Strategy
-from app.domain.routing.models import RoutingDecision, RoutingSetting
+from app.domain.routing.models import RateCard, RoutingDecision, RoutingSetting
 from app.text import N_, Text
 
 ROUTABLE = {OrderStatus.PAID, OrderStatus.APPROVED}
@@ -80,6 +80,12 @@ def strategy_for(order: Order | None, name: str | None = None) -> Strategy:
     return Strategy(name or setting.strategy, {**engine.DEFAULT_WEIGHTS, **(setting.weights or {})}, carriers)
 
 
+def is_set_up() -> bool:
+    """Routing works once rate cards exist; before that (a new installation) orders keep the warehouse
+    their stock was reserved in at creation, rather than every paid order being parked for want of prices."""
+    return db.session.scalar(select(RateCard.id).limit(1)) is not None
+
+
 def plan_for(order: Order, strategy: Strategy) -> Plan | None:
     """The plan the engine makes for ``order`` now; None when its address cannot be placed."""
     destination = facts.destination_of(order)
@@ -95,7 +101,7 @@ def route_order(order: Order, actor: str, strategy_name: str | None = None, agai
     waiting for routing or another router has decided it; ``again`` (a re-route) decides it anew."""
     # A channel with its own warehouse (a store, the mini-program) sells from that stock: not routed.
     waiting = order.status in ROUTABLE or (again and order.status == OrderStatus.EXCEPTION)
-    if not waiting or order.shipped_at is not None or order.channel.default_warehouse_id:
+    if not waiting or order.shipped_at is not None or order.channel.default_warehouse_id or not is_set_up():
         return None
     strategy = strategy_for(order, strategy_name)
     decision = _claim(order, actor, strategy.name, again)
