@@ -19,6 +19,7 @@ from app.domain.reference.services import (
     save_channel,
     save_warehouse,
 )
+from app.domain.routing.cards import seed_demo_cards
 
 WAREHOUSES = (
     WarehouseData("WH-SH", "华东仓", "上海市", "上海市", 31.247812, 121.226534,
@@ -156,6 +157,7 @@ def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
         "bundles": _seed_bundles(),
         "channels": _seed_channels(),
         "carriers": _seed_carriers(),
+        "rate cards": seed_demo_cards(),
         "users": _seed_users(password),
         "stock receipts": demo_orders.seed_stock(),
         "orders": demo_orders.seed_orders(),

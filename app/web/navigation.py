@@ -19,6 +19,7 @@ NAVIGATION = (
     # Orders first: what customer service and the warehouse open all day.
     NavItem(_l("订单"), "staff.list_orders", Area.ORDERS),
     NavItem(_l("物流跟踪"), "staff.list_parcels", Area.ORDERS),
+    NavItem(_l("待人工分仓"), "staff.parked_orders", Area.ORDERS),
     NavItem(_l("库存"), "staff.list_stock", Area.STOCK),
     NavItem(_l("库存流水"), "staff.list_movements", Area.STOCK),
     NavItem(_l("补货提醒"), "staff.list_reminders", Area.STOCK),
@@ -28,6 +29,7 @@ NAVIGATION = (
     NavItem(_l("仓库"), "staff.list_warehouses", Area.SETTINGS),
     NavItem(_l("渠道"), "staff.list_channels", Area.SETTINGS),
     NavItem(_l("快递公司"), "staff.list_carriers", Area.SETTINGS),
+    NavItem(_l("分仓策略"), "staff.routing_strategy", Area.SETTINGS),
     NavItem(_l("商品对应"), "staff.list_sku_mappings", Area.SETTINGS),
     NavItem(_l("渠道同步"), "staff.sync_health", Area.SYNC),
     NavItem(_l("开放接口"), "staff.list_api_tokens", Area.SETTINGS),

@@ -24,6 +24,10 @@ class Sku(TimestampMixin, db.Model):
     barcode: Mapped[str | None] = mapped_column(String(32), unique=True)
     category: Mapped[str] = mapped_column(String(32), default="")
     weight_g: Mapped[int] = mapped_column(default=0)
+    #: Outer dimensions of one unit in cm, for the carriers' volumetric weight; 0: not measured.
+    length_cm: Mapped[int] = mapped_column(default=0, server_default="0")
+    width_cm: Mapped[int] = mapped_column(default=0, server_default="0")
+    height_cm: Mapped[int] = mapped_column(default=0, server_default="0")
     price_fen: Mapped[int] = mapped_column(Fen, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(default=1300)
     #: 税收分类编码 (19 digits) and its short name: invoice lines read ``*short name*SKU name``.

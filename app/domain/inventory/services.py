@@ -139,9 +139,11 @@ def restock_return(warehouse_id: int, sku_id: int, quantity: int, damaged: bool,
     db.session.flush()
 
 
-def move_reservations(order_id: int, to_warehouse_id: int, change: Change) -> None:
-    """Move everything an order holds to another warehouse, atomically; raises OutOfStock if it can't."""
-    reservations = _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
+def move_reservations(order_id: int, to_warehouse_id: int, change: Change, sku_ids: set[int] | None = None) -> None:
+    """Move everything an order holds (or only its ``sku_ids``: a split parcel) to another warehouse,
+    atomically; raises OutOfStock if it can't."""
+    reservations = [r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
+                    if sku_ids is None or r.sku_id in sku_ids]
     if not reservations or all(r.warehouse_id == to_warehouse_id for r in reservations):
         return
     savepoint = db.session.begin_nested()

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.db import Fen, TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.logistics.states import PARCEL_STATUS_LABELS, ParcelStatus
 from app.domain.orders.models import Order, OrderLine
 from app.domain.reference.models import Carrier, Warehouse
@@ -57,6 +57,9 @@ class Shipment(TimestampMixin, db.Model):
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     subscription: Mapped[str] = mapped_column(String(12), default=Subscription.NONE)
     subscription_error: Mapped[str] = mapped_column(String(200), default="")
+    #: What routing planned for this parcel (None for parcels shipped without a plan).
+    estimated_cost_fen: Mapped[int | None] = mapped_column(Fen)
+    estimated_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship()
     warehouse: Mapped[Warehouse | None] = relationship()

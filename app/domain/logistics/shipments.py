@@ -13,7 +13,8 @@ from app.domain.logistics.models import Shipment, ShipmentLine, Subscription
 from app.domain.orders import notify, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.domain.reference.models import Carrier
+from app.domain.reference.models import Carrier, Warehouse
+from app.domain.routing import services as routing
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 
@@ -27,6 +28,8 @@ class Parcel:
     waybill_no: str
     #: order line id → quantity; None: every line of the order (a single parcel)
     lines: dict[int, int] | None = None
+    #: the warehouse it leaves from (a split parcel); None: the order's
+    warehouse_id: int | None = None
 
 
 def ship_order(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Order:
@@ -58,7 +61,12 @@ def ship_parcels(order: Order, parcels: list[Parcel], actor: str) -> Order:
 
 def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
     lines = parcel.lines or {line.id: line.quantity for line in order.lines if not line.is_component}
-    shipment = Shipment(order=order, warehouse_id=order.warehouse_id, carrier_id=parcel.carrier.id,
+    warehouse_id = parcel.warehouse_id or order.warehouse_id
+    warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
+    planned = routing.estimate(order, warehouse.code) if warehouse else None
+    shipment = Shipment(order=order, warehouse_id=warehouse.id if warehouse else None, carrier_id=parcel.carrier.id,
+                        estimated_cost_fen=planned[0] if planned else None,
+                        estimated_delivery_at=planned[1] if planned else None,
                         waybill_no=waybill_no, shipped_at=order.shipped_at or utcnow(),
                         subscription=Subscription.PENDING,
                         lines=[ShipmentLine(order_line_id=line_id, quantity=quantity)

@@ -21,10 +21,13 @@ from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
+#: Routing picks the warehouse, carrier and parcels once an order is paid (by dotted name: routing sits above orders).
+ROUTE_JOB = "workers.routing.route_paid_order"
 
 
 def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
@@ -75,6 +78,7 @@ def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None
         order.paid_fen, order.payment_ref = paid_fen, payment_ref
         order.paid_at = paid_at or utcnow()
         inventory.lock_order(order.id, Change(actor, "付款锁定", order.id))
+        enqueue_after_commit(ROUTE_JOB, order.id)
     return order
 
 
@@ -148,19 +152,25 @@ def close_after_sales(order: Order, reason: str, actor: str) -> Order:
     return order
 
 
-def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: str) -> Order:
+def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: str,
+                      sku_ids: set[int] | None = None) -> Order:
     """Ship the order from another warehouse: move all the stock it holds there in one step (routing's
-    re-route). Raises OutOfStock if the warehouse cannot take it all, Conflict once it has shipped."""
+    re-route). With ``sku_ids`` only those SKUs move (a split parcel) and the order's own warehouse,
+    its main parcel's, stays. Raises OutOfStock if the warehouse cannot take it all, Conflict once it
+    has shipped."""
     _require_reason(reason)
     if order.shipped_at is not None:
         raise Conflict(N_("订单已出库，不能更换仓库"))
-    if order.warehouse_id == warehouse.id:
+    if sku_ids is None and order.warehouse_id == warehouse.id:
         return order
     previous = order.warehouse.code if order.warehouse else None
-    inventory.move_reservations(order.id, warehouse.id, Change(actor, reason, order.id))
-    order.warehouse_id = warehouse.id
-    add_event(order, "move_warehouse", actor, order.status, order.status, reason,
-              details={"from": previous, "to": warehouse.code})
+    inventory.move_reservations(order.id, warehouse.id, Change(actor, reason, order.id), sku_ids)
+    details = {"from": previous, "to": warehouse.code}
+    if sku_ids is None:
+        order.warehouse_id = warehouse.id
+    else:
+        details["sku_ids"] = sorted(sku_ids)
+    add_event(order, "move_warehouse", actor, order.status, order.status, reason, details=details)
     db.session.flush()
     return order
 

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, db
@@ -50,7 +50,16 @@ class Warehouse(TimestampMixin, db.Model):
     # Decimal degrees, six places (≈ 0.1 m): coordinates are not money, but Numeric keeps them exact.
     latitude: Mapped[float] = mapped_column(Numeric(9, 6, asdecimal=False))
     longitude: Mapped[float] = mapped_column(Numeric(9, 6, asdecimal=False))
+    district: Mapped[str] = mapped_column(String(32), default="", server_default="")
     daily_capacity: Mapped[int] = mapped_column(default=0)
+    #: Hours from the routing decision to the parcel leaving (picking, packing).
+    handling_hours: Mapped[int] = mapped_column(default=12, server_default="12")
+    #: 截单时间, Shanghai time "HH:MM": orders routed later leave the next day.
+    cutoff_time: Mapped[str] = mapped_column(String(5), default="16:00", server_default="16:00")
+    #: Official full province names this warehouse does not ship to.
+    unserved_provinces: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    #: Carrier codes it ships with; empty: every active carrier.
+    carrier_codes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     #: 1 ships first; ties are broken by code.
     priority: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)

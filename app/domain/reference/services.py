@@ -4,13 +4,14 @@ Raise ValidationError naming each bad field, or Conflict when a concurrent reque
 code between the check and the insert."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from app.db import db, insert_unless_taken, value_taken
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
+from app.domain.reference.places import locate
 from app.text import N_, Text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -21,6 +22,8 @@ CHINA_LONGITUDE = (73.4, 135.1)
 MAX_UNPAID_TIMEOUT_MINUTES = 7 * 24 * 60
 MAX_AUTO_COMPLETE_DAYS = 90
 DEFAULT_AUTO_COMPLETE_DAYS = 7
+CUTOFF_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+MAX_HANDLING_HOURS = 240
 
 
 @dataclass
@@ -29,12 +32,18 @@ class WarehouseData:
     name: str
     province: str
     city: str
-    latitude: float
-    longitude: float
+    #: None for both: taken from the city (or district) on the official divisions
+    latitude: float | None
+    longitude: float | None
     address: str = ""
     daily_capacity: int = 0
     priority: int = 100
     active: bool = True
+    district: str = ""
+    handling_hours: int = 12
+    cutoff_time: str = "16:00"
+    unserved_provinces: list[str] = field(default_factory=list)
+    carrier_codes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +75,7 @@ def save_warehouse(data: WarehouseData, warehouse: Warehouse | None = None) -> W
     """Create (no ``warehouse``) or update a warehouse. Raises ValidationError naming each bad field."""
     errors = _code_errors(Warehouse, data.code, warehouse)
     errors |= _required(data, "name", "province", "city")
+    errors = _profile_errors(data) | errors  # "required" says more than "cannot be recognised"
     if data.latitude is None or not CHINA_LATITUDE[0] <= data.latitude <= CHINA_LATITUDE[1]:
         errors["latitude"] = N_("纬度应在中国境内（3.8 到 53.6）")
     if data.longitude is None or not CHINA_LONGITUDE[0] <= data.longitude <= CHINA_LONGITUDE[1]:
@@ -75,6 +85,32 @@ def save_warehouse(data: WarehouseData, warehouse: Warehouse | None = None) -> W
     if data.priority is None or data.priority < 1:
         errors["priority"] = N_("优先级从 1 开始，1 最优先")
     return _save(Warehouse, warehouse, data, errors)
+
+
+def _profile_errors(data: WarehouseData) -> dict:
+    """Routing's part of a warehouse: official province names (the rate cards' keys), coordinates from
+    the city when none are given, cut-off time, handling hours, unserved provinces, known carriers."""
+    errors = {}
+    place = locate(data.province, data.city, data.district)
+    if place is None:
+        errors["province"] = N_("省份无法识别")
+    else:
+        data.province = place.province
+        if data.latitude is None and data.longitude is None:
+            data.latitude, data.longitude = place.latitude, place.longitude
+    if not CUTOFF_PATTERN.match(data.cutoff_time or ""):
+        errors["cutoff_time"] = N_("截单时间格式为 HH:MM，例如 16:00")
+    if data.handling_hours is None or not 0 <= data.handling_hours <= MAX_HANDLING_HOURS:
+        errors["handling_hours"] = Text(N_("处理时长应在 0 到 %(hours)s 小时之间"), hours=MAX_HANDLING_HOURS)
+    unserved = [locate(name) for name in data.unserved_provinces]
+    if any(p is None for p in unserved):
+        errors["unserved_provinces"] = N_("不配送省份中有无法识别的名称")
+    else:
+        data.unserved_provinces = sorted({p.province for p in unserved})
+    known = set(db.session.scalars(select(Carrier.code)))
+    if any(code not in known for code in data.carrier_codes):
+        errors["carrier_codes"] = N_("快递公司编码不存在")
+    return errors
 
 
 def save_channel(data: ChannelData, channel: Channel | None = None) -> Channel:

@@ -20,6 +20,7 @@ from app.web.staff import (  # noqa: E402, F401
     logistics,
     notifications,
     orders,
+    routing,
     settings,
     stock,
 )

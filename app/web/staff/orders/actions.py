@@ -21,6 +21,7 @@ from app.domain.logistics.models import SUBSCRIPTION_LABELS
 from app.domain.orders import deadlines, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
+from app.domain.routing import services as routing
 from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
@@ -131,6 +132,8 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
         "timeline": queries.timeline(order),
         "parcels": logistics_queries.parcels_of(order.id),
+        "decision": routing.latest_decision(order),
+        "routing_labels": routing.LABELS,
         "subscription_labels": SUBSCRIPTION_LABELS,
         "status_labels": STATUS_LABELS,
         "rule_labels": deadlines.RULE_LABELS,

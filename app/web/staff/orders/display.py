@@ -14,6 +14,8 @@ EVENT_LABELS = {
     "create": _l("创建订单"),
     "partial_refund": _l("部分退款"),
     "presale_converted": _l("预售到货，已占用库存"),
+    "route": _l("分仓"),
+    "move_warehouse": _l("更换仓库"),
     **deadlines.RULE_LABELS,
 }
 

@@ -15,11 +15,25 @@ class WarehouseForm(FlaskForm):
     province = StringField(_l("省份"), validators=[REQUIRED, Length(max=32)])
     city = StringField(_l("城市"), validators=[REQUIRED, Length(max=32)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
-    latitude = DecimalField(_l("纬度"), places=6, validators=[REQUIRED])
-    longitude = DecimalField(_l("经度"), places=6, validators=[REQUIRED])
+    district = StringField(_l("区县"), validators=[Optional(), Length(max=32)])
+    # Both empty: taken from the city (and district) on the official divisions.
+    latitude = DecimalField(_l("纬度（留空按城市）"), places=6, validators=[Optional()])
+    longitude = DecimalField(_l("经度（留空按城市）"), places=6, validators=[Optional()])
     daily_capacity = int_field(_l("日处理能力（单）"), 0)
     priority = int_field(_l("优先级（1 最优先）"), 100)
+    # Optional, like auto_complete_days below: a form that leaves them out gets the defaults.
+    cutoff_time = StringField(_l("截单时间"), default="16:00", validators=[Optional(), Length(max=5)])
+    handling_hours = IntegerField(_l("处理时长（小时）"), default=12, validators=[Optional()],
+                                  render_kw={"inputmode": "numeric"})
+    unserved_provinces = StringField(_l("不配送省份（逗号分隔）"), validators=[Optional(), Length(max=500)])
+    carrier_codes = StringField(_l("合作快递编码（逗号分隔，留空为全部）"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("启用"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for listed in (self.unserved_provinces, self.carrier_codes):  # from a row: a list, shown comma-separated
+            if isinstance(listed.data, list):
+                listed.data = ", ".join(listed.data)
 
 
 class ChannelForm(FlaskForm):

@@ -17,11 +17,23 @@ def _yes_no(value: bool) -> str:
 def _save_warehouse(form: WarehouseForm, warehouse):
     data = services.WarehouseData(
         code=form.code.data, name=form.name.data, province=form.province.data, city=form.city.data,
-        address=form.address.data or "", latitude=float(form.latitude.data),
-        longitude=float(form.longitude.data), daily_capacity=form.daily_capacity.data,
-        priority=form.priority.data, active=form.active.data,
+        address=form.address.data or "", latitude=_optional_float(form.latitude.data),
+        longitude=_optional_float(form.longitude.data), daily_capacity=form.daily_capacity.data,
+        priority=form.priority.data, active=form.active.data, district=form.district.data or "",
+        cutoff_time=form.cutoff_time.data or "16:00",
+        handling_hours=12 if form.handling_hours.data is None else form.handling_hours.data,
+        unserved_provinces=_listed(form.unserved_provinces.data), carrier_codes=_listed(form.carrier_codes.data),
     )
     return services.save_warehouse(data, warehouse)
+
+
+def _optional_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _listed(text: str | None) -> list[str]:
+    """"新疆, 西藏，青海" → the names, for either comma."""
+    return [part.strip() for part in (text or "").replace("，", ",").split(",") if part.strip()]
 
 
 def _save_channel(form: ChannelForm, channel):
@@ -49,6 +61,8 @@ resources.register(bp, Resource(
         Column(_l("地址"), lambda w: w.address),
         Column(_l("坐标"), lambda w: f"{w.latitude:.4f}, {w.longitude:.4f}"),
         Column(_l("日处理能力"), lambda w: w.daily_capacity),
+        Column(_l("截单时间"), lambda w: w.cutoff_time),
+        Column(_l("不配送"), lambda w: "、".join(w.unserved_provinces)),
         Column(_l("优先级"), lambda w: w.priority),
         Column(_l("启用"), lambda w: _yes_no(w.active)),
     ),

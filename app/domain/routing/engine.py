@@ -1,0 +1,246 @@
+"""The routing engine as a rule chain (filter → sort → act), in pure functions: data in, plan out.
+
+The same code serves live routing (services.py), the plan API and simulation. A SKU is never split
+across warehouses: an order holds one reservation per SKU (inventory's rule), so a split parcel carries
+whole SKUs.
+"""
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations, product
+
+from app.domain.routing.rates import Item, Rate, chargeable_weight_g, freight_fen
+
+STRATEGIES = ("nearest", "cheapest", "fastest", "balanced")
+DEFAULT_WEIGHTS = {"cost": 1.0, "distance": 1.0, "eta": 1.0}
+EARTH_RADIUS_KM = 6371.0
+#: A split is searched over at most this many warehouses per parcel set (larger sets are unrealistic
+#: for an order of a few lines, and the search grows combinatorially).
+MAX_SPLIT_PARCELS = 4
+
+# Why a warehouse was excluded or lost; services.py and the pages give each its words.
+NO_STOCK = "no_stock"
+UNSERVED = "unserved"
+NO_CAPACITY = "no_capacity"
+NO_CARRIER = "no_carrier"
+LOST = "lost"
+WON = "won"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A warehouse as the engine sees it."""
+
+    code: str
+    province: str
+    latitude: float
+    longitude: float
+    priority: int
+    stock: dict[int, int]  #: sku id → units this order may take there
+    capacity_left: int | None  #: None: no daily limit
+    handling_hours: int
+    cutoff_passed: bool
+    unserved: frozenset[str] = frozenset()
+    carriers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Destination:
+    province: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str = "cheapest"
+    weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    #: Only these carriers may ship (a channel rule, e.g. JD orders → 京东物流); empty: any.
+    carriers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to ship some items: from a site with a carrier."""
+
+    site: str
+    carrier: str
+    sku_ids: tuple[int, ...]
+    weight_g: int
+    cost_fen: int
+    distance_km: float
+    eta_hours: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    site: str
+    verdict: str  #: WON, LOST or an exclusion reason
+    option: Option | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    strategy: str
+    parcels: tuple[Option, ...]
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def routed(self) -> bool:
+        return bool(self.parcels)
+
+    @property
+    def cost_fen(self) -> int:
+        return sum(parcel.cost_fen for parcel in self.parcels)
+
+    @property
+    def eta_hours(self) -> int:
+        return max((parcel.eta_hours for parcel in self.parcels), default=0)
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def plan(items: list[Item], sites: list[Site], rates: dict[tuple[str, str, str], Rate],
+         destination: Destination, strategy: Strategy) -> Plan:
+    """Route one order: the best single warehouse, else the smallest split (fewest parcels, then the
+    strategy's order), else no parcels — every candidate with its verdict either way."""
+    reachable: dict[str, list[Option]] = {}
+    verdicts: dict[str, str] = {}
+    for site in sites:
+        verdict = _exclusion(site, destination)
+        options = [] if verdict else _options(site, items, rates, destination, strategy)
+        if not verdict and not options:
+            verdict = NO_CARRIER
+        if verdict:
+            verdicts[site.code] = verdict
+        else:
+            reachable[site.code] = options
+    by_code = {site.code: site for site in sites}
+    whole = {code: options for code, options in reachable.items() if _holds(by_code[code], items)}
+    best = _ranked([_best(options, by_code, strategy) for options in whole.values()], by_code, strategy)
+    if best:
+        parcels: tuple[Option, ...] = (best[0],)
+    else:
+        parcels = _split(items, [by_code[code] for code in reachable], rates, destination, strategy)
+    for code in reachable:
+        if code not in whole and not any(parcel.site == code for parcel in parcels):
+            verdicts[code] = NO_STOCK
+    winners = {parcel.site for parcel in parcels}
+    candidates = []
+    for site in sites:
+        option = next((o for o in best if o.site == site.code), None)
+        verdict = WON if site.code in winners else verdicts.get(site.code, LOST)
+        candidates.append(Candidate(site.code, verdict, option))
+    return Plan(strategy.name, parcels, tuple(candidates))
+
+
+def _exclusion(site: Site, destination: Destination) -> str | None:
+    if destination.province in site.unserved:
+        return UNSERVED
+    if site.capacity_left is not None and site.capacity_left <= 0:
+        return NO_CAPACITY
+    return None
+
+
+def _holds(site: Site, items: list[Item]) -> bool:
+    return all(site.stock.get(item.sku_id, 0) >= item.quantity for item in items)
+
+
+def _options(site: Site, items: list[Item], rates, destination: Destination, strategy: Strategy) -> list[Option]:
+    """Every carrier of the site that serves origin → destination, priced for ``items``."""
+    options = []
+    for carrier in site.carriers:
+        if strategy.carriers and carrier not in strategy.carriers:
+            continue
+        rate = rates.get((carrier, site.province, destination.province))
+        if rate is None or not rate.served:
+            continue
+        options.append(_option(site, carrier, rate, items, destination))
+    return options
+
+
+def _option(site: Site, carrier: str, rate: Rate, items, destination: Destination) -> Option:
+    weight = chargeable_weight_g(items, rate.volumetric_divisor)
+    eta = site.handling_hours + (24 if site.cutoff_passed else 0) + rate.transit_days * 24
+    return Option(site.code, carrier, tuple(sorted(item.sku_id for item in items)), weight,
+                  freight_fen(rate, weight),
+                  round(distance_km(site.latitude, site.longitude, destination.latitude, destination.longitude), 1),
+                  eta)
+
+
+def _best(options: list[Option], by_code: dict[str, Site], strategy: Strategy) -> Option:
+    return _ranked(options, by_code, strategy)[0]
+
+
+def _ranked(options: list[Option], by_code: dict[str, Site], strategy: Strategy) -> list[Option]:
+    """Best first by the strategy; ties by the warehouse's priority, then its code, then the carrier."""
+    score = _scorer(options, strategy)
+    return sorted(options, key=lambda o: (score(o), by_code[o.site].priority, o.site, o.carrier))
+
+
+def _scorer(options: list[Option], strategy: Strategy):
+    name = strategy.name
+    if name == "nearest":
+        return lambda o: (o.distance_km, o.cost_fen)
+    if name == "fastest":
+        return lambda o: (o.eta_hours, o.cost_fen)
+    if name == "balanced":
+        return _balanced(options, strategy.weights)
+    return lambda o: (o.cost_fen, o.eta_hours)
+
+
+def _balanced(options: list[Option], weights: dict):
+    """Each measure divided by the best value among the options, weighted and summed: 0 is not
+    reachable, the best possible option scores the sum of the weights."""
+    if not options:
+        return lambda o: 0
+    least_cost = max(1, min(o.cost_fen for o in options))
+    least_distance = max(1.0, min(o.distance_km for o in options))
+    least_eta = max(1, min(o.eta_hours for o in options))
+    return lambda o: round(weights.get("cost", 0) * o.cost_fen / least_cost
+                           + weights.get("distance", 0) * o.distance_km / least_distance
+                           + weights.get("eta", 0) * o.eta_hours / least_eta, 9)
+
+
+def _split(items: list[Item], sites: list[Site], rates, destination: Destination,
+           strategy: Strategy) -> tuple[Option, ...]:
+    """The fewest parcels that ship everything, each SKU whole from one warehouse; among those the
+    cheapest in total (then the earliest arrival). Empty when no combination can."""
+    for size in range(2, min(len(items), len(sites), MAX_SPLIT_PARCELS) + 1):
+        best: tuple | None = None
+        for group in combinations(sites, size):
+            for parcels in _assignments(items, group, rates, destination, strategy):
+                key = (sum(p.cost_fen for p in parcels), max(p.eta_hours for p in parcels),
+                       tuple(p.site for p in parcels))
+                if best is None or key < best[0]:
+                    best = (key, parcels)
+        if best is not None:
+            return best[1]
+    return ()
+
+
+def _assignments(items: list[Item], group: tuple[Site, ...], rates, destination: Destination, strategy: Strategy):
+    """Every way to give each item to a site of ``group`` that holds it, using every site; one parcel
+    per site, with the site's best carrier for its share."""
+    holders = [[site for site in group if site.stock.get(item.sku_id, 0) >= item.quantity] for item in items]
+    if any(not choices for choices in holders):
+        return
+    by_code = {site.code: site for site in group}
+    for choice in product(*holders):
+        if len({site.code for site in choice}) < len(group):
+            continue
+        parcels = []
+        for site in group:
+            share = [item for item, holder in zip(items, choice, strict=True) if holder is site]
+            options = _options(site, share, rates, destination, strategy)
+            if not options:
+                break
+            parcels.append(_best(options, by_code, strategy))
+        else:
+            yield tuple(parcels)

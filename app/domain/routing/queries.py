@@ -1,0 +1,65 @@
+"""Reads for the routing pages: open orders to simulate, and a simulation's figures."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.db import db
+from app.domain.orders.models import Order
+from app.domain.reference.models import Channel
+from app.domain.routing import services
+from app.domain.routing.engine import Plan
+
+#: A simulation replans at most this many open orders (the newest), so the page answers in seconds.
+SIMULATION_LIMIT = 300
+
+
+@dataclass
+class Simulation:
+    strategy: str
+    orders: int = 0
+    routed: int = 0
+    splits: int = 0
+    cost_fen: int = 0
+    eta_hours: int = 0
+    differences: int = 0  #: orders whose warehouses differ from the strategy in force
+
+    @property
+    def average_eta_hours(self) -> float:
+        return round(self.eta_hours / self.routed, 1) if self.routed else 0.0
+
+
+def open_orders(limit: int = SIMULATION_LIMIT) -> list[Order]:
+    """Paid orders not shipped yet, from channels that are routed (no warehouse of their own)."""
+    return list(db.session.scalars(
+        select(Order).join(Channel).where(Order.status.in_(services.ROUTABLE), Order.shipped_at.is_(None),
+                                          Channel.default_warehouse_id.is_(None))
+        .order_by(Order.id.desc()).limit(limit)))
+
+
+def simulate(candidate: str, orders: list[Order]) -> tuple[Simulation, Simulation]:
+    """How ``orders`` route under the strategy in force and under ``candidate``; nothing is written."""
+    current = services.strategy_for(None)
+    now_figures, candidate_figures = Simulation(current.name), Simulation(candidate)
+    for order in orders:
+        today = services.plan_for(order, services.strategy_for(order, current.name))
+        trial = services.plan_for(order, services.strategy_for(order, candidate))
+        _count(now_figures, today)
+        _count(candidate_figures, trial)
+        if _sites(today) != _sites(trial):
+            candidate_figures.differences += 1
+    return now_figures, candidate_figures
+
+
+def _count(figures: Simulation, plan: Plan | None) -> None:
+    figures.orders += 1
+    if plan is None or not plan.routed:
+        return
+    figures.routed += 1
+    figures.splits += len(plan.parcels) > 1
+    figures.cost_fen += plan.cost_fen
+    figures.eta_hours += plan.eta_hours
+
+
+def _sites(plan: Plan | None) -> tuple:
+    return () if plan is None else tuple((p.site, p.carrier) for p in plan.parcels)

@@ -1,0 +1,83 @@
+"""/staff/routing: the strategy in force and a simulation of another; /staff/routing/parked: orders no
+warehouse could ship, each with its reasons and a manual-assign form; re-route and assign on one order."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth import role_required
+from app.auth.roles import Area
+from app.domain.errors import Conflict
+from app.domain.orders import services as orders
+from app.domain.reference import queries as reference
+from app.domain.reference.models import Carrier, Warehouse
+from app.domain.routing import engine, queries, services
+from app.extensions import db
+from app.web.errors import error_message
+from app.web.staff import bp
+from app.web.staff.pages import form_status, paginate, save_form, saved
+from app.web.staff.routing.forms import AssignForm, StrategyForm, strategy_choices
+
+
+@bp.route("/routing", methods=["GET", "POST"])
+@role_required(Area.SETTINGS)
+def routing_strategy():
+    setting = services.current_setting()
+    form = StrategyForm(obj=None, data={"strategy": setting.strategy, **services.strategy_for(None).weights})
+    response = save_form(form, lambda: services.save_setting(form.strategy.data, form.weights(), _actor()),
+                         lambda _setting: saved(_("分仓策略已保存"), url_for("staff.routing_strategy")))
+    if response:
+        return response
+    candidate = request.args.get("simulate", "")
+    simulation = None
+    if candidate in engine.STRATEGIES:
+        simulation = queries.simulate(candidate, queries.open_orders())
+    return render_template("staff/routing/strategy.html", form=form, setting=setting, simulation=simulation,
+                           candidate=candidate, choices=strategy_choices(), labels=services.STRATEGY_LABELS), \
+        form_status(form)
+
+
+@bp.get("/routing/parked")
+@role_required(Area.ORDERS)
+def parked_orders():
+    return render_template("staff/routing/parked.html", pagination=paginate(services.parked_decisions()),
+                           reason_labels=services.REASON_LABELS)
+
+
+@bp.post("/orders/<order_no>/reroute")
+@role_required(Area.ORDERS)
+def reroute_order(order_no: str):
+    order = orders.get_order(order_no, for_update=True)
+    decision = services.route_order(order, _actor(), again=True)
+    if decision is None:
+        flash(_("这张订单现在不能分仓"), "error")
+        return redirect(url_for("staff.show_order", order_no=order_no), 303)
+    db.session.commit()
+    message = _("已暂不分仓，原因已记录") if decision.outcome == "parked" else _("已重新分仓")
+    return saved(message, url_for("staff.show_order", order_no=order_no))
+
+
+@bp.route("/orders/<order_no>/assign", methods=["GET", "POST"])
+@role_required(Area.ORDERS)
+def assign_order(order_no: str):
+    order = orders.get_order(order_no, for_update=request.method == "POST")
+    form = AssignForm(reference.carriers(active_only=True))
+
+    def assign():
+        warehouse = db.session.get(Warehouse, form.warehouse_id.data)
+        carrier = db.session.get(Carrier, form.carrier_id.data)
+        if warehouse is None or carrier is None:
+            abort(400)
+        return services.manual_assign(order, warehouse, carrier, form.reason.data, _actor())
+
+    def refused(_form, error: Conflict):
+        form.reason.errors = [*form.reason.errors, error_message(error)]
+
+    response = save_form(form, assign, lambda _decision: saved(_("已人工指定仓库"), url_for("staff.show_order",
+                                                                                           order_no=order_no)),
+                         refused=refused)
+    return response or (render_template("staff/routing/assign.html", form=form, order=order), form_status(form))
+
+
+def _actor() -> str:
+    return f"user:{current_user.username}"

@@ -1,0 +1,162 @@
+"""The engine's strategies, exclusions and splits on hand-computed scenarios (pure: no database)."""
+
+from itertools import product
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.routing import engine
+from app.domain.routing.engine import Destination, Site, Strategy, distance_km, plan
+from app.domain.routing.rates import Item, Rate, freight_fen
+
+HANGZHOU = Destination("浙江省", 30.27, 120.15)
+ONE_KG = [Item(1, 1, 1000, 0)]
+
+
+def site(code, province="上海市", lat=31.23, lng=121.47, stock=None, priority=1, capacity=None, handling=12,
+         cutoff_passed=False, unserved=(), carriers=("zt", "sf")):
+    return Site(code, province, lat, lng, priority, stock if stock is not None else {1: 10}, capacity, handling,
+                cutoff_passed, frozenset(unserved), carriers)
+
+
+def rate(carrier, first_fen, days, served=True):
+    return Rate(carrier, 1000, first_fen, 200, 1000, 6000, 0, days, served)
+
+
+def rates_for(origins, table):
+    """table: carrier → (first_fen by origin, days by origin)"""
+    return {(carrier, origin, "浙江省"): rate(carrier, fens[i], days[i])
+            for carrier, (fens, days) in table.items() for i, origin in enumerate(origins)}
+
+
+SH = site("SH", "上海市", 31.23, 121.47, priority=2)
+GZ = site("GZ", "广东省", 23.13, 113.26, priority=1)
+RATES = rates_for(["上海市", "广东省"], {"zt": ([700, 600], [1, 3]), "sf": ([1300, 1400], [1, 1])})
+
+
+def test_nearest_picks_the_warehouse_closest_to_the_destination():
+    result = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("nearest"))
+    assert [p.site for p in result.parcels] == ["SH"]
+    assert result.parcels[0].distance_km == round(distance_km(31.23, 121.47, 30.27, 120.15), 1)
+    assert result.parcels[0].carrier == "zt"  # same distance for both carriers: the cheaper wins
+
+
+def test_cheapest_picks_the_lowest_freight_even_from_far_away():
+    result = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("cheapest"))
+    assert (result.parcels[0].site, result.parcels[0].carrier, result.cost_fen) == ("GZ", "zt", 600)
+    verdicts = {c.site: c.verdict for c in result.candidates}
+    assert verdicts == {"GZ": engine.WON, "SH": engine.LOST}
+    assert next(c for c in result.candidates if c.site == "SH").option.cost_fen == 700
+
+
+def test_fastest_counts_handling_transit_and_a_passed_cut_off():
+    late_sh = site("SH", "上海市", 31.23, 121.47, priority=2, cutoff_passed=True)
+    result = plan(ONE_KG, [GZ, late_sh], RATES, HANGZHOU, Strategy("fastest"))
+    # GZ by sf: 12 h + 24 h; SH by zt: 12 + 24 (cut-off) + 24 = 60 h
+    assert (result.parcels[0].site, result.parcels[0].carrier, result.eta_hours) == ("GZ", "sf", 36)
+
+
+def test_balanced_weighs_the_measures_against_the_best_of_each():
+    only_cost = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("balanced", {"cost": 1, "distance": 0, "eta": 0}))
+    assert only_cost.parcels[0].site == "GZ"
+    # SH/zt: 700/600 + 166/166 + 36/36 ≈ 3.2; GZ/zt: 600/600 + ~1050/166 + 84/36 ≈ 9.7 → SH
+    even = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("balanced", {"cost": 1, "distance": 1, "eta": 1}))
+    assert (even.parcels[0].site, even.parcels[0].carrier) == ("SH", "zt")
+
+
+def test_ties_go_to_the_higher_priority_then_the_code():
+    twin_a = site("B", priority=1)
+    twin_b = site("A", priority=1)
+    third = site("C", priority=0)
+    rates = rates_for(["上海市"], {"zt": ([700], [1]), "sf": ([1300], [1])})
+    assert plan(ONE_KG, [twin_a, twin_b, third], rates, HANGZHOU, Strategy("cheapest")).parcels[0].site == "C"
+    assert plan(ONE_KG, [twin_a, twin_b], rates, HANGZHOU, Strategy("cheapest")).parcels[0].site == "A"
+
+
+def test_capacity_region_and_carrier_exclusions_are_named():
+    full = site("FULL", capacity=0)
+    closed = site("NOZJ", unserved=("浙江省",))
+    empty = site("EMPTY", stock={1: 0})
+    no_card = site("FAR", province="西藏自治区")
+    ok = site("OK", capacity=5)
+    rates = rates_for(["上海市"], {"zt": ([700], [1]), "sf": ([1300], [1])})
+    result = plan(ONE_KG, [full, closed, empty, no_card, ok], rates, HANGZHOU, Strategy("cheapest"))
+    assert {c.site: c.verdict for c in result.candidates} == {
+        "FULL": engine.NO_CAPACITY, "NOZJ": engine.UNSERVED, "EMPTY": engine.NO_STOCK,
+        "FAR": engine.NO_CARRIER, "OK": engine.WON}
+
+
+def test_unserved_rate_pairs_and_channel_carrier_rules_remove_carriers():
+    rates = {("zt", "上海市", "浙江省"): rate("zt", 700, 1, served=False), ("sf", "上海市", "浙江省"): rate("sf", 1300, 1)}
+    assert plan(ONE_KG, [site("SH")], rates, HANGZHOU, Strategy("cheapest")).parcels[0].carrier == "sf"
+    jd_only = plan(ONE_KG, [site("SH")], rates, HANGZHOU, Strategy("cheapest", carriers=("jd",)))
+    assert not jd_only.routed
+    assert jd_only.candidates[0].verdict == engine.NO_CARRIER
+
+
+def test_split_only_when_no_single_warehouse_holds_everything():
+    items = [Item(1, 1, 1000, 0), Item(2, 1, 1000, 0)]
+    has_1 = site("H1", stock={1: 5})
+    has_2 = site("H2", stock={2: 5})
+    rates = rates_for(["上海市"], {"zt": ([700], [1])})
+    result = plan(items, [has_1, has_2], rates, HANGZHOU, Strategy("cheapest"))
+    assert sorted((p.site, p.sku_ids) for p in result.parcels) == [("H1", (1,)), ("H2", (2,))]
+    both = site("ALL", stock={1: 5, 2: 5}, priority=9)
+    whole = plan(items, [has_1, has_2, both], rates, HANGZHOU, Strategy("cheapest"))
+    assert [(p.site, p.sku_ids, p.cost_fen) for p in whole.parcels] == [("ALL", (1, 2), 700 + 200)]
+
+
+def test_nothing_ships_when_a_sku_is_nowhere():
+    result = plan([Item(1, 1, 100, 0), Item(9, 1, 100, 0)], [site("SH")],
+                  rates_for(["上海市"], {"zt": ([700], [1])}), HANGZHOU, Strategy("cheapest"))
+    assert not result.routed
+    assert result.candidates[0].verdict == engine.NO_STOCK
+
+
+# Split minimality against brute force: every assignment of SKUs to warehouses that hold them.
+
+PROVINCES = ["上海市", "广东省", "北京市"]
+
+
+@st.composite
+def scenarios(draw):
+    n_items = draw(st.integers(1, 4))
+    items = [Item(sku, draw(st.integers(1, 3)), draw(st.integers(100, 3000)), 0) for sku in range(1, n_items + 1)]
+    sites = []
+    for index in range(draw(st.integers(1, 4))):
+        stock = {sku: draw(st.integers(0, 4)) for sku in range(1, n_items + 1)}
+        sites.append(site(f"W{index}", province=PROVINCES[index % 3], stock=stock, priority=index,
+                          carriers=("zt",)))
+    rates = {("zt", province, "浙江省"): Rate("zt", 1000, draw(st.integers(300, 1500)), draw(st.integers(100, 800)),
+                                             1000, 6000, 0, 2) for province in PROVINCES}
+    return items, sites, rates
+
+
+def brute_force(items, sites, rates):
+    """(parcels, cost) of the best assignment: fewest parcels, then cheapest; None if none ships."""
+    holders = [[s for s in sites if s.stock.get(item.sku_id, 0) >= item.quantity] for item in items]
+    best = None
+    for choice in product(*holders):
+        used = {s.code: s for s in choice}
+        cost = 0
+        for code, s in used.items():
+            weight = sum(i.weight_g * i.quantity for i, h in zip(items, choice, strict=True) if h.code == code)
+            cost += freight_fen(rates[("zt", s.province, "浙江省")], weight)
+        key = (len(used), cost)
+        if best is None or key < best:
+            best = key
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios())
+def test_split_is_minimal_in_parcels_then_cost(scenario):
+    items, sites, rates = scenario
+    result = plan(items, sites, rates, HANGZHOU, Strategy("cheapest"))
+    expected = brute_force(items, sites, rates)
+    if expected is None:
+        assert not result.routed
+        return
+    assert (len(result.parcels), result.cost_fen) == expected
+    shipped = sorted(sku for parcel in result.parcels for sku in parcel.sku_ids)
+    assert shipped == [item.sku_id for item in items]

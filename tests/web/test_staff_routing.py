@@ -1,0 +1,90 @@
+"""The routing pages: the decision on the order page, the parked queue with manual assign and re-route,
+the strategy page with its simulation."""
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.orders import services as orders
+from app.domain.reference.models import Warehouse
+from app.domain.routing import cards, services
+from app.domain.routing.models import RoutingSetting
+from app.extensions import db
+from tests.web.conftest import assert_stock_consistent, level
+
+
+@pytest.fixture
+def cards_for_shop(app, shop):
+    """Both test warehouses are in Shanghai; 顺丰 ships from there to Shanghai for ¥8."""
+    with app.app_context():
+        cards.save_rows([{"carrier": "shunfeng", "origin_province": "上海市", "destination_province": "上海市",
+                          "first_weight_g": 1000, "first_fen": 800, "extra_fen_per_kg": 200, "step_g": 1000,
+                          "volumetric_divisor": 6000, "surcharge_fen": 0, "transit_days": 1, "served": True}])
+        db.session.commit()
+
+
+def route(app, number: str) -> str:
+    with app.app_context():
+        decision = services.route_order(orders.get_order(number), "system")
+        db.session.commit()
+        return decision.outcome
+
+
+def test_the_order_page_shows_the_decision_and_every_candidate(client, login_as, app, make_order, cards_for_shop):
+    number = make_order("02")
+    assert route(app, number) == "routed"
+    login_as("customer_service")
+    page = client.get(f"/staff/orders/{number}")
+    assert page.status_code == 200
+    assert 'data-testid="routing-decision"' in page.text
+    assert "运费最低" in page.text and "WH-A" in page.text and "胜出" in page.text
+    assert "WH-B" in page.text and "库存不足" in page.text  # WH-B holds 1 of the 2 units
+
+
+def test_a_parked_order_is_queued_and_assigned_by_hand(client, login_as, app, make_order, shop, cards_for_shop):
+    number = make_order("02", lines=(("SN-001", 1),))
+    with app.app_context():
+        db.session.get(Warehouse, shop.warehouse_id).unserved_provinces = ["上海市"]
+        db.session.get(Warehouse, shop.spare_warehouse_id).unserved_provinces = ["上海市"]
+        db.session.commit()
+    assert route(app, number) == "parked"
+    login_as("customer_service")
+    queue = client.get("/staff/routing/parked")
+    assert number in queue.text and "不配送该地区" in queue.text
+
+    assert client.post(f"/staff/orders/{number}/assign", data={"warehouse_id": shop.spare_warehouse_id,
+                                                               "carrier_id": shop.carrier_id,
+                                                               "reason": ""}).status_code == 422
+    answer = client.post(f"/staff/orders/{number}/assign", data={"warehouse_id": shop.spare_warehouse_id,
+                                                                 "carrier_id": shop.carrier_id,
+                                                                 "reason": "客户同意从华南仓发"})
+    assert answer.status_code == 303
+    assert level(app, "SN-001", "WH-B")["locked"] == 1
+    assert number not in client.get("/staff/routing/parked").text
+    assert_stock_consistent(app)
+
+
+def test_reroute_of_a_shipped_order_is_refused_without_change(client, login_as, app, make_order, cards_for_shop):
+    number = make_order("05")
+    login_as("customer_service")
+    answer = client.post(f"/staff/orders/{number}/reroute", follow_redirects=True)
+    assert "这张订单现在不能分仓" in answer.text
+
+
+def test_operations_switch_the_strategy_and_simulate_another(client, login_as, app, make_order, cards_for_shop):
+    make_order("02")
+    login_as("operations")
+    assert client.get("/staff/routing").status_code == 200
+    bad = client.post("/staff/routing", data={"strategy": "fastest", "cost": "-1", "distance": "1", "eta": "1"})
+    assert bad.status_code == 422
+    assert client.post("/staff/routing", data={"strategy": "fastest", "cost": "1", "distance": "2",
+                                               "eta": "3"}).status_code == 303
+    with app.app_context():
+        setting = db.session.scalar(select(RoutingSetting))
+        assert (setting.strategy, setting.weights) == ("fastest", {"cost": 1.0, "distance": 2.0, "eta": 3.0})
+    simulated = client.get("/staff/routing?simulate=nearest")
+    assert 'data-testid="simulation"' in simulated.text and "就近" in simulated.text
+
+
+def test_customer_service_may_not_change_the_strategy(client, login_as):
+    login_as("customer_service")
+    assert client.get("/staff/routing").status_code == 403

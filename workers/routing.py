@@ -1,0 +1,16 @@
+"""Routing jobs: route an order once it is paid (queued by the payment, after its commit)."""
+
+from app.domain.orders.models import Order
+from app.domain.routing import services
+from app.extensions import db
+from workers.runtime import job
+
+
+@job
+def route_paid_order(order_id: int) -> str:
+    """Route the order if it still waits for it; the decision's own guard makes a repeat a no-op."""
+    order = db.session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        return "missing"
+    decision = services.route_order(order, "system")
+    return decision.outcome if decision is not None else "skipped"
