@@ -3,20 +3,27 @@ pull: the simulators keep them as the platforms send them, and OrderHub imports 
 them on the platform."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
 from sqlalchemy import select
 
 from app.db import utcnow
-from app.domain.channels import pii, sync
+from app.domain.channels import mapping, pii, sync
+from app.domain.channels.adapters.douyin import DEFAULT_MAPPING as DOUYIN_MAPPING
 from app.domain.channels.models import ChannelOrder, RunStatus
+from app.domain.orders import deadlines, timeouts
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
 from app.extensions import db
 from app.simulators import jd as jd_simulator
-from tests.channels.builders import taobao_trade
+from tests.channels import pdd_support
+from tests.channels.builders import gmt8, taobao_trade
+from tests.channels.douyin_support import douyin_order
+from tests.channels.pdd_support import pdd_order
 from tests.channels.real_formats import jd_real_order, youzan_real_order
+
+pdd_shop, pdd_sim, pdd_adapter = pdd_support.pdd_shop, pdd_support.pdd_sim, pdd_support.pdd_adapter
 
 
 def load(sim, body, **params) -> requests.Response:
@@ -93,3 +100,31 @@ def test_the_trickle_moves_only_the_orders_it_made(jd_sim):
 
     assert json.dumps(simulator.state.orders["3100002"], sort_keys=True) == before
     assert simulator.state.trickled and "3100002" not in simulator.state.trickled
+
+
+def test_pdd_platform_times_from_gmt8_and_the_ship_by_time_drives_the_packing_deadline(world, pdd_shop, pdd_sim,
+                                                                                        pdd_adapter):
+    now = utcnow().replace(microsecond=0)
+    placed = now - timedelta(hours=3)
+    ship_by = now + timedelta(minutes=30)  # before the approval deadline a paid order would get otherwise
+    real = pdd_order("261204-000000000000001", now - timedelta(minutes=5), encrypted=True)
+    real |= {"created_time": gmt8(placed), "pay_time": gmt8(placed + timedelta(minutes=1)),
+             "last_ship_time": gmt8(ship_by)}
+    pdd_support.load(pdd_sim, [real])
+
+    order, _link = pulled_order(pdd_shop, pdd_adapter, "261204-000000000000001")
+
+    assert order.created_at == placed and order.paid_at == placed + timedelta(minutes=1)
+    assert (order.ship_by_at, order.deadline_at, order.deadline_rule) == (ship_by, ship_by, deadlines.SHIP_BY_OVERDUE)
+    assert timeouts.sweep_due(ship_by + timedelta(seconds=1)) == {deadlines.SHIP_BY_OVERDUE: 1}
+    assert order.sla_flag == deadlines.SHIP_BY_OVERDUE and order.status == OrderStatus.PAID
+
+
+def test_douyin_unix_times_are_utc_and_ship_by_follows_the_platform(world):
+    order = douyin_order("6900000000000000001", 105, utcnow() - timedelta(minutes=5))
+    order |= {"create_time": 1764806400, "exp_ship_time": 1764892800}  # 2025-12-04 08:00 / 12-05 08:00 GMT+8
+
+    view = mapping.apply(DOUYIN_MAPPING, order)
+
+    assert view.created_at == datetime(2025, 12, 4, 0, 0, tzinfo=UTC)
+    assert view.ship_by_at == datetime(2025, 12, 5, 0, 0, tzinfo=UTC)

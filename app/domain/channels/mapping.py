@@ -8,7 +8,8 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 - ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
 - ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo).
 
-Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at`` (paths); ``time_format``
+Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
+ship-by time) (paths); ``time_format``
 (``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
 ``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
@@ -33,7 +34,7 @@ STAGE_LABELS = {
 }
 TIME_FORMATS = ("gmt8", "unix", "unix_ms")
 MONEY_UNITS = ("yuan", "fen")
-PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "payment", "shipping",
+PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by", "payment", "shipping",
              "buyer_name", "remark")
 GROUPS = {
     "receiver": ("name", "phone", "province", "city", "district", "address"),
@@ -141,6 +142,7 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         external_id=external_id, platform_status=status, stage=stage, modified_at=modified_at,
         created_at=parse_time(get_path(payload, spec.get("created")), time_format),
         paid_at=parse_time(get_path(payload, spec.get("paid_at")), time_format),
+        ship_by_at=parse_time(get_path(payload, spec.get("ship_by")), time_format),
         payment_fen=to_fen(payment, money, "payment"),
         shipping_fen=to_fen(get_path(payload, spec.get("shipping")) or 0, money, "shipping"),
         buyer_name=str(get_path(payload, spec.get("buyer_name")) or ""),

@@ -34,7 +34,7 @@ from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource
 from app.domain.channels.skus import WaitingForSku
 from app.domain.errors import DomainError
 from app.domain.logistics import shipments
-from app.domain.orders import refunds, services
+from app.domain.orders import deadlines, refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
@@ -149,6 +149,7 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
         db.session.add(link)
         skus.learn_listings(channel, view.lines, utcnow())
     before = link.order.status
+    _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
     link.platform_status, link.stage = view.platform_status[:40], view.stage
     link.platform_modified_at, link.last_payload_id = view.modified_at, payload.id
@@ -174,6 +175,7 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
                           address=(receiver.address or MASK)[:200], district=receiver.district[:32]),
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
         shipping_fen=view.shipping_fen, discount_fen=discount, remark=view.remark[:500], masked_pii=True,
+        placed_at=view.created_at, ship_by_at=view.ship_by_at,
     )
 
 
@@ -190,6 +192,18 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
         services.mark_exception(order, Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status), actor)
         link.held_by_platform = True
+
+
+def _follow_ship_by(order: Order, view: PlatformOrder) -> None:
+    """A promised ship-by time the platform sets or moves later (e.g. once paid) becomes the order's;
+    the walk's transitions schedule it, and an order already waiting gets it as its deadline now."""
+    if view.ship_by_at is None or view.ship_by_at == order.ship_by_at:
+        return
+    order.ship_by_at = view.ship_by_at
+    if order.deadline_rule == deadlines.SHIP_BY_OVERDUE:  # moved: the state's own deadline may come first now
+        deadlines.schedule(order, utcnow())
+    else:
+        deadlines.ship_by_first(order)
 
 
 def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:

@@ -90,6 +90,7 @@ class PlatformOrder:
     waybill_no: str = ""
     carrier: str = ""  # as the platform names it
     carrier_code: str = ""  # our carrier code, when the mapping knows it
+    ship_by_at: datetime | None = None  # the platform's promised ship-by time (承诺发货时间)
 
     @property
     def goods_fen(self) -> int:

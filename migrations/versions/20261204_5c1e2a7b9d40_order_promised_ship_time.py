@@ -1,0 +1,26 @@
+"""orders: the platform's promised ship-by time (承诺发货时间)
+
+Revision ID: 5c1e2a7b9d40
+Revises: 1a748b0e5fdd
+Create Date: 2026-12-04 17:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '5c1e2a7b9d40'
+down_revision = '1a748b0e5fdd'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ship_by_at', sa.DateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('ship_by_at')
