@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db, utcnow
-from app.domain.channels import mapping, skus
+from app.domain.channels import changes, mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.connect import settings_of
@@ -43,7 +43,6 @@ from app.text import N_, Text
 
 logger = logging.getLogger(__name__)
 A, S = Action, OrderStatus
-MASK = "*"
 
 #: The transitions that bring an order to each stage (each a no-op where already done).
 WALK = {
@@ -149,6 +148,8 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
         db.session.add(link)
         skus.learn_listings(channel, view.lines, utcnow())
     before = link.order.status
+    if not created:
+        changes.follow(link.order, link, view, actor)
     _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
     link.platform_status, link.stage = view.platform_status[:40], view.stage
@@ -165,16 +166,14 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
     found = skus.resolve_lines(channel, view.lines)
     lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
              for line in view.lines]
-    discount = view.goods_fen + view.shipping_fen - view.payment_fen
-    if discount < 0:
-        raise mapping.MappingError(N_("实付金额高于商品金额加运费，请检查字段映射中的金额字段"))
-    receiver = view.receiver
+    receiver = changes.display_receiver(view)
     return OrderInput(
-        receiver=Receiver(name=(receiver.name or MASK)[:64], phone=(receiver.phone or MASK)[:20],
-                          province=receiver.province[:32], city=receiver.city[:32],
-                          address=(receiver.address or MASK)[:200], district=receiver.district[:32]),
+        receiver=Receiver(name=receiver["receiver_name"], phone=receiver["receiver_phone"],
+                          province=receiver["receiver_province"], city=receiver["receiver_city"],
+                          address=receiver["receiver_address"], district=receiver["receiver_district"]),
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
-        shipping_fen=view.shipping_fen, discount_fen=discount, remark=view.remark[:500], masked_pii=True,
+        shipping_fen=view.shipping_fen, discount_fen=changes.discount_of(view), remark=view.remark[:500],
+        masked_pii=True,
         placed_at=view.created_at, ship_by_at=view.ship_by_at,
     )
 
