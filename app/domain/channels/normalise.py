@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db, utcnow
-from app.domain.channels import changes, mapping, skus
+from app.domain.channels import changes, line_refunds, mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.connect import settings_of
@@ -181,16 +181,23 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
 def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
+    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed") else ""
+    if line_hold and stage == "paid":
+        stage = "hold"  # a refund requested on a line: the goods must not leave before it is decided
     if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
         services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
     for action in WALK[stage]:
         _step(order, action, view, actor)
+    line_refunds.grant(order, view, actor)
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
-        services.mark_exception(order, Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status), actor)
+        reason = line_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status)
+        services.mark_exception(order, reason, actor)
         link.held_by_platform = True
+    elif line_hold and order.shipped_at:
+        line_refunds.after_shipping(order, line_hold, actor)
 
 
 def _follow_ship_by(order: Order, view: PlatformOrder) -> None:

@@ -68,6 +68,9 @@ class PlatformLine:
     title: str = ""
     item_id: str = ""
     platform_sku_id: str = ""
+    refund: str = "none"  # the line's after-sales: none | requested | granted (mapping ``line_refunds``)
+    refund_status: str = ""  # as the platform says it (shown in the hold's reason)
+    refund_fen: int | None = None  # the amount the platform refunded on the line, when it says
 
 
 @dataclass(frozen=True)
