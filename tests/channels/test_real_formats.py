@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.domain.channels import mapping, pii, sync
 from app.domain.channels.adapters.douyin import DEFAULT_MAPPING as DOUYIN_MAPPING
 from app.domain.channels.models import ChannelOrder, RunStatus
+from app.domain.channels.regions import official_province
 from app.domain.orders import deadlines, timeouts
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
@@ -58,6 +59,7 @@ def test_jd_ciphertexts_stay_ciphertexts_and_the_order_imports_with_them_kept(wo
     assert order.status == OrderStatus.PAID
     assert link.pii_tokens["mobile"] == "ENC:MTU5MDAwMDExMTE=~b2" and link.pii_tokens["oaid"]
     assert "ENC:" not in order.receiver_name + order.receiver_phone + order.receiver_address
+    assert (order.receiver_province, order.receiver_city, order.receiver_district) == ("浙江省", "杭州市", "西湖区")
 
     receiver = pii.reveal_receiver(order, jd_adapter, "1002", "user:test", checkpoint=db.session.commit)
     expected = jd_simulator.stand_in("phone", "ENC:MTU5MDAwMDExMTE=~b2")
@@ -128,3 +130,8 @@ def test_douyin_unix_times_are_utc_and_ship_by_follows_the_platform(world):
 
     assert view.created_at == datetime(2025, 12, 4, 0, 0, tzinfo=UTC)
     assert view.ship_by_at == datetime(2025, 12, 5, 0, 0, tzinfo=UTC)
+
+
+def test_province_names_are_the_official_ones():
+    assert [official_province(name) for name in ("浙江", "浙江省", "广西", "内蒙古", "上海", "北", "")] == [
+        "浙江省", "浙江省", "广西壮族自治区", "内蒙古自治区", "上海市", "北", ""]

@@ -14,6 +14,7 @@ applying half-way.
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.mapping import MappingError
 from app.domain.channels.models import ChannelOrder
+from app.domain.channels.regions import official_province
 from app.domain.orders import amend, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
@@ -29,7 +30,7 @@ def display_receiver(view: PlatformOrder) -> dict[str, str]:
     """The receiver as the order shows it (masked where the platform masks), cut to the columns."""
     receiver = view.receiver
     return {"receiver_name": (receiver.name or MASK)[:64], "receiver_phone": (receiver.phone or MASK)[:20],
-            "receiver_province": receiver.province[:32], "receiver_city": receiver.city[:32],
+            "receiver_province": official_province(receiver.province)[:32], "receiver_city": receiver.city[:32],
             "receiver_district": receiver.district[:32], "receiver_address": (receiver.address or MASK)[:200]}
 
 
@@ -79,7 +80,9 @@ def _follow_receiver(order: Order, link: ChannelOrder, view: PlatformOrder, acto
 def _receiver_moved(order: Order, link: ChannelOrder, view: PlatformOrder, new: dict[str, str]) -> bool:
     """A new region, or new OAID / ciphertexts; without tokens, a new displayed receiver. (A masked
     display alone may differ between calls — PDD masks harder after shipping — so it is not a move.)"""
-    if any(getattr(order, name) != new[name] for name in REGION):
+    # Orders stored before provinces were normalised (JD's "浙江") are not moved by the new spelling.
+    if official_province(order.receiver_province) != new["receiver_province"] or any(
+            getattr(order, name) != new[name] for name in REGION[1:]):
         return True
     old_tokens = link.pii_tokens or {}
     shared = set(old_tokens) & set(view.pii_tokens)
