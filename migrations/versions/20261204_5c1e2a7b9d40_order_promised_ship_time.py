@@ -16,11 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (SQLite 3.35+ drops columns itself): a batch rebuild of ``orders`` would drop the
+# table other tables' foreign keys point at, which SQLite refuses once orders exist.
 def upgrade():
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ship_by_at', sa.DateTime(), nullable=True))
+    op.add_column('orders', sa.Column('ship_by_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('ship_by_at')
+    op.execute("ALTER TABLE orders DROP COLUMN ship_by_at")
