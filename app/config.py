@@ -41,6 +41,7 @@ TUNABLE_FROM_ENVIRONMENT = {
     "DOUYIN_GATEWAY_URL": str,
     "DOUYIN_SIMULATOR_PORT": int,
     "DOUYIN_PUSH_URL": str,
+    "SIMULATOR_TRICKLE": str,
     "KUAIDI100_SIMULATOR_PORT": int,
     "TRACKING_SILENT_HOURS": int,
     "TRACKING_RETRY_MINUTES": int,
@@ -169,6 +170,8 @@ class Config:
     DOUYIN_SIMULATOR_PORT = 5114
     # Where the Douyin simulator pushes order messages; empty: this app's /hooks/douyin/douyin on $PORT.
     DOUYIN_PUSH_URL = ""
+    # "off": the platform simulators make no new or changing orders of their own (only loads change them).
+    SIMULATOR_TRICKLE = "on"
 
     # Parcel tracking through 快递100 (app/domain/logistics). Outside production the defaults point at
     # the local tracking simulator; in production tracking is off until key, customer and salt are set.

@@ -86,17 +86,29 @@ def set_credentials_command(code, app_key, app_secret, access_token, refresh_tok
 
 
 @click.command("simulator-load")
-@click.option("--platform", type=click.Choice(SIMULATED), required=True)
-@click.option("--seller", default="", help="The simulated shop the orders belong to (default: the first).")
+@click.option("--channel", "code", default="", help="The shop (channel code) the orders belong to: its platform's "
+                                                   "simulator files them under the shop its session names.")
+@click.option("--platform", type=click.Choice(SIMULATED), help="Without --channel: the simulator to load.")
+@click.option("--seller", default="", help="Without --channel: the simulated shop (default: the first).")
 @click.argument("file", type=click.File("rb"))
 @with_appcontext
-def simulator_load_command(platform, seller, file):
-    """Give a running simulator the orders in FILE (the platform's own list-response JSON)."""
+def simulator_load_command(code, platform, seller, file):
+    """Give a running simulator the orders in FILE (the platform's own list-response JSON), as given."""
+    params = {"seller": seller} if seller else {}
+    if code:
+        channel = _channel(code)
+        credentials = credentials_of(channel)
+        if channel.platform not in ADAPTERS or credentials is None or not credentials.access_token:
+            raise click.ClickException(f"渠道 {code} 没有平台凭证（会话），无法确定模拟器中的店铺")
+        # The shop is the one the channel's own session belongs to on the simulator: the file's own
+        # seller fields never decide it, so what is loaded is what this channel pulls.
+        platform, params = channel.platform, {"session": credentials.access_token}
+    elif not platform:
+        raise click.ClickException("请指定 --channel（或 --platform）")
     base = urlsplit(gateway_url(ADAPTERS[platform], current_app.config))
     url = f"{base.scheme}://{base.netloc}/_sim/orders"
     try:
-        response = requests.post(url, params={"seller": seller} if seller else None,
-                                 json=json.load(file), timeout=(5, 30))
+        response = requests.post(url, params=params or None, json=json.load(file), timeout=(5, 30))
         response.raise_for_status()
     except (requests.RequestException, ValueError) as error:
         raise click.ClickException(f"无法把订单交给模拟器 {url}: {error}") from error
@@ -123,7 +135,9 @@ def platform_environment(config) -> dict[str, str]:
 
 
 def start_platform_simulators(config, trickle: bool = True) -> list:
-    """Serve every platform simulator on its port, with a trickle of new orders."""
+    """Serve every platform simulator on its port, with a trickle of new orders unless
+    ``SIMULATOR_TRICKLE`` is ``off`` (a demo of loaded orders must not see them move on their own)."""
+    trickle = trickle and str(config.get("SIMULATOR_TRICKLE", "on")).lower() != "off"
     from app.simulators import jd, taobao
     from app.simulators.pdd import PddSimulator
     from app.simulators.shop_platform import serve

@@ -26,6 +26,7 @@ from app.simulators.shop_platform import (
     mask_phone,
     now_gmt8,
     parse_gmt8,
+    stand_in,
     token,
 )
 
@@ -41,6 +42,16 @@ class JosError(Exception):
     def __init__(self, code: str, zh_desc: str, en_desc: str = ""):
         super().__init__(zh_desc)
         self.body = {"error_response": {"code": code, "zh_desc": zh_desc, "en_desc": en_desc or zh_desc}}
+
+
+#: The consignee fields JD encrypts, and what each holds (for the stand-in plaintext of a loaded one).
+CIPHER_KINDS = {"fullname": "name", "mobile": "phone", "telephone": "phone", "fullAddress": "address"}
+PLAIN_FIELDS = ("fullname", "mobile", "telephone", "fullAddress", "province", "city", "county", "town")
+CIPHER_PREFIXES = ("ENC:", "JDE:")  # JD's TDE ciphertexts, and this simulator's own
+
+
+def is_cipher(value) -> bool:
+    return isinstance(value, str) and value.startswith(CIPHER_PREFIXES)
 
 
 def cipher(value: str, salt: str) -> str:
@@ -105,21 +116,28 @@ class JdSimulator(PlatformSimulator):
         return len(data)
 
     def _store(self, order: dict, seller: str) -> None:
+        """Keep the order as JD would serve it. Plaintext receivers (the demo's own, test builders) are
+        encrypted with masked twins; a real-format order's ``ENC:`` ciphertexts stay exactly as given —
+        the platform knows what is behind them, so the decrypt call answers with a stand-in."""
         order_id = str(order["orderId"])
         order["orderId"] = order_id
         consignee = order.setdefault("consigneeInfo", {})
-        if consignee.get("fullname") and not str(consignee["fullname"]).startswith("JDE:"):
-            plain = {name: consignee.get(name, "") for name in ("fullname", "mobile", "telephone", "fullAddress",
-                                                                 "province", "city", "county", "town")}
+        if any(is_cipher(consignee.get(name)) for name in CIPHER_KINDS):
+            self.state.plaintext[order_id] = {
+                name: stand_in(CIPHER_KINDS[name], consignee[name]) if is_cipher(consignee.get(name))
+                else str(consignee.get(name) or "") for name in PLAIN_FIELDS}
+        elif consignee.get("fullname"):
+            plain = {name: consignee.get(name, "") for name in PLAIN_FIELDS}
             self.state.plaintext[order_id] = plain
-            order["oaid"] = order.get("oaid") or token(order_id, seller, plain["fullname"], prefix="oaid")
             consignee |= {
                 "fullnameMask": mask_name(plain["fullname"]), "mobileMask": mask_phone(plain["mobile"]),
                 "fullAddressMask": f"{plain['province']}{plain['city']}{plain['county']}"
                                    f"{mask_detail(plain['fullAddress'])}",
             }
-            for name in ("fullname", "mobile", "telephone", "fullAddress"):
+            for name in CIPHER_KINDS:
                 consignee[name] = cipher(plain[name], order_id) if plain[name] else ""
+        # Every JD order carries its OAID (the decrypt call's key), real-format files included.
+        order["oaid"] = order.get("oaid") or token(order_id, seller, consignee.get("fullname"), prefix="oaid")
         self.state.orders[order_id] = order
         self.state.sellers[order_id] = seller
         for item in order.get("itemInfoList", []):

@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.demo import BEAUTY, HOUSEHOLD, SNACKS
+from app.demo_orders import RECEIVERS
 
 GMT8 = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -61,6 +62,7 @@ class ShopState:
     plaintext: dict[str, dict] = field(default_factory=dict)  # order id → receiver before masking
     stock: dict[str, int] = field(default_factory=dict)  # platform SKU key → quantity shown
     shipments: dict[str, dict] = field(default_factory=dict)
+    trickled: set[str] = field(default_factory=set)  # ids of the orders the trickle made (the only ones it moves)
     faults: Faults = field(default_factory=Faults)
     counters: Counter = field(default_factory=Counter)
     window: dict[int, int] = field(default_factory=dict)  # second → calls
@@ -96,6 +98,14 @@ def mask_detail(address: str) -> str:
 
 def looks_masked(value: str | None) -> bool:
     return bool(value) and "*" in value
+
+
+def stand_in(kind: str, cipher: str) -> str:
+    """The plaintext the platform would hold behind a ciphertext the simulator did not make itself (a
+    loaded real-format order): a demo receiver chosen by the ciphertext, so the same ciphertext always
+    decrypts (and masks) to the same value. ``kind``: name, phone, address, province, city, district."""
+    receiver = RECEIVERS[int(token(cipher)[:8], 16) % len(RECEIVERS)]
+    return str(getattr(receiver, kind))
 
 
 def token(*parts: object, prefix: str = "") -> str:
@@ -157,10 +167,13 @@ class PlatformSimulator(ABC):
     # ---- the life of the demo ------------------------------------------------------------------------
 
     def trickle_step(self) -> None:
+        """Make a new order or move one the trickle made; loaded orders change only when a load says so."""
         with self.state.lock:
-            open_ids = list(self.state.orders)
+            open_ids = sorted(self.state.trickled)
             if not open_ids or self.rng.random() < 0.5:
+                before = set(self.state.orders)
                 self.new_order(self.rng.choice(sorted(set(self.state.sessions.values()))), now_gmt8())
+                self.state.trickled |= set(self.state.orders) - before
                 return
             for order_id in self.rng.sample(open_ids, min(5, len(open_ids))):
                 if self.advance(order_id, now_gmt8()):
@@ -233,7 +246,17 @@ def _simulator() -> PlatformSimulator:
 
 @control.post("/orders")
 def load_orders():
-    count = _simulator().load(request.get_json(force=True), request.args.get("seller"))
+    """Orders in the platform's list format, filed under ``?session=`` (the shop that access token
+    belongs to, as the channel pulling them sees it) or ``?seller=``; a load replaces the orders it
+    names, so a loaded order changes only when a later load says so."""
+    simulator = _simulator()
+    seller = request.args.get("seller")
+    if request.args.get("session"):
+        with simulator.state.lock:
+            seller = simulator.state.sessions.get(request.args["session"])
+        if seller is None:
+            return jsonify(error="unknown session"), 400
+    count = simulator.load(request.get_json(force=True), seller)
     return jsonify(loaded=count)
 
 

@@ -103,10 +103,11 @@ class TaobaoSimulator(PlatformSimulator):
         if isinstance(data, dict):
             data = data.get("trades_sold_increment_get_response", data.get("trades_sold_get_response", data))
             data = (data.get("trades") or {}).get("trade", []) if "trades" in data else [data]
-        seller = seller or next(iter(self.state.sessions.values()))
         with self.state.lock:
             for trade in data:
-                self._store(dict(trade), trade.get("seller_nick") or seller)
+                # A shop named by the load wins over the file's own seller_nick: the file is filed
+                # under the shop that will pull it.
+                self._store(dict(trade), seller or trade.get("seller_nick") or next(iter(self.state.sessions.values())))
         return len(data)
 
     def _store(self, trade: dict, seller: str) -> None:

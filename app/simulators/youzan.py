@@ -36,6 +36,7 @@ from app.simulators.shop_platform import (
     mask_phone,
     now_gmt8,
     parse_gmt8,
+    stand_in,
     token,
 )
 
@@ -43,6 +44,10 @@ DEMO_APP_KEY, DEMO_APP_SECRET = "sim-youzan-client", "sim-youzan-secret"
 DEMO_SESSIONS = {"sim-youzan-token": "小满生活有赞微商城"}
 DEMO_REFRESH = {"sim-youzan-refresh": "小满生活有赞微商城"}
 KDT_ID = 160000001
+#: (group, field, what it holds): the ciphertext fields of a full_order_info.
+CIPHER_FIELDS = (("address_info", "receiver_name", "name"), ("address_info", "receiver_tel", "phone"),
+                 ("address_info", "delivery_address", "address"), ("buyer_info", "fans_nickname", "name"),
+                 ("buyer_info", "buyer_phone", "phone"))
 #: Push topic for the status an order just reached (platform-apis §5.3).
 TOPICS = {"WAIT_BUYER_PAY": "trade_TradeCreate", "WAIT_SELLER_SEND_GOODS": "trade_TradePaid",
           "WAIT_BUYER_CONFIRM_GOODS": "trade_TradeSellerShip", "TRADE_SUCCESS": "trade_TradeSuccess",
@@ -130,8 +135,13 @@ class YouzanSimulator(PlatformSimulator):
                 self._store(copy.deepcopy(item.get("full_order_info", item)), seller)
         return len(data)
 
-    def encrypt(self, value: str) -> str:
-        if not value or is_cipher(value):
+    def encrypt(self, value: str, kind: str = "name") -> str:
+        """The ciphertext of ``value``; a ciphertext (a real-format order) stays as given, and the
+        platform's knowledge of what is behind it is a stand-in of ``kind``."""
+        if not value:
+            return value
+        if is_cipher(value):
+            self.ciphers.setdefault(value, stand_in(kind, value))
             return value
         cipher = "$" + base64.b64encode(bytes.fromhex(token(KDT_ID, value)[:32])).decode() + "$1$"
         self.ciphers[cipher] = value
@@ -139,11 +149,9 @@ class YouzanSimulator(PlatformSimulator):
 
     def _store(self, info: dict, seller: str) -> None:
         order = info["order_info"]
-        for group, name in (("address_info", "receiver_name"), ("address_info", "receiver_tel"),
-                            ("address_info", "delivery_address"), ("buyer_info", "fans_nickname"),
-                            ("buyer_info", "buyer_phone")):
+        for group, name, kind in CIPHER_FIELDS:
             part = info.setdefault(group, {})
-            part[name] = self.encrypt(str(part.get(name) or ""))
+            part[name] = self.encrypt(str(part.get(name) or ""), kind)
         self.state.orders[order["tid"]] = info
         self.state.sellers[order["tid"]] = seller
         for line in info.get("orders", []):
@@ -319,8 +327,10 @@ def _reveal(simulator: YouzanSimulator, query: dict, mask) -> dict:
     if not isinstance(sources, list) or not sources or len(sources) > 10000:
         raise YouzanError(10400, "sources应为1到10000个密文")
     with simulator.state.lock:
-        return {cipher: mask(simulator.ciphers[cipher]) if cipher in simulator.ciphers else cipher
-                for cipher in sources}
+        unknown = [cipher for cipher in sources if cipher not in simulator.ciphers]
+        if unknown:  # never echoed back: the platform refuses what it did not encrypt
+            raise YouzanError(10401, f"{len(unknown)} 个密文无法解析")
+        return {cipher: mask(simulator.ciphers[cipher]) for cipher in sources}
 
 
 def _mask(plain: str) -> str:

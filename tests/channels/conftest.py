@@ -14,7 +14,7 @@ from app.domain.inventory.ledger import Change
 from app.domain.orders.consistency import stock_differences
 from app.domain.reference.models import Channel, Warehouse
 from app.extensions import db
-from app.simulators import jd, taobao
+from app.simulators import jd, taobao, youzan
 from app.simulators.shop_platform import serve
 from tests import factories
 
@@ -107,3 +107,26 @@ def taobao_adapter(world, taobao_sim, sleeper):
 @pytest.fixture
 def jd_adapter(world, jd_sim, sleeper):
     return build_adapter(world.jd, gateways(jd_url=jd_sim.url), sleep=sleeper)
+
+
+@pytest.fixture
+def youzan_sim():
+    running = serve(youzan.YouzanSimulator(seed=7))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def yz_shop(world):
+    channel = factories.ChannelFactory(code="yz-shop", platform="youzan", unpaid_timeout_minutes=3 * 24 * 60)
+    save_credentials(channel, CredentialsData(youzan.DEMO_APP_KEY, youzan.DEMO_APP_SECRET, "sim-youzan-token",
+                                              youzan.DEMO_APP_SECRET, "sim-youzan-refresh"), "test")
+    settings_of(channel).calls_per_second = 1000
+    db.session.flush()
+    return channel
+
+
+@pytest.fixture
+def yz_adapter(yz_shop, youzan_sim, sleeper):
+    return build_adapter(yz_shop, {"YOUZAN_GATEWAY_URL": youzan_sim.url + "/api", "ORDERHUB_ENV": "testing"},
+                         sleep=sleeper)

@@ -7,6 +7,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app.cli.channels import start_platform_simulators
 from app.db import utcnow
 from app.domain.channels import stockwatch
 from app.domain.channels.connect import credentials_of
@@ -72,6 +73,21 @@ def test_simulator_load_hands_a_platform_list_file_to_the_running_simulator(app,
     assert requests.get(f"{pointed_at.url}/_sim/state", timeout=5).json()["orders"] == 1
 
 
+def test_simulator_load_for_a_channel_files_the_orders_under_that_shop(app, world, pointed_at, tmp_path):
+    file = tmp_path / "orders.json"
+    trade = taobao_trade("81004", "WAIT_SELLER_SEND_GOODS", utcnow(), masked=False) | {"seller_nick": "别的店"}
+    file.write_text(json.dumps({"trades_sold_increment_get_response": {"trades": {"trade": [trade]}}}),
+                    encoding="utf-8")
+
+    result = app.test_cli_runner().invoke(args=["simulator-load", "--channel", "tm-shop", str(file)])
+
+    assert result.exit_code == 0, result.output
+    state = pointed_at.simulator.state
+    assert state.sellers["81004"] == state.sessions["sim-tmall-session"]
+    missing = app.test_cli_runner().invoke(args=["simulator-load", str(file)])
+    assert missing.exit_code != 0 and "--channel" in missing.output
+
+
 def test_the_minute_cron_queues_one_pull_per_shop_under_a_deterministic_id(world):
     shop_ids = sorted(channel.id for channel in (world.taobao, world.tmall, world.jd))  # jobs end the session
 
@@ -125,3 +141,17 @@ def test_the_limiter_keeps_all_workers_of_a_shop_under_its_rate(app):
     first.ban(5)
     second.wait()
     assert waits[-1] == 5.0  # one worker heard "banned for 5 s": the other waits too
+
+
+def test_simulator_trickle_off_serves_the_simulators_without_a_trickle(app, world, monkeypatch):
+    for platform in ("TAOBAO", "JD", "PDD", "YOUZAN", "DOUYIN"):
+        monkeypatch.setitem(app.config, f"{platform}_SIMULATOR_PORT", 0)  # any free port
+        monkeypatch.setitem(app.config, f"{platform}_GATEWAY_URL", "")
+    monkeypatch.setitem(app.config, "SIMULATOR_TRICKLE", "off")
+
+    running = start_platform_simulators(app.config)
+    try:
+        assert len(running) == 5 and all(each.trickle is None for each in running)
+    finally:
+        for each in running:
+            each.stop()

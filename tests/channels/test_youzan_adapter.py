@@ -11,7 +11,7 @@ from app.db import utcnow
 from app.domain.channels import mapping, normalise, payloads, push, stockwatch, sync
 from app.domain.channels.adapters.base import GMT8, Listing, PlatformError, RawOrder, TokenExpiredError
 from app.domain.channels.adapters.youzan import DEFAULT_MAPPING, push_sign
-from app.domain.channels.connect import build_adapter, credentials_of, settings_of
+from app.domain.channels.connect import credentials_of
 from app.domain.channels.models import (
     ChannelOrder,
     PayloadSource,
@@ -21,39 +21,12 @@ from app.domain.channels.models import (
     SyncState,
     SyncStatus,
 )
-from app.domain.channels.shop_settings import CredentialsData, save_credentials
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
 from app.domain.reference.models import Carrier
 from app.extensions import db
-from app.simulators import youzan
-from app.simulators.shop_platform import serve
-from tests import factories
 from tests.channels.builders import youzan_order
-
-
-@pytest.fixture
-def youzan_sim():
-    running = serve(youzan.YouzanSimulator(seed=7))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def yz_shop(world):
-    channel = factories.ChannelFactory(code="yz-shop", platform="youzan", unpaid_timeout_minutes=3 * 24 * 60)
-    save_credentials(channel, CredentialsData(youzan.DEMO_APP_KEY, youzan.DEMO_APP_SECRET, "sim-youzan-token",
-                                              youzan.DEMO_APP_SECRET, "sim-youzan-refresh"), "test")
-    settings_of(channel).calls_per_second = 1000
-    db.session.flush()
-    return channel
-
-
-@pytest.fixture
-def yz_adapter(yz_shop, youzan_sim, sleeper):
-    return build_adapter(yz_shop, {"YOUZAN_GATEWAY_URL": youzan_sim.url + "/api", "ORDERHUB_ENV": "testing"},
-                         sleep=sleeper)
 
 
 def load(sim, infos):

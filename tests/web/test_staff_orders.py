@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.domain.orders import deadlines
+from app.domain.orders import amend, deadlines, services
 from app.domain.orders.models import Order
 from app.extensions import db
 from tests.conftest import htmx_headers
@@ -344,3 +344,19 @@ def test_list_shows_deadline_flags_as_badges(app, client, login_as, make_order):
     response = client.get("/staff/orders")
 
     assert '<span class="badge sla"' in response.text and "打包超过 1 小时" in response.text
+
+
+def test_the_order_page_shows_the_promised_ship_by_time_and_platform_amendments(client, login_as, app, make_order):
+    number = make_order("01")
+    with app.app_context():
+        order = services.get_order(number)
+        order.ship_by_at = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+        amend.record(order, amend.change_fields(order, {"receiver_city": "杭州市"}) | {"payable_fen": [20980, 18000]},
+                     "平台修改了收货地址", "channel:taobao")
+        db.session.commit()
+    login_as("customer_service")
+
+    page = client.get(f"/staff/orders/{number}").text
+
+    assert "承诺发货" in page and "2026-12-05 12:00" in page
+    assert "平台修改订单" in page and "→ 杭州市" in page and "¥209.80 → ¥180.00" in page

@@ -8,7 +8,8 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 - ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
 - ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo).
 
-Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at`` (paths); ``time_format``
+Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
+ship-by time) (paths); ``time_format``
 (``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
 ``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
@@ -33,14 +34,17 @@ STAGE_LABELS = {
 }
 TIME_FORMATS = ("gmt8", "unix", "unix_ms")
 MONEY_UNITS = ("yuan", "fen")
-PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "payment", "shipping",
+PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by", "payment", "shipping",
              "buyer_name", "remark")
 GROUPS = {
     "receiver": ("name", "phone", "province", "city", "district", "address"),
-    "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id"),
+    "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id", "refund_status",
+              "refund_amount"),
     "waybill": ("number", "carrier"),
 }
-FREE_GROUPS = ("pii", "statuses", "carriers")  # any keys
+FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds")  # any keys
+#: What a line's platform refund status means (``line_refunds`` {platform value: one of these}).
+LINE_REFUNDS = ("none", "requested", "granted")
 CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS}
 
 
@@ -90,6 +94,8 @@ def _group_errors(key: str, value) -> dict[str, str]:
             errors[f"{key}.{inner}"] = N_("应为字符串")
         elif key == "statuses" and path not in STAGES:
             errors[f"{key}.{inner}"] = Text(N_("阶段可选值: %(choices)s"), choices=", ".join(STAGES))
+        elif key == "line_refunds" and path not in LINE_REFUNDS:
+            errors[f"{key}.{inner}"] = Text(N_("可选值: %(choices)s"), choices=", ".join(LINE_REFUNDS))
     return errors
 
 
@@ -141,6 +147,7 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         external_id=external_id, platform_status=status, stage=stage, modified_at=modified_at,
         created_at=parse_time(get_path(payload, spec.get("created")), time_format),
         paid_at=parse_time(get_path(payload, spec.get("paid_at")), time_format),
+        ship_by_at=parse_time(get_path(payload, spec.get("ship_by")), time_format),
         payment_fen=to_fen(payment, money, "payment"),
         shipping_fen=to_fen(get_path(payload, spec.get("shipping")) or 0, money, "shipping"),
         buyer_name=str(get_path(payload, spec.get("buyer_name")) or ""),
@@ -148,7 +155,7 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         receiver=_receiver(spec.get("receiver", {}), payload),
         pii_tokens={name: str(value) for name, path in spec.get("pii", {}).items()
                     if (value := get_path(payload, path)) is not None},
-        lines=_lines(spec.get("lines", {}), payload, money),
+        lines=_lines(spec.get("lines", {}), payload, money, spec.get("line_refunds", {})),
         waybill_no=first_token(get_path(payload, spec.get("waybill", {}).get("number"))),
         carrier=carrier, carrier_code=spec.get("carriers", {}).get(carrier, ""),
     )
@@ -168,7 +175,7 @@ def _receiver(paths: dict, payload: dict) -> MaskedReceiver:
     return MaskedReceiver(**values)
 
 
-def _lines(paths: dict, payload: dict, money: str) -> list[PlatformLine]:
+def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[PlatformLine]:
     items = get_path(payload, paths.get("path"))
     if isinstance(items, dict):
         items = [items]
@@ -187,8 +194,17 @@ def _lines(paths: dict, payload: dict, money: str) -> list[PlatformLine]:
             title=str(get_path(item, paths.get("title")) or ""),
             item_id=str(get_path(item, paths.get("item_id")) or ""),
             platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
+            **_line_refund(paths, item, money, refunds, index),
         ))
     return lines
+
+
+def _line_refund(paths: dict, item: dict, money: str, refunds: dict, index: int) -> dict:
+    """A line's after-sales as the platform reports it; an unlisted status counts as none."""
+    status = str(get_path(item, paths.get("refund_status")) or "")
+    amount = get_path(item, paths.get("refund_amount"))
+    return {"refund": refunds.get(status, "none"), "refund_status": status,
+            "refund_fen": None if amount is None else to_fen(amount, money, f"lines[{index}].refund")}
 
 
 def to_fen(value, unit: str, name: str) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db, utcnow
-from app.domain.channels import mapping, skus
+from app.domain.channels import changes, line_refunds, mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.connect import settings_of
@@ -34,7 +34,7 @@ from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource
 from app.domain.channels.skus import WaitingForSku
 from app.domain.errors import Conflict, DomainError
 from app.domain.logistics import shipments
-from app.domain.orders import refunds, services
+from app.domain.orders import deadlines, refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
 from app.domain.orders.models import Order
 from app.domain.orders.states import Action, OrderStatus, next_status
@@ -43,7 +43,6 @@ from app.text import N_, Text
 
 logger = logging.getLogger(__name__)
 A, S = Action, OrderStatus
-MASK = "*"
 
 #: The transitions that bring an order to each stage (each a no-op where already done).
 WALK = {
@@ -149,6 +148,9 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
         db.session.add(link)
         skus.learn_listings(channel, view.lines, utcnow())
     before = link.order.status
+    if not created:
+        changes.follow(link.order, link, view, actor)
+    _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
     link.platform_status, link.stage = view.platform_status[:40], view.stage
     link.platform_modified_at, link.last_payload_id = view.modified_at, payload.id
@@ -164,32 +166,50 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
     found = skus.resolve_lines(channel, view.lines)
     lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
              for line in view.lines]
-    discount = view.goods_fen + view.shipping_fen - view.payment_fen
-    if discount < 0:
-        raise mapping.MappingError(N_("实付金额高于商品金额加运费，请检查字段映射中的金额字段"))
-    receiver = view.receiver
+    receiver = changes.display_receiver(view)
     return OrderInput(
-        receiver=Receiver(name=(receiver.name or MASK)[:64], phone=(receiver.phone or MASK)[:20],
-                          province=receiver.province[:32], city=receiver.city[:32],
-                          address=(receiver.address or MASK)[:200], district=receiver.district[:32]),
+        receiver=Receiver(name=receiver["receiver_name"], phone=receiver["receiver_phone"],
+                          province=receiver["receiver_province"], city=receiver["receiver_city"],
+                          address=receiver["receiver_address"], district=receiver["receiver_district"]),
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
-        shipping_fen=view.shipping_fen, discount_fen=discount, remark=view.remark[:500], masked_pii=True,
+        shipping_fen=view.shipping_fen, discount_fen=changes.discount_of(view), remark=view.remark[:500],
+        masked_pii=True,
+        placed_at=view.created_at, ship_by_at=view.ship_by_at,
     )
 
 
 def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
+    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed") else ""
+    if line_hold and stage == "paid":
+        stage = "hold"  # a refund requested on a line: the goods must not leave before it is decided
     if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
         services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
     for action in WALK[stage]:
         _step(order, action, view, actor)
+    line_refunds.grant(order, view, actor)
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
-        services.mark_exception(order, Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status), actor)
+        reason = line_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status)
+        services.mark_exception(order, reason, actor)
         link.held_by_platform = True
+    elif line_hold and order.shipped_at:
+        line_refunds.after_shipping(order, line_hold, actor)
+
+
+def _follow_ship_by(order: Order, view: PlatformOrder) -> None:
+    """A promised ship-by time the platform sets or moves later (e.g. once paid) becomes the order's;
+    the walk's transitions schedule it, and an order already waiting gets it as its deadline now."""
+    if view.ship_by_at is None or view.ship_by_at == order.ship_by_at:
+        return
+    order.ship_by_at = view.ship_by_at
+    if order.deadline_rule == deadlines.SHIP_BY_OVERDUE:  # moved: the state's own deadline may come first now
+        deadlines.schedule(order, utcnow())
+    else:
+        deadlines.ship_by_first(order)
 
 
 def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:

@@ -16,11 +16,12 @@ REMIND_PAYMENT = "remind_payment"  # 催付: PAYMENT_REMINDER_LEAD before close_
 APPROVAL_OVERDUE = "approval_overdue"
 PACKING_OVERDUE = "packing_overdue"
 TRANSIT_FOLLOW_UP = "transit_followup"
+SHIP_BY_OVERDUE = "ship_by_overdue"  # the platform's promised ship-by time passed before shipping
 AUTO_COMPLETE = "auto_complete"
 ARCHIVE = "archive"
 
 #: Rules that only raise a flag for staff (the rest change the order).
-WARNINGS = {APPROVAL_OVERDUE, PACKING_OVERDUE, TRANSIT_FOLLOW_UP}
+WARNINGS = {APPROVAL_OVERDUE, PACKING_OVERDUE, TRANSIT_FOLLOW_UP, SHIP_BY_OVERDUE}
 
 RULE_LABELS = {
     CLOSE_UNPAID: N_("超时未付款"),
@@ -29,6 +30,7 @@ RULE_LABELS = {
     APPROVAL_OVERDUE: N_("审核后 2 小时未处理"),
     PACKING_OVERDUE: N_("打包超过 1 小时"),
     TRANSIT_FOLLOW_UP: N_("运输超过 7 天未签收，需跟进"),
+    SHIP_BY_OVERDUE: N_("已过平台承诺发货时间"),
     AUTO_COMPLETE: N_("签收后无售后，到期自动完成"),
     ARCHIVE: N_("完成满 180 天归档"),
 }
@@ -56,6 +58,20 @@ def schedule(order: Order, now: datetime) -> None:
         order.deadline_at, order.deadline_rule = now + delay, rule
     else:
         order.deadline_at, order.deadline_rule = None, None
+    ship_by_first(order)
+
+
+#: States in which the platform's promised ship-by time still binds us.
+BEFORE_SHIPPING = (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.PACKING)
+
+
+def ship_by_first(order: Order) -> None:
+    """A platform order's promised ship-by time is the deadline whenever it comes before the state's own."""
+    ship_by = order.ship_by_at
+    if ship_by is None or order.status not in BEFORE_SHIPPING:
+        return
+    if order.deadline_at is None or ship_by < order.deadline_at:
+        order.deadline_at, order.deadline_rule = ship_by, SHIP_BY_OVERDUE
 
 
 def payment_deadline(order: Order, now: datetime) -> tuple[datetime | None, str]:

@@ -3,6 +3,7 @@ JSON paths (``receiver.phone``, ``lines[1].sku``) so that every caller can point
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import phonenumbers
 from stdnum.cn import uscc
@@ -60,6 +61,10 @@ class OrderInput:
     #: Channel orders: the platform sends receiver/buyer contacts masked (138****8000, 王**) and keeps
     #: the plaintext behind its decrypt call, so phones are kept as given instead of normalised.
     masked_pii: bool = False
+    #: Channel orders: when the buyer placed it on the platform (the order's created time) and the
+    #: platform's promised ship-by time; both UTC, None for orders placed here.
+    placed_at: datetime | None = None
+    ship_by_at: datetime | None = None
     skus: dict[str, Sku] = field(default_factory=dict)  # filled by validate(): code → SKU
 
 

@@ -60,6 +60,8 @@ class Order(TimestampMixin, db.Model):
     payment_ref: Mapped[str] = mapped_column(String(64), default="")
 
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The platform's promised ship-by time (承诺发货时间): the packing deadline when it comes first.
+    ship_by_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -276,6 +276,7 @@ def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
         receiver_district=(receiver.district or "").strip(), receiver_address=receiver.address.strip(),
         shipping_fen=data.shipping_fen, discount_fen=data.discount_fen, remark=(data.remark or "").strip(),
         payment_due_at=now + timedelta(minutes=channel.unpaid_timeout_minutes),
+        created_at=data.placed_at or now, ship_by_at=data.ship_by_at,
     )
     if invoice is not None:
         order.invoice_title_type, order.invoice_title = invoice.title_type, invoice.title.strip()

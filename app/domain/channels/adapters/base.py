@@ -68,6 +68,9 @@ class PlatformLine:
     title: str = ""
     item_id: str = ""
     platform_sku_id: str = ""
+    refund: str = "none"  # the line's after-sales: none | requested | granted (mapping ``line_refunds``)
+    refund_status: str = ""  # as the platform says it (shown in the hold's reason)
+    refund_fen: int | None = None  # the amount the platform refunded on the line, when it says
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class PlatformOrder:
     waybill_no: str = ""
     carrier: str = ""  # as the platform names it
     carrier_code: str = ""  # our carrier code, when the mapping knows it
+    ship_by_at: datetime | None = None  # the platform's promised ship-by time (承诺发货时间)
 
     @property
     def goods_fen(self) -> int:

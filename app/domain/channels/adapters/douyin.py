@@ -81,7 +81,7 @@ CARRIER_CODES = {"shunfeng": "shunfeng", "zhongtong": "zhongtong", "yuantong": "
 
 DEFAULT_MAPPING = {
     "external_id": "order_id", "status": "order_status", "modified": "update_time", "created": "create_time",
-    "paid_at": "pay_time", "time_format": "unix", "money": "fen",
+    "paid_at": "pay_time", "ship_by": "exp_ship_time", "time_format": "unix", "money": "fen",
     "payment": "pay_amount", "shipping": "post_amount", "buyer_name": "mask_post_receiver", "remark": "buyer_words",
     "receiver": {"name": "mask_post_receiver", "phone": "mask_post_tel",
                  "province": "mask_post_addr.province.name|post_addr.province.name",

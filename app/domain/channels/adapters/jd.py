@@ -56,7 +56,7 @@ ORDER_STATES = ("WAIT_SELLER_STOCK_OUT,WAIT_SELLER_DELIVERY,WAIT_SEND_CODE,WAIT_
 OPTIONAL_FIELDS = ("orderId,venderId,orderType,payType,orderState,orderStateRemark,orderTotalPrice,"
                    "orderSellerPrice,orderPayment,freightPrice,sellerDiscount,orderStartTime,paymentConfirmTime,"
                    "orderEndTime,modified,orderRemark,venderRemark,waybill,logisticsId,pin,consigneeInfo,"
-                   "itemInfoList,oaid")
+                   "itemInfoList,oaid,invoiceInfo,invoiceCode,invoiceEasyInfo,couponDetailList,balanceUsed")
 TOKEN_CODES = {"19", "20"}
 THROTTLE_CODES = {"66", "90"}
 THROTTLE_WORDS = ("频率", "限流", "超限", "too many")

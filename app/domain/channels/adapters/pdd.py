@@ -81,7 +81,7 @@ CARRIER_CODES = {"shunfeng": "44", "zhongtong": "115", "yuantong": "85", "shento
 
 DEFAULT_MAPPING = {
     "external_id": "order_sn", "status": "order_status+refund_status+risk_control_status",
-    "modified": "updated_at", "created": "created_time", "paid_at": "pay_time", "time_format": "gmt8",
+    "modified": "updated_at", "created": "created_time", "paid_at": "pay_time", "ship_by": "last_ship_time", "time_format": "gmt8",
     "money": "yuan", "payment": "pay_amount", "shipping": "postage", "buyer_name": "receiver_name_mask",
     "remark": "buyer_memo",
     "receiver": {"name": "receiver_name_mask", "phone": "receiver_phone_mask", "province": "province",

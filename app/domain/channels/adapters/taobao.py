@@ -75,6 +75,11 @@ STATUSES = {
 CARRIER_CODES = {"shunfeng": "SF", "zhongtong": "ZTO", "yuantong": "YTO", "shentong": "STO", "yunda": "YUNDA",
                  "jd": "JD", "ems": "EMS"}
 
+#: Sub-order refund_status (platform-apis §1.3): a request holds the line, SUCCESS refunds it.
+LINE_REFUNDS = {"WAIT_SELLER_AGREE": "requested", "WAIT_BUYER_RETURN_GOODS": "requested",
+                "WAIT_SELLER_CONFIRM_GOODS": "requested", "SUCCESS": "granted", "SELLER_REFUSE_BUYER": "none",
+                "CLOSED": "none", "NO_REFUND": "none"}
+
 DEFAULT_MAPPING = {
     "external_id": "tid_str|tid", "status": "status", "modified": "modified", "created": "created",
     "paid_at": "pay_time", "time_format": "gmt8", "money": "yuan",
@@ -84,7 +89,9 @@ DEFAULT_MAPPING = {
                  "address": "receiver_address"},
     "pii": {"oaid": "oaid"},
     "lines": {"path": "orders.order", "code": "outer_sku_id|outer_iid|sku_id", "quantity": "num",
-              "unit_price": "price", "title": "title", "item_id": "num_iid", "platform_sku_id": "sku_id"},
+              "unit_price": "price", "title": "title", "item_id": "num_iid", "platform_sku_id": "sku_id",
+              "refund_status": "refund_status", "refund_amount": "divide_order_fee|payment"},
+    "line_refunds": LINE_REFUNDS,
     "waybill": {"number": "orders.order.0.invoice_no", "carrier": "orders.order.0.logistics_company"},
     "statuses": STATUSES,
     "carriers": {value: ours for ours, value in CARRIER_CODES.items()}

@@ -16,7 +16,14 @@ EVENT_LABELS = {
     "presale_converted": _l("预售到货，已占用库存"),
     "route": _l("分仓"),
     "move_warehouse": _l("更换仓库"),
+    "amended": _l("平台修改订单"),
     **deadlines.RULE_LABELS,
+}
+
+CHANGED_FIELDS = {
+    "goods_fen": _l("商品金额"), "shipping_fen": _l("运费"), "discount_fen": _l("优惠"), "payable_fen": _l("应付"),
+    "receiver_name": _l("收货人"), "receiver_phone": _l("手机号"), "receiver_province": _l("省份"),
+    "receiver_city": _l("城市"), "receiver_district": _l("区县"), "receiver_address": _l("地址"), "remark": _l("备注"),
 }
 
 ACTOR_KINDS = {"user": _l("员工"), "channel": _l("渠道"), "carrier": _l("快递"), "api": "API", "system": _l("系统")}
@@ -52,6 +59,10 @@ def event_details(event: OrderEvent) -> list[str]:
         phrases.append(_("退回入库") if details["restock"] else _("不退回入库"))
     if details.get("skus"):
         phrases.append("、".join(details["skus"]))
+    for name, (old, new) in (details.get("changes") or {}).items():  # platform amendments, old → new
+        if name.endswith("_fen"):
+            old, new = format_money(old), format_money(new)
+        phrases.append(f"{CHANGED_FIELDS.get(name, name)}: {old} → {new}")
     return phrases
 
 
