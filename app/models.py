@@ -24,11 +24,12 @@ from app.domain.logistics.models import Shipment, ShipmentLine, TrackingEvent
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.domain.workbench.models import OrderBatch, PoolWaybill
 from app.web.api.idempotency_models import IdempotencyRecord
 
 __all__ = [
     "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
     "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent", "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
-    "InvoiceSettings", "ReconciliationDay",
+    "InvoiceSettings", "ReconciliationDay", "OrderBatch", "PoolWaybill",
 ]
