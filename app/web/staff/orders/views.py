@@ -17,6 +17,7 @@ from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders.actions import panel_context
+from app.web.staff.orders.batch_forms import BatchForm
 from app.web.staff.orders.forms import MAX_LINE_ROWS, ManualOrderForm, OrderFilterForm, shortage_messages
 from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
 
@@ -24,14 +25,21 @@ from app.web.staff.pages import extra_line_row, form_status, page_args, paginate
 @bp.get("/orders")
 @role_required(Area.ORDERS)
 def list_orders():
+    return list_page()
+
+
+def list_page(batch_form=None, status: int = 200):
+    """The order list for the query string's filters, with the batch bar (``batch_form`` when it is
+    shown again with its errors)."""
     form = OrderFilterForm(request.args)
     filters = form.filters()
     pagination = paginate(queries.search_orders(filters))
+    batch_form = batch_form or BatchForm(current_user.role, formdata=None)
     return render_page_or_partial(
-        "staff/orders/list.html", "staff/orders/_results.html",
+        "staff/orders/list.html", "staff/orders/_results.html", status,
         form=form, pagination=pagination, counts=queries.status_counts(filters), status_labels=STATUS_LABELS,
         rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
-        may_create=may_act(current_user.role, CREATE_ORDER),
+        may_create=may_act(current_user.role, CREATE_ORDER), batch_form=batch_form,
     )
 
 
