@@ -2,7 +2,9 @@
 mark exception, run as a job with a result per order; refused orders say why and the others go through."""
 
 import re
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.domain.workbench.models import OrderBatch, PoolWaybill
@@ -117,3 +119,21 @@ def test_mark_exception_needs_a_reason_and_roles_only_get_their_own_actions(app,
     listing = client.get("/staff/orders")
     assert 'value="approve"' in listing.text and 'value="pack"' not in listing.text
     assert client.get("/staff/waybills").status_code == 403
+
+
+def test_export_writes_the_filtered_orders_to_an_excel_file(app, client, login_as, make_order):
+    login_as("customer_service")
+    paid = make_order("02")
+    make_order("01")
+
+    started = client.post("/staff/orders/export?status=02")
+    batch_id = run_batch(app, started)
+
+    page = client.get(f"/staff/orders/batches/{batch_id}")
+    assert "下载 Excel" in page.text
+    download = client.get(f"/staff/orders/batches/{batch_id}/orders.xlsx")
+    assert download.status_code == 200
+    rows = list(load_workbook(BytesIO(download.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "订单号" and [row[0] for row in rows[1:]] == [paid]
+    assert rows[1][3] == "已支付" and rows[1][12] == "199.80"
+    assert client.post("/staff/orders/export?status=07").status_code == 422  # nothing matches: nothing queued

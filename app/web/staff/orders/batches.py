@@ -1,7 +1,9 @@
 """Batch actions from the order list: start one (the chosen orders, or every order matching the
 filters), then watch its progress and per-order results on the batch page (polled while it runs)."""
 
-from flask import abort, redirect, request, url_for
+import io
+
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,9 +13,9 @@ from app.db import db
 from app.domain.errors import ValidationError
 from app.domain.orders import queries
 from app.domain.orders.models import Order
-from app.domain.workbench import batches
+from app.domain.workbench import batches, export
 from app.domain.workbench.models import OrderBatch
-from app.web.errors import translate
+from app.web.errors import field_messages, translate
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
@@ -43,8 +45,8 @@ def start_batch():
 def _chosen_orders(form: BatchForm) -> list[str]:
     if form.all_matching.data:
         # One more than allowed, so that the service refuses a selection that is too big instead of cutting it.
-        query = queries.search_orders(OrderFilterForm(request.args).filters()).with_only_columns(Order.order_no).limit(batches.MAX_ORDERS + 1)
-        return list(db.session.scalars(query))
+        query = queries.search_orders(OrderFilterForm(request.args).filters()).with_only_columns(Order.order_no)
+        return list(db.session.scalars(query.limit(batches.MAX_ORDERS + 1)))
     return request.form.getlist("order_no")
 
 
@@ -54,5 +56,31 @@ def show_batch(batch_id: int):
     batch = db.get_or_404(OrderBatch, batch_id)
     results = [(result["order_no"], result["ok"], translate(batches.message_text(result["message"])))
                for result in batch.results]
+    label = export.LABEL if batch.action == export.ACTION else batches.ACTIONS[batch.action].label
     return render_page_or_partial("staff/orders/batch.html", "staff/orders/_batch_progress.html",
-                                  batch=batch, results=results, label=_(batches.ACTIONS[batch.action].label))
+                                  batch=batch, results=results, label=_(label), is_export=batch.action == export.ACTION)
+
+
+@bp.post("/orders/export")
+@role_required(Area.ORDERS)
+def export_orders():
+    """Export what the list's filters (in the query string) match, newest first, as a job."""
+    query = queries.search_orders(OrderFilterForm(request.args).filters()).with_only_columns(Order.order_no)
+    try:
+        batch = export.start(list(db.session.scalars(query.limit(export.MAX_ROWS + 1))), current_user.actor)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(field_messages(error)["orders"], "error")
+        return list_page(status=422)
+    db.session.commit()
+    return redirect(url_for("staff.show_batch", batch_id=batch.id), 303)
+
+
+@bp.get("/orders/batches/<int:batch_id>/orders.xlsx")
+@role_required(Area.ORDERS)
+def download_export(batch_id: int):
+    batch = db.get_or_404(OrderBatch, batch_id)
+    if batch.action != export.ACTION or batch.content is None:
+        abort(404)
+    return send_file(io.BytesIO(batch.content), download_name=f"orders-{batch.id}.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
