@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app import config as config_module
-from app import jobs, logging_setup, redis_conn
+from app import jobs, logging_setup, redis_conn, secret_box
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.web.errors import register_error_handlers
 
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_request_ids(app)
     register_error_handlers(app)
+    register_hardening(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -56,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     init_babel(app, babel)
     jobs.init_app(app, db)
+    secret_box.read_config_from(lambda: current_app.config)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -78,6 +80,20 @@ def register_request_ids(app: Flask) -> None:
     from app.web.request_id import RequestIdMiddleware
 
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
+
+
+def register_hardening(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app.web import health, outage, request_limits, security_headers
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    request_limits.init_app(app)
+    security_headers.init_app(app)
+    outage.init_app(app)
+    app.register_blueprint(health.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

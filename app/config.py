@@ -6,22 +6,29 @@ start unless the secrets and real servers are named, so a misconfigured deploy f
 than quietly writing orders into a throw-away SQLite file.
 """
 
+import base64
 import json
 import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CREDENTIAL_KEYS")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: Settings an operator (or a benchmark) may change through the environment, with their types.
 TUNABLE_FROM_ENVIRONMENT = {
     "PORTAL_LOOKUP_LIMIT_PER_PHONE": str,
     "PORTAL_LOOKUP_LIMIT_PER_IP": str,
     "PORTAL_CODE_LIMIT_PER_PHONE": str,
+    "PORTAL_CODE_LIMIT_PER_PHONE_ANYWHERE": str,
     "PORTAL_CODE_LIMIT_PER_IP": str,
     "PORTAL_VERIFY_LIMIT_PER_IP": str,
     "PORTAL_LINK_MAX_AGE": int,
     "RATELIMIT_STRATEGY": str,
+    "TRUSTED_PROXIES": int,
+    "MAX_CONTENT_LENGTH": int,
+    "HOOK_RATE_LIMIT_PER_CHANNEL": str,
+    "HOOK_RATE_LIMIT_PER_IP": str,
+    "API_STOCK_WAREHOUSES": json.loads,
     "TAOBAO_GATEWAY_URL": str,
     "JD_GATEWAY_URL": str,
     "TAOBAO_SIMULATOR_PORT": int,
@@ -39,6 +46,8 @@ TUNABLE_FROM_ENVIRONMENT = {
     "TRACKING_RETRY_MINUTES": int,
 }
 
+MIN_SECRET_KEY_BYTES = 32
+FERNET_KEY_BYTES = 32
 # Only ever used outside production, where the factory refuses to start without a real secret.
 DEV_SECRET_KEY = "orderhub-dev-only-secret"
 
@@ -50,6 +59,9 @@ class ConfigError(RuntimeError):
 class Config:
     ORDERHUB_ENV = "development"
     SECRET_KEY = DEV_SECRET_KEY
+    # Fernet keys for the shop credentials at rest, newest first (app/secret_box.py). Empty outside
+    # production: a key derived from SECRET_KEY is used instead.
+    CREDENTIAL_KEYS: tuple[str, ...] = ()
     INSTANCE_PATH = str(PROJECT_ROOT / "instance")
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: the SQLite file under INSTANCE_PATH
@@ -68,7 +80,12 @@ class Config:
 
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # Failed sign-ins (app/auth/throttle.py): per address across usernames, per username from anywhere
+    # (high, so nobody can lock a colleague out cheaply), and growing delays per (username, address).
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+    LOGIN_USER_RATE_LIMIT = "100 per hour;300 per day"
+    LOGIN_FREE_FAILURES = 3  # misses before the delays start
+    LOGIN_MAX_DELAY = 15 * 60  # seconds
 
     LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL (app/logging_setup.py)
 
@@ -78,11 +95,29 @@ class Config:
 
     STAFF_PAGE_SIZE = 50
 
+    # Request limits (app/web/request_limits.py) and the proxies in front of us. TRUSTED_PROXIES is how
+    # many proxies (load balancer, nginx) set X-Forwarded-For/-Proto/-Host: 0 trusts none of them.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    HOOKS_MAX_CONTENT_LENGTH = 256 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # the import's 5 MB file and the form around it
+    MAX_JSON_DEPTH = 32
+    TRUSTED_PROXIES = 0
+    HOOK_RATE_LIMIT_PER_CHANNEL = "600 per minute"
+    HOOK_RATE_LIMIT_PER_IP = "1200 per minute"
+    API_AUTH_FAILURE_LIMIT_PER_IP = "20 per minute"
+    # Which warehouses' stock each channel's API tokens may write, beyond the channel's own default
+    # warehouse: JSON {"channel code": ["WH-SH", …]} or ["*"] for every warehouse (a merchant's WMS).
+    API_STOCK_WAREHOUSES: dict = {}
+
     # Customer portal (/portal). Limits are Flask-Limiter strings; each can be overridden from the
     # environment (the benchmark raises them so that it measures the lookup, not the limiter).
     PORTAL_LOOKUP_LIMIT_PER_PHONE = "10 per hour"
     PORTAL_LOOKUP_LIMIT_PER_IP = "30 per hour"
+    # The per-phone limits count per phone *and* the asker's network (/24, /48), and lookups count only
+    # when they fail: nobody can use up a customer's buckets from elsewhere. Texts to one phone are
+    # also capped from anywhere, so the SMS cost and the customer's inbox stay bounded.
     PORTAL_CODE_LIMIT_PER_PHONE = "5 per hour"
+    PORTAL_CODE_LIMIT_PER_PHONE_ANYWHERE = "20 per day"
     PORTAL_CODE_LIMIT_PER_IP = "20 per hour"
     PORTAL_VERIFY_LIMIT_PER_IP = "30 per hour"
     PORTAL_LINK_MAX_AGE = 2 * 3600  # seconds a signed order link stays valid
@@ -189,6 +224,10 @@ class Config:
             settings["SESSION_COOKIE_SECURE"] = True
         if environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = environ["SECRET_KEY"]
+        if env == "production":
+            check_production_secret_key(settings["SECRET_KEY"])
+        if environ.get("CREDENTIAL_KEYS"):
+            settings["CREDENTIAL_KEYS"] = parse_credential_keys(environ["CREDENTIAL_KEYS"])
         if environ.get("DATABASE_URL"):
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
         if environ.get("REDIS_URL"):
@@ -211,6 +250,29 @@ def log_level(name: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {name!r}")
     return level
+
+
+def check_production_secret_key(secret_key: str) -> None:
+    """Sessions, CSRF tokens and the portal's signed links all rest on SECRET_KEY: refuse the public
+    development key and anything shorter than 32 bytes (e.g. ``python -c 'import secrets;
+    print(secrets.token_urlsafe(48))'``)."""
+    if secret_key == DEV_SECRET_KEY or len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} random bytes and not the development key")
+
+
+def parse_credential_keys(value: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (``python -c 'from cryptography.fernet import Fernet;
+    print(Fernet.generate_key().decode())'``), each checked here so a typo fails at boot."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == FERNET_KEY_BYTES
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError("CREDENTIAL_KEYS must be Fernet keys: 32 bytes each, URL-safe base64, comma-separated")
+    return keys
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from app.auth.api_tokens import ApiToken
 from app.auth.models import User
+from app.domain.audit.models import AuditEntry
 from app.domain.catalog.models import BundleComponent, Sku
 from app.domain.channels import models as channel_models  # noqa: F401  (channel sync tables)
 from app.domain.inventory.models import (
@@ -28,7 +29,7 @@ from app.domain.workbench.models import OrderBatch, PoolWaybill
 from app.web.api.idempotency_models import IdempotencyRecord
 
 __all__ = [
-    "ApiToken", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
+    "ApiToken", "AuditEntry", "BundleComponent", "IdempotencyRecord", "Carrier", "Channel", "Order", "OrderEvent", "OrderLine", "PurchaseReminder",
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
     "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent", "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
     "InvoiceSettings", "ReconciliationDay", "OrderBatch", "PoolWaybill",

@@ -9,9 +9,10 @@ from app.redis_conn import get_redis
 
 PRODUCTION = {
     "ORDERHUB_ENV": "production",
-    "SECRET_KEY": "a-real-secret",
+    "SECRET_KEY": "a-real-secret-of-at-least-32-bytes",
     "DATABASE_URL": "postgresql://orderhub:pw@db.internal:5432/orderhub",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "CREDENTIAL_KEYS": "8T8pV3oDpN9cZ3Hc1Tj0yq6k1Yc2pZ3qM5xW8vB0aE4=",
 }
 
 
@@ -73,7 +74,7 @@ def test_production_with_everything_named_starts_with_secure_cookies():
     settings = Config.from_environment(PRODUCTION)
 
     assert settings["ORDERHUB_ENV"] == "production"
-    assert settings["SECRET_KEY"] == "a-real-secret"
+    assert settings["SECRET_KEY"] == "a-real-secret-of-at-least-32-bytes"
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://orderhub:pw@db.internal:5432/orderhub"
     assert settings["SESSION_COOKIE_SECURE"] is True
 

@@ -15,10 +15,16 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_user_id: str):
+        """The user whose id *and* session version the session names: a session (or remember cookie)
+        issued before a logout or a password change names an older version and is refused."""
         from app.auth.models import User
 
-        return db.session.get(User, int(user_id))
+        user_id, _, version = session_user_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
 
 def role_required(area: Area):

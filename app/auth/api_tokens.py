@@ -10,6 +10,8 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.domain.audit import services as audit
+from app.domain.audit.models import AuditAction
 from app.domain.errors import ValidationError
 from app.domain.reference.models import Channel
 from app.text import N_, Text
@@ -63,6 +65,8 @@ def create_token(channel: Channel, scopes: list[str], name: str, actor: str) -> 
     row = ApiToken(channel=channel, name=name, token_hash=_digest(token), hint=token[:10],
                    scopes=",".join(sorted(set(scopes))), created_by=actor)
     db.session.add(row)
+    audit.record(actor, AuditAction.CREATE_API_TOKEN, f"channel:{channel.code}",
+                 f"{row.hint}… {row.scopes}")
     db.session.flush()
     return row, token
 

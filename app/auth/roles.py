@@ -41,6 +41,7 @@ class Area(StrEnum):
     NOTIFICATIONS = "notifications"  # customer messages: failed queue, resend, simulator inbox
     SYNC = "sync"  # channel sync health: runs, errors with their payloads and retry, stock drift
     FINANCE = "finance"  # /finance: the invoice queue, approvals, red-letter reversals
+    AUDIT = "audit"  # the audit log: who saw personal data, who changed credentials, roles, tokens
 
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
@@ -55,6 +56,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.SYNC: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
     # Finance roles only (DESIGN §3: "finance a finance role"); admins manage users, not money.
     Area.FINANCE: frozenset({Role.FINANCE, Role.FINANCE_SUPERVISOR}),
+    Area.AUDIT: frozenset({Role.ADMIN}),
 }
 
 #: Creating an order by hand (手工建单) is not a state transition, but it is guarded like one.

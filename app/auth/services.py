@@ -14,7 +14,6 @@ from app.text import N_, Text
 MIN_PASSWORD_LENGTH = 8
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Verifying against this when the user does not exist keeps a wrong name as slow as a wrong password."""
@@ -47,9 +46,16 @@ def list_users() -> list[User]:
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session the user has, wherever it was started."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError({"password": Text(N_("密码至少 %(length)s 位"), length=MIN_PASSWORD_LENGTH)})
     user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session and remember cookie of ``user`` (they carry the old session version)."""
+    user.session_version += 1
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -2,12 +2,14 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
+from app.auth import throttle
 from app.auth.forms import LoginForm
-from app.auth.services import authenticate
+from app.auth.services import authenticate, end_all_sessions
 from app.extensions import db, limiter
 from app.i18n import LANGUAGE_SESSION_KEY, supported_language
 
@@ -19,29 +21,41 @@ def _login_username() -> str:
 
 
 def _failed_login(response) -> bool:
-    return response.status_code != 302
+    # Only a refused sign-in counts: a 503 (Redis or the database down) must not try Redis again.
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _login_limit(), methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(lambda: _login_limit(), methods=["POST"], key_func=_login_username, deduct_when=_failed_login)
+@limiter.limit(lambda: _limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(lambda: _limit("LOGIN_USER_RATE_LIMIT"), methods=["POST"], key_func=_login_username,
+               deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        wait = throttle.seconds_to_wait(form.username.data)
+        if wait:
+            raise TooManyRequests(retry_after=wait)  # not even checked: a guess now tells nothing
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             db.session.commit()
+            throttle.clear(form.username.data)
             _start_fresh_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        throttle.record_failure(form.username.data)
         form.password.errors.append(_("用户名或密码错误"))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: a session cookie copied before now (another browser, a stolen one) stops
+    working too, because the user's session version moves on."""
+    if current_user.is_authenticated:
+        end_all_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -54,10 +68,8 @@ def set_language(code: str):
     return redirect(_safe_next(request.form.get("next") or request.referrer))
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _limit(name: str) -> str:
+    return current_app.config[name]
 
 
 def _start_fresh_session() -> None:

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from app.cli import api, channels, foundation, simulators, stock
+from app.cli import api, channels, foundation, security, simulators, stock
 
 
 def init_app(app: Flask) -> None:
-    for module in (foundation, stock, api, simulators, channels):
+    for module in (foundation, stock, api, simulators, channels, security):
         for command in module.COMMANDS:
             app.cli.add_command(command)

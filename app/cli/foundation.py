@@ -17,6 +17,8 @@ from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
 from app.cli.supervisor import Supervisor
+from app.domain.audit import services as audit
+from app.domain.audit.models import AuditAction
 from app.domain.errors import ValidationError
 from app.extensions import db
 from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler, run_cron_scheduler
@@ -37,6 +39,7 @@ def create_user_command(username, role, display_name, password):
         user = create_user(username, role, password, display_name)
     except ValidationError as error:
         raise click.ClickException("; ".join(error.fields.values())) from error
+    audit.record("cli", AuditAction.CREATE_USER, f"user:{user.username}", f"role={user.role}", source="cli")
     db.session.commit()
     click.echo(f"Created {user.username} ({user.role})")
 

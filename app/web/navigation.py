@@ -37,6 +37,7 @@ NAVIGATION = (
     NavItem(_l("对账"), "finance.show_reconciliation", Area.FINANCE),
     NavItem(_l("后台任务"), "staff.list_jobs", Area.JOBS),
     NavItem(_l("员工账号"), "staff.list_users", Area.USERS),
+    NavItem(_l("审计日志"), "staff.list_audit_entries", Area.AUDIT),
 )
 
 

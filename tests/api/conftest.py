@@ -56,6 +56,12 @@ def _stock_stays_consistent(_transaction, app):
         assert stock_differences() == []
 
 
+@pytest.fixture(autouse=True)
+def _channel_manages_the_test_warehouse(app, monkeypatch):
+    """The tests' channel may write WH-SH's stock (channel tokens write only their warehouses' stock)."""
+    monkeypatch.setitem(app.config, "API_STOCK_WAREHOUSES", {"miniapp": ["WH-SH"]})
+
+
 @pytest.fixture
 def warehouse(app_context) -> Warehouse:
     return factories.WarehouseFactory(code="WH-SH", name="华东仓", province="上海市", city="上海市", priority=1)

@@ -137,6 +137,7 @@ def purge(record: Created) -> None:
                 if found - doomed.get(table.name, set()):
                     doomed.setdefault(table.name, set()).update(found)
                     grew = True
+    _purge_audit_entries(doomed.get("users", set()))
     for table in reversed(tables):
         key = _single_primary_key(table)
         if key is not None and doomed.get(table.name):
@@ -147,6 +148,14 @@ def purge(record: Created) -> None:
             table = db.metadata.tables[name]
             db.session.execute(table.delete().where(table.c.phone.in_(record.phones)))
     db.session.commit()
+
+
+def _purge_audit_entries(user_ids: set) -> None:
+    """Audit entries name their actor (``user:NAME``) rather than pointing at the user with a key."""
+    users, entries = db.metadata.tables["users"], db.metadata.tables["audit_entries"]
+    names = db.session.scalars(select(users.c.username).where(users.c.id.in_(user_ids))).all()
+    if names:
+        db.session.execute(entries.delete().where(entries.c.actor.in_([f"user:{name}" for name in names])))
 
 
 @contextmanager

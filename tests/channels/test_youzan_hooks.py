@@ -143,3 +143,37 @@ def test_the_simulator_pushes_new_and_changed_orders_to_the_hook_url(world):
     [(valid, batch)] = received
     assert valid and batch.messages[0].external_id == info["order_info"]["tid"] and batch.reply_body == SUCCESS
     assert simulator.state.counters["push_200"] == 1
+
+
+# ---- replay (hardening item 8) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("changed", [{"version": 1}, {"type": "trade_TradeCreate"}, {"id": "E9999"}])
+def test_a_body_signed_only_in_msg_cannot_be_replayed_with_changed_unsigned_fields(client, shop, youzan_sim,
+                                                                                   changed):
+    body, _ = pushed(youzan_sim, "E8005")
+    assert client.post(HOOK, data=body).status_code == 200
+
+    replay = json.dumps(json.loads(body) | changed).encode()  # sign over msg still valid, no Event-Sign
+    response = client.post(HOOK, data=replay)
+
+    assert response.status_code == 200 and response.text == SUCCESS
+    assert len(get_queue("channels").get_jobs()) == 1
+
+
+def test_the_same_bytes_twice_are_dropped_by_the_body_digest(client, shop, youzan_sim):
+    body, headers = pushed(youzan_sim, "E8006")
+
+    answers = [client.post(HOOK, data=body, headers=headers).status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200] and len(get_queue("channels").get_jobs()) == 1
+
+
+def test_a_message_older_than_the_replay_window_is_acknowledged_and_dropped(client, shop, youzan_sim):
+    youzan_sim.simulator.load([youzan_order("E8007", "WAIT_SELLER_SEND_GOODS", utcnow() - timedelta(days=3))],
+                              None)
+    body, headers = youzan_sim.simulator.push_envelope(youzan_sim.simulator.state.orders["E8007"])
+
+    response = client.post(HOOK, data=body, headers=headers)
+
+    assert response.status_code == 200 and response.text == SUCCESS
+    assert get_queue("channels").get_jobs() == []

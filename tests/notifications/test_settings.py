@@ -6,8 +6,8 @@ import pytest
 from app.cli import simulators
 from app.config import Config, ConfigError
 
-PRODUCTION = {"ORDERHUB_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x",
-              "REDIS_URL": "redis://r/1"}
+PRODUCTION = {"ORDERHUB_ENV": "production", "SECRET_KEY": "s" * 32, "DATABASE_URL": "postgresql://db/x",
+              "REDIS_URL": "redis://r/1", "CREDENTIAL_KEYS": "8T8pV3oDpN9cZ3Hc1Tj0yq6k1Yc2pZ3qM5xW8vB0aE4="}
 
 
 def test_development_points_every_channel_at_the_local_simulators():

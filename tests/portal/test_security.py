@@ -236,7 +236,8 @@ def test_limits_come_from_config(app, client, order, monkeypatch):
 
 
 def test_limiter_keys_hold_no_phone_numbers(app, client, order):
-    look_up(client, order.order_no, orders.RECEIVER_PHONE)
+    # A failed lookup: only failures are counted per phone (a right answer writes no per-phone key).
+    look_up(client, UNKNOWN_ORDER_NO, orders.RECEIVER_PHONE)
     from app.redis_conn import get_redis
 
     with app.app_context():

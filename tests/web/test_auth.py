@@ -211,6 +211,8 @@ class TestRateLimit:
     @pytest.fixture(autouse=True)
     def low_limit(self, monkeypatch, app):
         monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+        monkeypatch.setitem(app.config, "LOGIN_USER_RATE_LIMIT", "3 per minute")
+        monkeypatch.setitem(app.config, "LOGIN_FREE_FAILURES", 10)  # these tests are about the limits
 
     def test_too_many_failed_logins_get_the_friendly_429_page(self, client, staff_user):
         for _ in range(3):

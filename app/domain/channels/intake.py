@@ -6,7 +6,9 @@ A message that carries only the order id (like Taobao's TMC) is completed by the
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from app.db import utcnow
 from app.domain.channels import mapping, payloads
 from app.domain.channels.adapters.base import PushBatch, RawOrder
 from app.domain.channels.models import PayloadSource
@@ -16,17 +18,30 @@ from app.jobs import enqueue_after_commit
 
 PROCESS_JOB = "workers.channel_sync.process_payload"
 FETCH_JOB = "workers.channel_sync.fetch_pushed_order"
+#: Platforms retry a failed push for hours, not days: a message whose signed time is older is a replay
+#: (and a real change that old reaches us through the pull anyway).
+REPLAY_WINDOW = timedelta(hours=24)
 
 
 @dataclass
 class IntakeReport:
     accepted: int = 0
     duplicates: int = 0
+    too_old: int = 0
 
 
-def accept(channel: Channel, batch: PushBatch) -> IntakeReport:
+def accept(channel: Channel, batch: PushBatch, body_digest: str | None = None) -> IntakeReport:
+    """Store and queue the batch's new messages. ``body_digest`` (of the raw body) drops a byte-for-byte
+    replay even when the platform's message ids are missing or were not signed."""
     report = IntakeReport()
+    if body_digest is not None and not payloads.first_body(channel, body_digest):
+        report.duplicates = len(batch.messages)
+        return report
+    oldest_allowed = utcnow() - REPLAY_WINDOW
     for message in batch.messages:
+        if message.sent_at is not None and message.sent_at < oldest_allowed:
+            report.too_old += 1
+            continue
         if not payloads.first_delivery(channel, message.message_id, message.topic):
             report.duplicates += 1
             continue

@@ -15,6 +15,7 @@ from app.db import TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
+from app.secret_box import EncryptedText
 from app.text import N_
 
 
@@ -76,18 +77,22 @@ class PushStatus(StrEnum):
 
 
 class ChannelCredentials(TimestampMixin, db.Model):
-    """The app key, secret and shop token a merchant configures at run time (never shown again in full)."""
+    """The app key, secret and shop token a merchant configures at run time (never shown again in full).
+
+    The secrets are encrypted at rest (app/secret_box.py); the length limits are the plain text's,
+    checked in shop_settings.py, since the stored token is longer.
+    """
 
     __tablename__ = "channel_credentials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), unique=True)
     app_key: Mapped[str] = mapped_column(String(64))
-    app_secret: Mapped[str] = mapped_column(String(128))
-    access_token: Mapped[str] = mapped_column(String(255), default="")  # Taobao "session", JD access_token
-    refresh_token: Mapped[str] = mapped_column(String(255), default="")
+    app_secret: Mapped[str] = mapped_column(EncryptedText)
+    access_token: Mapped[str] = mapped_column(EncryptedText, default="")  # Taobao "session", JD access_token
+    refresh_token: Mapped[str] = mapped_column(EncryptedText, default="")
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    push_secret: Mapped[str] = mapped_column(String(128), default="")  # checks webhook signatures
+    push_secret: Mapped[str] = mapped_column(EncryptedText, default="")  # checks webhook signatures
     updated_by: Mapped[str] = mapped_column(String(64), default="")
 
     channel: Mapped[Channel] = relationship()
@@ -212,6 +217,19 @@ class HookMessage(db.Model):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     message_id: Mapped[str] = mapped_column(String(128))
     topic: Mapped[str] = mapped_column(String(64), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HookBody(db.Model):
+    """The digest of a pushed body seen once: a byte-for-byte replay is dropped even when the platform's
+    message ids are missing or not covered by its signature."""
+
+    __tablename__ = "channel_hook_bodies"
+    __table_args__ = (UniqueConstraint("channel_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    digest: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

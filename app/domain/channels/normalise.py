@@ -32,7 +32,7 @@ from app.domain.channels.connect import settings_of
 from app.domain.channels.import_rows import IMPORT_MAPPING
 from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.skus import WaitingForSku
-from app.domain.errors import DomainError
+from app.domain.errors import Conflict, DomainError
 from app.domain.logistics import shipments
 from app.domain.orders import refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
@@ -193,6 +193,11 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
 
 
 def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:
+    if action == A.PAY and order.status == S.CLOSED:
+        # Paid on the platform after we closed it (by hand, or before platforms owned their payment):
+        # the stock went back to sale, so a person decides; the payload's error says what happened.
+        raise Conflict(f"平台显示订单已付款，但订单 {order.order_no} 已在本系统关闭、库存已释放："
+                       "请核实库存后在平台发货，或为买家退款", details={"order_no": order.order_no})
     if next_status(order.status, action) is None:
         return  # already done (or further along)
     if action == A.PAY:

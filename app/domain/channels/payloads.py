@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.db import db, insert_unless_taken, utcnow
 from app.domain.channels.adapters.base import RawOrder
-from app.domain.channels.models import HookMessage, PayloadSource, PayloadStatus, RawPayload
+from app.domain.channels.models import HookBody, HookMessage, PayloadSource, PayloadStatus, RawPayload
 from app.domain.reference.models import Channel
 
 
@@ -49,6 +49,11 @@ def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -
 def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:
     """Record a pushed message id; False when it was seen before (platforms deliver at least once)."""
     return insert_unless_taken(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
+
+
+def first_body(channel: Channel, digest: str) -> bool:
+    """Record the digest of a pushed body; False when the same bytes came before."""
+    return insert_unless_taken(HookBody(channel_id=channel.id, digest=digest))
 
 
 def _by_hash(channel_id: int, digest: str) -> RawPayload | None:

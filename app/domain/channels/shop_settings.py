@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 
 from app.db import db
+from app.domain.audit import services as audit
+from app.domain.audit.models import AuditAction
 from app.domain.channels import mapping, sync
 from app.domain.channels.connect import credentials_of, is_api_channel, settings_of
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
@@ -65,6 +67,9 @@ def save_credentials(channel: Channel, data: CredentialsData, actor: str) -> Cha
         value = (getattr(data, name) or "").strip()
         if value:
             setattr(stored, name, value)
+    changed = [name for name in ("app_key", "app_secret", "access_token", "push_secret", "refresh_token")
+               if name == "app_key" or (getattr(data, name) or "").strip()]
+    audit.record(actor, AuditAction.CHANGE_CREDENTIALS, f"channel:{channel.code}", ", ".join(changed))
     db.session.flush()
     sync.reset_after_new_credentials(channel)
     return stored

@@ -11,6 +11,7 @@ from app.domain.orders.states import OrderStatus
 from app.text import N_
 
 CLOSE_UNPAID = "close_unpaid"
+ASK_PLATFORM = "ask_platform"  # a platform order past our unpaid timeout: the platform decides (timeouts.py)
 REMIND_PAYMENT = "remind_payment"  # 催付: PAYMENT_REMINDER_LEAD before close_unpaid
 APPROVAL_OVERDUE = "approval_overdue"
 PACKING_OVERDUE = "packing_overdue"
@@ -23,6 +24,7 @@ WARNINGS = {APPROVAL_OVERDUE, PACKING_OVERDUE, TRANSIT_FOLLOW_UP}
 
 RULE_LABELS = {
     CLOSE_UNPAID: N_("超时未付款"),
+    ASK_PLATFORM: N_("向平台核实付款状态"),
     REMIND_PAYMENT: N_("关闭前 15 分钟催付"),
     APPROVAL_OVERDUE: N_("审核后 2 小时未处理"),
     PACKING_OVERDUE: N_("打包超过 1 小时"),

@@ -19,6 +19,11 @@ class Platform(StrEnum):
     MANUAL = "manual"
 
 
+#: Sales platforms that take the buyer's payment themselves: they, not our unpaid timeout, decide when
+#: one of their orders is closed unpaid (the order closes when the platform says so).
+PLATFORMS_OWNING_PAYMENT = frozenset({Platform.TAOBAO, Platform.TMALL, Platform.JD, Platform.PDD,
+                                      Platform.DOUYIN, Platform.YOUZAN})
+
 PLATFORM_LABELS = {
     Platform.TAOBAO: N_("淘宝"),
     Platform.TMALL: N_("天猫"),
@@ -75,6 +80,10 @@ class Channel(TimestampMixin, db.Model):
     @property
     def platform_label(self) -> str:
         return PLATFORM_LABELS.get(self.platform, self.platform)
+
+    @property
+    def platform_owns_payment(self) -> bool:
+        return self.platform in PLATFORMS_OWNING_PAYMENT
 
     def __repr__(self) -> str:
         return f"<Channel {self.code}>"

@@ -13,7 +13,7 @@ from app.domain.orders import portal_queries
 from app.extensions import db, limiter
 from app.web.customer import bp, invoices, links, login_codes, wording
 from app.web.customer.forms import CodeRequestForm, CodeVerifyForm, LookupForm
-from app.web.customer.limits import phone_key, setting
+from app.web.customer.limits import failed, phone_key, phone_network_key, setting
 from app.web.htmx import is_partial, redirect_page, render_page_or_partial
 
 UNPROCESSABLE = 422
@@ -50,7 +50,7 @@ def lookup_form():
 
 @bp.post("/lookup")
 @limiter.limit(setting("PORTAL_LOOKUP_LIMIT_PER_IP"))
-@limiter.limit(setting("PORTAL_LOOKUP_LIMIT_PER_PHONE"), key_func=phone_key)
+@limiter.limit(setting("PORTAL_LOOKUP_LIMIT_PER_PHONE"), key_func=phone_network_key, deduct_when=failed)
 def lookup():
     form = LookupForm()
     if not form.validate_on_submit():
@@ -97,7 +97,8 @@ def code_form():
 
 @bp.post("/code")
 @limiter.limit(setting("PORTAL_CODE_LIMIT_PER_IP"))
-@limiter.limit(setting("PORTAL_CODE_LIMIT_PER_PHONE"), key_func=phone_key)
+@limiter.limit(setting("PORTAL_CODE_LIMIT_PER_PHONE"), key_func=phone_network_key)
+@limiter.limit(setting("PORTAL_CODE_LIMIT_PER_PHONE_ANYWHERE"), key_func=phone_key)
 def request_code():
     form = CodeRequestForm()
     if not form.validate_on_submit():

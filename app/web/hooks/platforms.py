@@ -7,6 +7,8 @@ reply it expects. What differs per platform (the signature, the envelope, the re
 needs JD's cloud) answers 404 here and is pulled instead.
 """
 
+import hashlib
+
 from flask import Response, abort, current_app, jsonify, request
 from sqlalchemy import select
 
@@ -35,6 +37,6 @@ def receive_platform_push(platform: str, channel_code: str):
         abort(404)
     except PlatformError as error:
         return jsonify(error_body("bad_push", error.message)), 400
-    intake.accept(channel, batch)
+    intake.accept(channel, batch, body_digest=hashlib.sha256(body).hexdigest())
     db.session.commit()
     return Response(batch.reply_body, status=batch.reply_status, content_type=batch.reply_content_type)

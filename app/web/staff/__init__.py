@@ -13,6 +13,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # The view modules register their routes on bp when imported.
 from app.web.staff import (  # noqa: E402, F401
     admin,
+    audit,
     catalog,
     channels,
     home,

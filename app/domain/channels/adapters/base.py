@@ -120,6 +120,8 @@ class PushMessage:
     external_id: str
     payload: dict | None = None
     topic: str = ""
+    #: When the platform says the change happened, read from signed content only (None: it signs no time).
+    sent_at: datetime | None = None
 
 
 @dataclass

@@ -251,18 +251,35 @@ class YouzanAdapter(ChannelAdapter):
         envelope = json.loads(body)
         if envelope.get("test") or not str(envelope.get("type", "")).startswith("trade_"):
             return PushBatch([], reply_body=REPLY)  # test pings and non-trade topics: acknowledged, ignored
+        raw_msg = str(envelope.get("msg") or "{}")
         try:
-            message = json.loads(unquote(str(envelope.get("msg") or "{}")))
+            message = json.loads(unquote(raw_msg))
         except ValueError as error:
             raise PlatformError("bad_msg", N_("推送消息 msg 不是合法的 JSON")) from error
         full = message.get("full_order_info")
-        tid = str((full or {}).get("order_info", {}).get("tid") or message.get("tid") or envelope.get("id") or "")
+        order_info = (full or {}).get("order_info", {})
+        tid = str(order_info.get("tid") or message.get("tid") or envelope.get("id") or "")
         if not tid:
             raise PlatformError("bad_msg", N_("推送消息没有订单号"))
-        # A redelivery repeats type, id and version (only sendCount grows): together they name the message.
-        message_id = str(envelope.get("msg_id") or f"{envelope.get('type')}:{tid}:{envelope.get('version', '')}")
+        if headers.get("Event-Sign"):
+            # The whole body is signed; a redelivery repeats type, id and version (only sendCount grows).
+            message_id = str(envelope.get("msg_id") or f"{envelope.get('type')}:{tid}:{envelope.get('version', '')}")
+        else:
+            # Only msg is signed: type, version and id can be changed by whoever replays the body, so
+            # the message is known by its signed msg alone.
+            message_id = "msg:" + hashlib.sha256(raw_msg.encode()).hexdigest()[:40]
+        sent_at = _signed_time(order_info.get("update_time") or message.get("update_time"))
         payload = full if full and not _has_cipher(full) else None  # ciphertexts need masking: fetch
-        return PushBatch([PushMessage(message_id, tid, payload, str(envelope.get("type", "")))], reply_body=REPLY)
+        return PushBatch([PushMessage(message_id, tid, payload, str(envelope.get("type", "")), sent_at)],
+                         reply_body=REPLY)
+
+
+def _signed_time(value) -> datetime | None:
+    """msg's update_time; None when absent or malformed (the message id still stops repeats)."""
+    try:
+        return parse_gmt8(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def is_cipher(value) -> bool:

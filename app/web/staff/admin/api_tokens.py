@@ -11,11 +11,13 @@ from wtforms.validators import Length
 from app.auth import role_required
 from app.auth.api_tokens import ApiToken, Scope, create_token, list_tokens, revoke
 from app.auth.roles import Area
+from app.domain.audit.models import AuditAction
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.htmx import is_partial, vary_on_htmx
 from app.web.staff import bp
+from app.web.staff.audit import trail
 from app.web.staff.forms import REQUIRED
 from app.web.staff.pages import form_status, save_form
 
@@ -68,6 +70,7 @@ def _created(row_and_token: tuple[ApiToken, str]):
 def revoke_api_token(token_id: int):
     row = db.get_or_404(ApiToken, token_id)
     revoke(row)
+    trail.record(AuditAction.REVOKE_API_TOKEN, f"channel:{row.channel.code}", f"{row.hint}…")
     db.session.commit()
     if is_partial():
         return vary_on_htmx(make_response(render_template("staff/admin/api_tokens/_row.html", row=row)))

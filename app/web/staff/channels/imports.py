@@ -14,12 +14,14 @@ from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.errors import error_message, field_messages
 from app.web.htmx import render_page_or_partial
+from app.web.request_limits import allow_body_size
 from app.web.staff import bp
 from app.web.staff.channels.forms import ImportUploadForm, import_columns_form
 from app.web.staff.pages import form_status, save_form
 
 
 @bp.route("/channels/import", methods=["GET", "POST"])
+@allow_body_size("IMPORT_MAX_CONTENT_LENGTH")
 @role_required(Area.SYNC)
 def upload_import():
     form = ImportUploadForm(imports.importable_channels())

@@ -11,10 +11,13 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import CREATE_ORDER, Area, may_act
+from app.domain.audit.models import AuditAction
 from app.domain.orders import deadlines, queries, services
 from app.domain.orders.states import STATUS_LABELS
+from app.extensions import db
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
+from app.web.staff.audit import trail
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders.actions import panel_context
 from app.web.staff.orders.batch_forms import BatchForm
@@ -47,6 +50,8 @@ def list_page(batch_form=None, status: int = 200):
 @role_required(Area.ORDERS)
 def show_order(order_no: str):
     order = services.get_order(order_no)
+    trail.record(AuditAction.VIEW_PERSONAL_DATA, f"order:{order.order_no}")  # full name, phone, address
+    db.session.commit()
     return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel.html", **panel_context(order))
 
 
