@@ -1,7 +1,7 @@
 """workbench: order batches, waybill pool, phone tails
 
 Revision ID: 49169412e92d
-Revises: 1a748b0e5fdd
+Revises: 5e1f0a7c9b2d
 Create Date: 2026-12-04 17:38:30.239034
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '49169412e92d'
-down_revision = '1a748b0e5fdd'
+down_revision = '5e1f0a7c9b2d'
 branch_labels = None
 depends_on = None
 

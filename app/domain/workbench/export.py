@@ -65,7 +65,7 @@ def _orders(order_nos: list[str]) -> list[Order]:
 
 
 def _row(order: Order) -> list:
-    goods = "；".join(f"{line.sku.code} {line.sku.name} ×{line.quantity}"  # noqa: RUF001 (data, not a sentence)
+    goods = "；".join(f"{line.sku.code} {line.sku.name} ×{line.quantity}"
                      for line in order.lines if not line.is_component)
     return [order.order_no, order.external_id or "", order.channel.shop_name, str(order.status_name),
             order.buyer_name, order.receiver_name, order.receiver_phone, order.receiver_province,

@@ -26,6 +26,7 @@ from wtforms.validators import ValidationError as FieldError
 
 from app.domain.orders import deadlines
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
+from app.domain.orders.payments import BANK_TRANSFER, PAYMENT_METHODS
 from app.domain.orders.queries import OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
@@ -96,6 +97,19 @@ class ShipOutForm(FlaskForm):
 
     def carrier(self) -> Carrier:
         return db.session.get(Carrier, self.carrier_id.data)
+
+
+class MarkPaidForm(FlaskForm):
+    """标记已付款: a bank transfer or cash payment staff record by hand (orders/payments.py)."""
+
+    paid_amount = YuanField(_l("收款金额（元）"), validators=[REQUIRED], render_kw={"inputmode": "decimal"})
+    method = SelectField(_l("付款方式"), choices=list(PAYMENT_METHODS.items()), default=BANK_TRANSFER)
+    payment_ref = StringField(_l("银行流水号 / 收据号"), validators=[Optional(), Length(max=64)])
+
+
+def mark_paid_form_for(order, formdata=None, prefix: str = "pay") -> MarkPaidForm:
+    """The form starts from the amount the order asks, which is what it must be."""
+    return MarkPaidForm(formdata=formdata, prefix=prefix, data={"paid_amount": order.payable_fen})
 
 
 class RefundLineForm(SubForm):
