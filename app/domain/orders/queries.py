@@ -20,6 +20,7 @@ from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ANY_SLA_FLAG = "any"  # the sla_flag filter's value for "any warning at all" (the dashboard's 超时)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
         query = query.where(Order.channel_id == filters.channel_id)
     if filters.warehouse_id:
         query = query.where(Order.warehouse_id == filters.warehouse_id)
-    if filters.sla_flag:
+    if filters.sla_flag == ANY_SLA_FLAG:
+        query = query.where(Order.sla_flag.is_not(None))
+    elif filters.sla_flag:
         query = query.where(Order.sla_flag == filters.sla_flag)
     if filters.external_id is not None:
         query = query.where(Order.external_id == filters.external_id)

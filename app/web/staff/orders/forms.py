@@ -27,7 +27,7 @@ from wtforms.validators import ValidationError as FieldError
 from app.domain.orders import deadlines
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.orders.payments import BANK_TRANSFER, PAYMENT_METHODS
-from app.domain.orders.queries import OrderFilters
+from app.domain.orders.queries import ANY_SLA_FLAG, OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference import queries as reference
@@ -54,7 +54,7 @@ class OrderFilterForm(SubForm):
     warehouse = SelectField(_l("仓库"), coerce=optional_int)
     created_from = DateField(_l("下单日期从"), validators=[Optional()])
     created_to = DateField(_l("至"), validators=[Optional()])
-    sla = SelectField(_l("时效预警"), default="", choices=[("", _l("全部"))] + [
+    sla = SelectField(_l("时效预警"), default="", choices=[("", _l("全部")), (ANY_SLA_FLAG, _l("任一预警"))] + [
         (rule, deadlines.RULE_LABELS[rule]) for rule in sorted(deadlines.WARNINGS)])
 
     def __init__(self, formdata):
