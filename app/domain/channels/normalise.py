@@ -196,8 +196,9 @@ def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None
     if action == A.PAY and order.status == S.CLOSED:
         # Paid on the platform after we closed it (by hand, or before platforms owned their payment):
         # the stock went back to sale, so a person decides; the payload's error says what happened.
-        raise Conflict(f"平台显示订单已付款，但订单 {order.order_no} 已在本系统关闭、库存已释放："
-                       "请核实库存后在平台发货，或为买家退款", details={"order_no": order.order_no})
+        raise Conflict(N_("平台显示订单已付款，但订单 %(order_no)s 已在本系统关闭、库存已释放："
+                          "请核实库存后在平台发货，或为买家退款"), order_no=order.order_no,
+                       details={"order_no": order.order_no})
     if next_status(order.status, action) is None:
         return  # already done (or further along)
     if action == A.PAY:
