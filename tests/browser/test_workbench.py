@@ -107,3 +107,45 @@ def test_customer_service_finds_the_callers_order_by_the_last_four_digits(app, b
                if phone[-4:] != phones[1][-4:])
     screenshot(page, "staff-order-search-phone-tail")
     context.close()
+
+
+def test_customer_service_builds_a_manual_order_with_the_picker_and_marks_it_paid(
+        app, browser, live_server, created, unique, packed_orders, screenshot):
+    shop, _numbers, _phones = packed_orders
+    with app.app_context():
+        manual = factories.ChannelFactory(code=f"m-{unique}", platform="manual", shop_name="电话订单")
+        db.session.commit()
+        created.add("channels", manual.id)
+        manual_id = manual.id
+    phone = random_mobile()
+    created.phones.add(phone)
+    context, page = sign_in(browser, live_server, app, created, unique, "customer_service")
+    page.goto(f"{live_server}/staff/orders/new")
+    page.select_option("select[name=channel_id]", value=str(manual_id))
+    page.fill("input[name=receiver_name]", "赵六")
+    page.fill("input[name=receiver_phone]", phone)
+    page.fill("input[name=receiver_province]", "上海市")
+    page.fill("input[name=receiver_city]", "上海市")
+    page.fill("input[name=receiver_address]", "世纪大道 100 号")
+    page.fill(".product-picker input[name=q]", shop.sku_code)
+    page.wait_for_selector(f"#product-results >> text=测试仓")  # stock per warehouse
+    page.click(f"button.pick-sku[data-sku='{shop.sku_code}']")
+    assert page.input_value("input[name='lines-0-sku']") == shop.sku_code
+    assert page.input_value("input[name='lines-0-quantity']") == "1"
+    screenshot(page, "staff-manual-order-picker")
+    page.click("button:has-text('创建订单')")
+    page.wait_for_url(re.compile(r".*/staff/orders/OH\d+$"))
+    number = page.url.rsplit("/", 1)[-1]
+    with app.app_context():
+        created.add("orders", db.session.scalar(select(Order.id).where(Order.order_no == number)))
+
+    page.click("summary:has-text('标记已付款')")
+    page.select_option("select[name='pay-method']", value="bank_transfer")
+    page.fill("input[name='pay-payment_ref']", f"BANK-{unique}")
+    page.click("button:has-text('确认标记已付款')")
+    page.wait_for_selector("text=订单现在是「已支付」")
+    screenshot(page, "staff-manual-order-paid")
+    context.close()
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.order_no == number))
+        assert (order.status, order.payment_ref) == ("02", f"BANK-{unique}")
