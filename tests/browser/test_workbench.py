@@ -11,11 +11,10 @@ from app.domain.orders.models import Order
 from app.domain.workbench.models import OrderBatch
 from app.extensions import db
 from tests import factories
+from tests.browser.conftest import signed_in_staff
 from tests.browser.test_portal_flow import random_mobile
 from tests.conftest import run_worker
 from tests.portal import orders
-
-DESKTOP = {"viewport": {"width": 1440, "height": 900}, "locale": "zh-CN"}
 
 
 @pytest.fixture
@@ -41,14 +40,7 @@ def sign_in(browser, live_server, app, created, unique: str, role: str):
         db.session.commit()
         created.add("users", user.id)
         username = user.username
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", username)
-    page.fill("#password", factories.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r".*/staff/.*"))
-    return context, page
+    return signed_in_staff(browser, live_server, username, viewport=(1440, 900))
 
 
 def test_the_warehouse_ships_a_batch_with_waybills_from_the_pool(app, browser, live_server, created, unique,
@@ -128,7 +120,7 @@ def test_customer_service_builds_a_manual_order_with_the_picker_and_marks_it_pai
     page.fill("input[name=receiver_city]", "上海市")
     page.fill("input[name=receiver_address]", "世纪大道 100 号")
     page.fill(".product-picker input[name=q]", shop.sku_code)
-    page.wait_for_selector(f"#product-results >> text=测试仓")  # stock per warehouse
+    page.wait_for_selector("#product-results >> text=测试仓")  # stock per warehouse
     page.click(f"button.pick-sku[data-sku='{shop.sku_code}']")
     assert page.input_value("input[name='lines-0-sku']") == shop.sku_code
     assert page.input_value("input[name='lines-0-quantity']") == "1"
