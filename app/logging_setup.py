@@ -90,6 +90,9 @@ def dict_config(level: str) -> dict:
             "rq": {"level": rq_level},
             "rq.worker": {"level": rq_level},
             "werkzeug": {"level": level, "filters": ["werkzeug"]},
+            # WeasyPrint and fontTools narrate every step of every PDF at INFO.
+            "weasyprint": {"level": rq_level},
+            "fontTools": {"level": rq_level},
         },
         "root": {"level": level, "handlers": ["stderr"]},
     }

@@ -85,7 +85,7 @@ def _queue_states() -> dict:
 
 
 def _oldest_waiting_age(queue) -> int | None:
-    job_ids = queue.get_job_ids(0, 0)
+    job_ids = queue.get_job_ids(0, 1)
     job = Job.fetch_many(job_ids, connection=get_redis(), serializer=JSONSerializer)[0] if job_ids else None
     if job is None or job.enqueued_at is None:
         return None

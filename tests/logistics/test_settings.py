@@ -8,7 +8,8 @@ from app.domain.logistics.connect import build_tracker
 from app.domain.reference.services import ChannelData, save_channel
 
 PRODUCTION = {
-    "ORDERHUB_ENV": "production", "SECRET_KEY": "a-real-secret",
+    "ORDERHUB_ENV": "production", "SECRET_KEY": "a-real-secret-of-at-least-thirty-two-bytes",
+    "CREDENTIAL_KEYS": "8T8pV3oDpN9cZ3Hc1Tj0yq6k1Yc2pZ3qM5xW8vB0aE4=",
     "DATABASE_URL": "postgresql://orderhub:pw@db.internal:5432/orderhub", "REDIS_URL": "redis://cache.internal:6379/0",
 }
 REAL = {"KUAIDI100_KEY": "k", "KUAIDI100_CUSTOMER": "C", "KUAIDI100_SALT": "s",

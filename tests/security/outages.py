@@ -3,13 +3,14 @@
 import redis
 from sqlalchemy.exc import OperationalError
 
+from app import redis_conn
 from app.extensions import limiter
 
 
 def redis_is_down(monkeypatch, app) -> None:
     """Point the app's Redis client at a closed port and make the rate limiter's storage fail too."""
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    monkeypatch.setitem(app.extensions, "redis", dead)
+    monkeypatch.setattr(redis_conn, "_client", dead)
 
     def refuse(*args, **kwargs):
         raise redis.exceptions.ConnectionError("Connection refused")
