@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.web import favicon
     from app.web.api import bp as api_bp
     from app.web.customer import bp as customer_bp
     from app.web.finance import bp as finance_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(customer_bp)
     app.register_blueprint(finance_bp)
     app.register_blueprint(hooks_bp)
+    favicon.init_app(app)
 
 
 def register_request_ids(app: Flask) -> None:

@@ -62,8 +62,9 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
 #: Creating an order by hand (手工建单) is not a state transition, but it is guarded like one.
 CREATE_ORDER = "create_order"
 
+# PAY: customer service marks a manual order paid (bank transfer, cash); platforms report their own.
 _CUSTOMER_SERVICE_ACTIONS = frozenset({
-    Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
+    Action.PAY, Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
     Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER,
 })
 _WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,

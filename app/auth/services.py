@@ -41,6 +41,29 @@ def create_user(username: str, role: str, password: str, display_name: str = "")
     return user
 
 
+def update_user(user: User, display_name: str, role: str, active: bool, acting_user_id: int) -> list[str]:
+    """Change a staff account's name, role or whether it may sign in; returns what changed.
+
+    A new role or a disabled account ends the user's sessions, so the old rights stop at once. Admins
+    cannot disable themselves or drop their own admin role: someone must be left to undo it.
+    """
+    errors = {}
+    if role not in set(Role):
+        errors["role"] = Text(N_("未知角色: %(role)s"), role=role)
+    if user.id == acting_user_id and (not active or role != Role.ADMIN):
+        errors["active" if not active else "role"] = N_("不能停用自己的账号或取消自己的管理员角色")
+    if errors:
+        raise ValidationError(errors)
+    changes = [name for name, old, new in (("display_name", user.display_name, display_name or user.username),
+                                            ("role", user.role, role), ("active", user.active, active))
+               if old != new]
+    user.display_name, user.role, user.active = display_name or user.username, role, active
+    if "role" in changes or "active" in changes:
+        end_all_sessions(user)
+    db.session.flush()
+    return changes
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 

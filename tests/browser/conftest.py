@@ -5,6 +5,7 @@ rolled-back transaction of tests/conftest.py would be invisible to the server's 
 ``_transaction`` is overridden with a no-op here, and every test removes what it created.
 """
 
+import re
 import shutil
 import threading
 import uuid
@@ -85,6 +86,21 @@ def screenshot():
         return path
 
     return take
+
+
+def signed_in_staff(browser, live_server: str, username: str, viewport=(1280, 900)):
+    """A new browser context signed in to the staff pages as ``username`` (the factories' password);
+    returns (context, page)."""
+    from tests import factories
+
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", username)
+    page.fill("#password", factories.PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r".*/staff/.*"))
+    return context, page
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.domain.notifications.models import Message
 from app.extensions import db
 from tests import factories
+from tests.browser.conftest import signed_in_staff
 from tests.portal import orders
 
 WAYBILL = "SF9876543210987"
@@ -81,13 +82,7 @@ def test_customer_follows_the_order_while_the_warehouse_ships_it(browser, live_s
     assert "包裹出库后" in customer.inner_text("#parcel")
     screenshot(customer, "portal-order-packing")
 
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.goto(f"{live_server}/login")
-    staff.fill("#username", warehouse_user)
-    staff.fill("#password", factories.PASSWORD)
-    staff.click("button[type=submit].primary")
-    staff.wait_for_url(re.compile(r".*/staff/.*"))
+    staff_context, staff = signed_in_staff(browser, live_server, warehouse_user)
     staff.goto(f"{live_server}/staff/orders/{order.order_no}")
     staff.click("summary:has-text('出库')")
     staff.select_option("select[name='ship_out-carrier_id']", label="顺丰速运")

@@ -15,7 +15,9 @@ MISSING_ID = 987654  # no row has it: the guard must answer before the view look
 
 # Views that, inside their area, also need an order right (app.auth.roles.may_act). Nothing on the view
 # says so, hence this list; a view attribute like ``required_area`` would let the matrix read it instead.
-ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER}
+#: Views that need an order right (order_right_required) say which on the view; these must keep saying it.
+ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER,
+                 "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out"}
 
 
 def staff_rules(app) -> list:
@@ -64,7 +66,8 @@ def required_area(app, rule) -> Area:
 
 
 def may_use(app, role: Role, rule) -> bool:
-    action = ACTION_RIGHTS.get(rule.endpoint)
+    action = getattr(app.view_functions[rule.endpoint], "required_action", None)
+    assert action == ACTION_RIGHTS.get(rule.endpoint), rule.endpoint
     return role in AREA_ROLES[required_area(app, rule)] and (action is None or may_act(role, action))
 
 

@@ -16,6 +16,7 @@ class AuditAction(StrEnum):
     CHANGE_CREDENTIALS = "change_credentials"
     ROTATE_CREDENTIAL_KEYS = "rotate_credential_keys"
     CREATE_USER = "create_user"
+    UPDATE_USER = "update_user"
     CHANGE_PASSWORD = "change_password"
     CREATE_API_TOKEN = "create_api_token"
     REVOKE_API_TOKEN = "revoke_api_token"
@@ -26,6 +27,7 @@ ACTION_LABELS = {
     AuditAction.CHANGE_CREDENTIALS: N_("修改店铺凭证"),
     AuditAction.ROTATE_CREDENTIAL_KEYS: N_("轮换凭证密钥"),
     AuditAction.CREATE_USER: N_("创建员工账号"),
+    AuditAction.UPDATE_USER: N_("修改员工账号"),
     AuditAction.CHANGE_PASSWORD: N_("修改密码"),
     AuditAction.CREATE_API_TOKEN: N_("创建接口令牌"),
     AuditAction.REVOKE_API_TOKEN: N_("吊销接口令牌"),

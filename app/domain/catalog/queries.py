@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import db
 from app.domain.catalog.models import Sku
@@ -14,3 +14,22 @@ def skus_by_code(codes: Iterable[str]) -> dict[str, Sku]:
     if not codes:
         return {}
     return {sku.code: sku for sku in db.session.scalars(select(Sku).where(Sku.code.in_(codes)))}
+
+
+def skus_by_code_any_case(codes: Iterable[str]) -> dict[str, Sku]:
+    """Like ``skus_by_code``, but ``sn-001`` finds ``SN-001``: keyed by the code as asked. An exact
+    match wins; a code that matches several SKUs differing only in case (and none exactly) is missing."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    candidates = db.session.scalars(select(Sku).where(func.upper(Sku.code).in_({code.upper() for code in codes})))
+    by_upper: dict[str, list[Sku]] = {}
+    for sku in candidates:
+        by_upper.setdefault(sku.code.upper(), []).append(sku)
+    found = {}
+    for code in codes:
+        matches = by_upper.get(code.upper(), [])
+        exact = [sku for sku in matches if sku.code == code]
+        if exact or len(matches) == 1:
+            found[code] = (exact or matches)[0]
+    return found

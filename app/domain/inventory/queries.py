@@ -140,3 +140,12 @@ def overridden_only(query: Select) -> Select:
 def _sku_matches(text: str):
     pattern = f"%{text.replace('%', '').replace('_', '')}%"
     return or_(Sku.code.ilike(pattern), Sku.name.ilike(pattern), Sku.barcode == text)
+
+
+def product_choices(text: str, limit: int = 20) -> list[tuple[Sku, list[WarehouseStock]]]:
+    """Active SKUs whose code, name or barcode matches ``text`` (all when blank), each with its stock
+    per warehouse: the manual order form's product picker."""
+    query = select(Sku).where(Sku.active).order_by(Sku.code).limit(limit)
+    if text.strip():
+        query = query.where(_sku_matches(text.strip()))
+    return [(sku, stock_of(sku)) for sku in db.session.scalars(query)]

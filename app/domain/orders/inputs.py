@@ -9,7 +9,7 @@ import phonenumbers
 from stdnum.cn import uscc
 
 from app.domain.catalog.models import Sku
-from app.domain.catalog.queries import skus_by_code
+from app.domain.catalog.queries import skus_by_code_any_case
 from app.domain.errors import ValidationError
 from app.text import N_, Text
 
@@ -154,7 +154,7 @@ def _check_lines(data: OrderInput, errors: dict) -> None:
         errors["lines"] = Text(N_("一个订单最多 %(limit)s 行"), limit=MAX_LINES)
         return
     codes = {line.sku for line in data.lines}
-    data.skus = skus_by_code(codes)
+    data.skus = skus_by_code_any_case(codes)  # staff type sn-001 for SN-001
     for index, line in enumerate(data.lines):
         sku = data.skus.get(line.sku)
         if sku is None:

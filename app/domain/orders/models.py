@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Fen, TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.catalog.models import Sku
@@ -21,6 +21,9 @@ class Order(TimestampMixin, db.Model):
         Index("ix_orders_receiver_phone", "receiver_phone"),
         Index("ix_orders_buyer_phone", "buyer_phone"),
         Index("ix_orders_created", "created_at"),
+        Index("ix_orders_receiver_phone_tail", "receiver_phone_tail"),
+        Index("ix_orders_buyer_phone_tail", "buyer_phone_tail"),
+        Index("ix_orders_waybill_no", "waybill_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +39,10 @@ class Order(TimestampMixin, db.Model):
     buyer_openid: Mapped[str | None] = mapped_column(String(64))
     receiver_name: Mapped[str] = mapped_column(String(64))
     receiver_phone: Mapped[str] = mapped_column(String(20))
+    #: The phones' last four digits, kept by ``_keep_phone_tail``: customer service finds a caller's order
+    #: by them, also for platform orders whose phones are masked (``138****5678`` still ends in 5678).
+    receiver_phone_tail: Mapped[str] = mapped_column(String(4), default="")
+    buyer_phone_tail: Mapped[str] = mapped_column(String(4), default="")
     receiver_province: Mapped[str] = mapped_column(String(32))
     receiver_city: Mapped[str] = mapped_column(String(32))
     receiver_district: Mapped[str] = mapped_column(String(32), default="")
@@ -88,8 +95,19 @@ class Order(TimestampMixin, db.Model):
     def status_name(self) -> str:
         return STATUS_LABELS[OrderStatus(self.status)]
 
+    @validates("receiver_phone", "buyer_phone")
+    def _keep_phone_tail(self, key: str, phone: str | None) -> str | None:
+        setattr(self, key + "_tail", phone_tail(phone))
+        return phone
+
     def __repr__(self) -> str:
         return f"<Order {self.order_no} {self.status}>"
+
+
+def phone_tail(phone: str | None) -> str:
+    """The last four digits of a phone, masked or not; "" when it does not end in four digits."""
+    tail = (phone or "").strip()[-4:]
+    return tail if len(tail) == 4 and tail.isdigit() else ""
 
 
 class OrderLine(db.Model):

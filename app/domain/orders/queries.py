@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.db import db
+from app.domain.catalog.models import Sku
 from app.domain.inventory.models import StockMovement
 from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
@@ -19,6 +20,7 @@ from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ANY_SLA_FLAG = "any"  # the sla_flag filter's value for "any warning at all" (the dashboard's 超时)
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ class OrderFilters:
     created_from: date | None = None  # Asia/Shanghai calendar days, both ends included
     created_to: date | None = None
     sla_flag: str | None = None
-    search: str = ""  # order number, receiver / buyer phone, receiver name or the channel's order id
+    #: order number, channel order id, waybill, SKU code or product name, receiver / buyer name,
+    #: full phone or its last four digits
+    search: str = ""
     external_id: str | None = None  # the channel's order id, exactly
     updated_since: datetime | None = None
 
@@ -77,7 +81,9 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
         query = query.where(Order.channel_id == filters.channel_id)
     if filters.warehouse_id:
         query = query.where(Order.warehouse_id == filters.warehouse_id)
-    if filters.sla_flag:
+    if filters.sla_flag == ANY_SLA_FLAG:
+        query = query.where(Order.sla_flag.is_not(None))
+    elif filters.sla_flag:
         query = query.where(Order.sla_flag == filters.sla_flag)
     if filters.external_id is not None:
         query = query.where(Order.external_id == filters.external_id)
@@ -94,12 +100,20 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
 
 
 def _matches(text: str):
-    """Phones compare exactly in their stored form (so their indexes serve); numbers and ids by prefix."""
+    """Phones, their last four digits and waybills compare exactly (so their indexes serve); order
+    numbers by prefix; names, SKU codes and product names anywhere in the text, case-insensitively."""
+    anywhere = f"%{_escaped(text)}%"
     conditions = [
         Order.order_no.ilike(f"{_escaped(text)}%", escape="\\"),
         Order.external_id == text,
-        Order.receiver_name.ilike(f"%{_escaped(text)}%", escape="\\"),
+        Order.waybill_no == text,
+        Order.receiver_name.ilike(anywhere, escape="\\"),
+        Order.buyer_name.ilike(anywhere, escape="\\"),
+        Order.id.in_(select(OrderLine.order_id).join(OrderLine.sku).where(
+            or_(Sku.code.ilike(anywhere, escape="\\"), Sku.name.ilike(anywhere, escape="\\")))),
     ]
+    if len(text) == 4 and text.isdigit():
+        conditions += [Order.receiver_phone_tail == text, Order.buyer_phone_tail == text]
     phone = normalise_phone(text)
     if phone:
         conditions += [Order.receiver_phone == phone, Order.buyer_phone == phone]

@@ -68,13 +68,18 @@ def _create(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool
     return order, True
 
 
-def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "") -> Order:
-    """Payment received: reserved stock becomes locked. The amount must be what the order asks."""
+def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None, payment_ref: str = "",
+        payment_method: str = "") -> Order:
+    """Payment received: reserved stock becomes locked. The amount must be what the order asks.
+    ``payment_method`` (bank_transfer, cash) is for payments staff record by hand (payments.py)."""
     if len(payment_ref or "") > 64:
         raise ValidationError({"payment_ref": N_("支付流水号最多 64 位")})
     if order.status == OrderStatus.PENDING_PAYMENT and paid_fen != order.payable_fen:
         raise ValidationError({"paid_amount": Text(N_("实付金额应为应付金额 %(amount)s"), amount=f"{order.payable_fen / 100:.2f}")})
-    if transition(order, Action.PAY, actor, details={"paid_fen": paid_fen, "payment_ref": payment_ref}):
+    details = {"paid_fen": paid_fen, "payment_ref": payment_ref}
+    if payment_method:
+        details["payment_method"] = payment_method
+    if transition(order, Action.PAY, actor, details=details):
         order.paid_fen, order.payment_ref = paid_fen, payment_ref
         order.paid_at = paid_at or utcnow()
         inventory.lock_order(order.id, Change(actor, "付款锁定", order.id))

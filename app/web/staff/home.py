@@ -1,14 +1,48 @@
-"""The staff shell's landing page."""
+"""The staff shell's landing page, the 工作台: for each role, how much of what it handles waits, each
+count a link to the list it counts, refreshed by htmx polling."""
 
-from flask import render_template
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth import role_required
-from app.auth.roles import Area
+from app.auth.roles import Area, may_open
+from app.domain.workbench import dashboard
+from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
+
+
+@dataclass(frozen=True)
+class Tile:
+    name: str  # a dashboard.COUNTS name
+    label: str
+    area: Area  # who sees it: the roles that may open the list it links to
+    endpoint: str
+    args: dict
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **self.args)
+
+
+TILES = (
+    Tile("pending_review", _l("待审核"), Area.ORDERS, "staff.list_orders", {"status": "02"}),
+    Tile("to_pack", _l("待打包"), Area.ORDERS, "staff.list_orders", {"status": "03"}),
+    Tile("overdue", _l("超时"), Area.ORDERS, "staff.list_orders", {"sla": "any"}),
+    Tile("exceptions", _l("异常"), Area.ORDERS, "staff.list_orders", {"status": "E1"}),
+    Tile("short_stock", _l("缺货"), Area.STOCK, "staff.list_reminders", {}),
+    Tile("sync_errors", _l("同步错误"), Area.SYNC, "staff.sync_health", {}),
+    Tile("to_invoice", _l("待开票"), Area.FINANCE, "finance.list_invoices", {"status": "requested"}),
+    Tile("to_approve", _l("待审批"), Area.FINANCE, "finance.list_invoices", {"status": "pending_approval"}),
+)
 
 
 @bp.get("/")
 @role_required(Area.HOME)
 def home():
-    return render_template("staff/home.html", user=current_user)
+    tiles = [tile for tile in TILES if may_open(current_user.role, tile.area)]
+    counts = dashboard.counts([tile.name for tile in tiles])
+    return render_page_or_partial("staff/home.html", "staff/_dashboard.html", user=current_user, tiles=tiles,
+                                  counts=counts)

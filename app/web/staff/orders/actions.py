@@ -18,10 +18,11 @@ from app.auth.roles import Area, may_act
 from app.domain.logistics import queries as logistics_queries
 from app.domain.logistics import shipments
 from app.domain.logistics.models import SUBSCRIPTION_LABELS
-from app.domain.orders import deadlines, queries, refunds, services
+from app.domain.orders import deadlines, payments, queries, refunds, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
 from app.domain.routing import services as routing
+from app.text import N_
 from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
@@ -33,6 +34,7 @@ from app.web.staff.orders.forms import (
     ReasonForm,
     RefundForm,
     ShipOutForm,
+    mark_paid_form_for,
     refund_form_for,
 )
 from app.web.staff.pages import form_status, save_form
@@ -45,6 +47,9 @@ class OrderAction:
     perform: Callable[[Order, FlaskForm, str], object]  # (order, form, actor): calls one order service
     needs_input: bool = True  # False: a plain button
     style: str = ""  # "primary" for the way forward, "danger" for the ways out
+    #: Whether the button is offered for this order at all (beyond its state and the user's role).
+    applies: Callable[[Order], bool] = lambda order: True
+    button_label: str = ""  # when the button says more than the transition's name
 
     @property
     def name(self) -> str:
@@ -52,7 +57,7 @@ class OrderAction:
 
     @property
     def label(self) -> str:
-        return ACTION_LABELS[self.action]
+        return self.button_label or ACTION_LABELS[self.action]
 
     def form_for(self, order: Order, formdata=None) -> FlaskForm:
         """The action's form, its fields prefixed with the action so that one page can hold them all."""
@@ -72,6 +77,10 @@ def _refund(order: Order, form: RefundForm, actor: str):
 A = Action
 #: In the order the buttons appear: the way forward first, then the detours and the ways out.
 ORDER_ACTIONS = (
+    OrderAction(A.PAY, mark_paid_form_for,
+                lambda o, f, a: payments.mark_paid(o, f.paid_amount.data, f.method.data, f.payment_ref.data, a),
+                style="primary", applies=lambda order: not order.channel.platform_owns_payment,
+                button_label=N_("标记已付款")),
     OrderAction(A.APPROVE, _form(ConfirmForm), lambda o, f, a: services.approve(o, a), False, "primary"),
     OrderAction(A.PACK, _form(ConfirmForm), lambda o, f, a: services.pack(o, a), False, "primary"),
     OrderAction(A.SHIP_OUT, _form(ShipOutForm),
@@ -126,7 +135,8 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
     """What the order panel shows: the order, its timeline, and a form for each action on offer."""
     forms = forms or {}
     allowed = set(allowed_actions(order.status))
-    offered = [spec for spec in ORDER_ACTIONS if spec.action in allowed and may_act(current_user.role, spec.action)]
+    offered = [spec for spec in ORDER_ACTIONS
+               if spec.action in allowed and may_act(current_user.role, spec.action) and spec.applies(order)]
     return {
         "order": order,
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],

@@ -26,7 +26,8 @@ from wtforms.validators import ValidationError as FieldError
 
 from app.domain.orders import deadlines
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
-from app.domain.orders.queries import OrderFilters
+from app.domain.orders.payments import BANK_TRANSFER, PAYMENT_METHODS
+from app.domain.orders.queries import ANY_SLA_FLAG, OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference import queries as reference
@@ -53,7 +54,7 @@ class OrderFilterForm(SubForm):
     warehouse = SelectField(_l("仓库"), coerce=optional_int)
     created_from = DateField(_l("下单日期从"), validators=[Optional()])
     created_to = DateField(_l("至"), validators=[Optional()])
-    sla = SelectField(_l("时效预警"), default="", choices=[("", _l("全部"))] + [
+    sla = SelectField(_l("时效预警"), default="", choices=[("", _l("全部")), (ANY_SLA_FLAG, _l("任一预警"))] + [
         (rule, deadlines.RULE_LABELS[rule]) for rule in sorted(deadlines.WARNINGS)])
 
     def __init__(self, formdata):
@@ -96,6 +97,19 @@ class ShipOutForm(FlaskForm):
 
     def carrier(self) -> Carrier:
         return db.session.get(Carrier, self.carrier_id.data)
+
+
+class MarkPaidForm(FlaskForm):
+    """标记已付款: a bank transfer or cash payment staff record by hand (orders/payments.py)."""
+
+    paid_amount = YuanField(_l("收款金额（元）"), validators=[REQUIRED], render_kw={"inputmode": "decimal"})
+    method = SelectField(_l("付款方式"), choices=list(PAYMENT_METHODS.items()), default=BANK_TRANSFER)
+    payment_ref = StringField(_l("银行流水号 / 收据号"), validators=[Optional(), Length(max=64)])
+
+
+def mark_paid_form_for(order, formdata=None, prefix: str = "pay") -> MarkPaidForm:
+    """The form starts from the amount the order asks, which is what it must be."""
+    return MarkPaidForm(formdata=formdata, prefix=prefix, data={"paid_amount": order.payable_fen})
 
 
 class RefundLineForm(SubForm):

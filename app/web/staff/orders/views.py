@@ -5,21 +5,23 @@ The actions on an order (approve, ship, refund, …) are in actions.py.
 
 from functools import wraps
 
-from flask import abort, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import CREATE_ORDER, Area, may_act
 from app.domain.audit.models import AuditAction
+from app.domain.inventory import queries as inventory_queries
 from app.domain.orders import deadlines, queries, services
 from app.domain.orders.states import STATUS_LABELS
 from app.extensions import db
-from app.web.htmx import render_page_or_partial
+from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.audit import trail
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders.actions import panel_context
+from app.web.staff.orders.batch_forms import BatchForm
 from app.web.staff.orders.forms import MAX_LINE_ROWS, ManualOrderForm, OrderFilterForm, shortage_messages
 from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
 
@@ -27,14 +29,21 @@ from app.web.staff.pages import extra_line_row, form_status, page_args, paginate
 @bp.get("/orders")
 @role_required(Area.ORDERS)
 def list_orders():
+    return list_page()
+
+
+def list_page(batch_form=None, status: int = 200):
+    """The order list for the query string's filters, with the batch bar (``batch_form`` when it is
+    shown again with its errors)."""
     form = OrderFilterForm(request.args)
     filters = form.filters()
     pagination = paginate(queries.search_orders(filters))
+    batch_form = batch_form or BatchForm(current_user.role, formdata=None)
     return render_page_or_partial(
-        "staff/orders/list.html", "staff/orders/_results.html",
+        "staff/orders/list.html", "staff/orders/_results.html", status,
         form=form, pagination=pagination, counts=queries.status_counts(filters), status_labels=STATUS_LABELS,
         rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
-        may_create=may_act(current_user.role, CREATE_ORDER),
+        may_create=may_act(current_user.role, CREATE_ORDER), batch_form=batch_form,
     )
 
 
@@ -77,8 +86,8 @@ def create_order():
                             url_for("staff.show_order", order_no=order.order_no)),
         show_errors=lambda form, error: show_domain_errors(form, error, form.order_input()[1]),
         refused=lambda form, error: form.form_errors.extend(shortage_messages(error)))
-    return response or (render_template("staff/orders/new.html", form=form, max_rows=MAX_LINE_ROWS),
-                        form_status(form))
+    return response or (render_template("staff/orders/new.html", form=form, max_rows=MAX_LINE_ROWS,
+                                        products=inventory_queries.product_choices("")), form_status(form))
 
 
 @bp.get("/orders/new/line")
@@ -87,3 +96,14 @@ def create_order():
 def new_order_line():
     """One more empty line row for the manual order form."""
     return extra_line_row(ManualOrderForm, MAX_LINE_ROWS, "staff/orders/_new_line.html", "staff.create_order")
+
+
+@bp.get("/orders/new/products")
+@role_required(Area.ORDERS)
+@order_right_required(CREATE_ORDER)
+def product_picker():
+    """The manual order form's product picker: matching SKUs with each warehouse's available stock."""
+    if not is_partial():
+        return redirect(url_for("staff.create_order"))
+    return render_template("staff/orders/_products.html",
+                           products=inventory_queries.product_choices(request.args.get("q", "")[:64]))
