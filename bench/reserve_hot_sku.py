@@ -609,8 +609,22 @@ def main() -> int:
     wrong = [r.name for r in results[1:] if r.oversold or not r.consistent or r.errors]
     if wrong:
         print("FAILED correctness gate: " + "; ".join(wrong))
-        return 1
-    return 0
+    print(result_line(results))
+    return 1 if wrong else 0
+
+
+def result_line(results: list[Result]) -> str:
+    """The run's figures as ratios to the SELECT … FOR UPDATE baseline (b.) measured in the same run;
+    the naive variant (a.) oversells on purpose and is left out of the oversold count."""
+    by_prefix = {r.name.split(".")[0]: r for r in results}
+    baseline = by_prefix["b"].rate or float("nan")
+
+    def ratio(prefix: str) -> str:
+        return f"{by_prefix[prefix].rate / baseline:.2f}" if prefix in by_prefix else "n/a"
+
+    oversold = sum(r.oversold for r in results[1:])
+    return (f"RESULT hot_sku reserve_vs_for_update={ratio('d1')} create_vs_for_update={ratio('d2')} "
+            f"conditional_update_vs_for_update={ratio('c')} oversold={oversold}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from app.db import db
 from app.domain.errors import Conflict, PermissionDenied, ValidationError
 from app.domain.invoicing import notify
 from app.domain.invoicing.models import Invoice, InvoiceApproval
-from app.domain.invoicing.services import add_event, release, transition
+from app.domain.invoicing.services import add_event, get_invoice, release, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
 from app.text import N_
 
@@ -45,6 +45,20 @@ def approve(invoice: Invoice, actor: str, role: str) -> Invoice:
                   {"level": level})
     db.session.flush()
     return invoice
+
+
+def approve_many(invoice_ids: list[int], actor: str, role: str) -> tuple[list[int], list[int]]:
+    """Bulk approval: each invoice ``actor`` may approve gets their approval, the others are left as they
+    are; returns (approved ids, skipped ids)."""
+    approved, skipped = [], []
+    for invoice_id in invoice_ids:
+        invoice = get_invoice(invoice_id, for_update=True)
+        if may_approve(invoice, actor, role):
+            approve(invoice, actor, role)
+            approved.append(invoice_id)
+        else:
+            skipped.append(invoice_id)
+    return approved, skipped
 
 
 def reject(invoice: Invoice, actor: str, role: str, reason: str) -> Invoice:

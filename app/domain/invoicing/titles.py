@@ -4,15 +4,14 @@ Field names in errors are the API's and the forms' (``title``, ``tax_id`` …), 
 at the bad field; nothing is written when a check fails.
 """
 
-import re
 from dataclasses import dataclass
 
 from stdnum.cn import uscc
 
 from app.domain.errors import ValidationError
+from app.domain.orders.inputs import EMAIL_PATTERN  # the one address check, as at order creation
 from app.text import N_
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TITLE_TYPES = ("personal", "company")
 KINDS = ("normal", "special")
 MAX_TITLE = 100

@@ -43,14 +43,7 @@ def approve_invoices():
     """Bulk approval: each selected invoice the user may approve gets their approval; the others are
     named in the message, not half-done."""
     form = BulkApproveForm()
-    approved, skipped = [], []
-    for invoice_id in form.invoice_ids.data or []:
-        invoice = services.get_invoice(invoice_id, for_update=True)
-        if approvals.may_approve(invoice, current_user.actor, current_user.role):
-            approvals.approve(invoice, current_user.actor, current_user.role)
-            approved.append(invoice_id)
-        else:
-            skipped.append(invoice_id)
+    approved, skipped = approvals.approve_many(form.invoice_ids.data or [], current_user.actor, current_user.role)
     db.session.commit()
     flash(_("已审批 %(count)s 张发票", count=len(approved)), "success")
     if skipped:
