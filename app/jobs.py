@@ -11,6 +11,7 @@ indirectly): ``init_app`` hands over the settings and the database object once, 
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,10 +20,16 @@ from typing import Any
 from redis import ConnectionError as RedisConnectionError
 from redis import Redis, WatchError
 from redis import TimeoutError as RedisTimeoutError
-from rq import Queue, cron_job_registry
+from rq import Queue, SimpleWorker, cron_job_registry, get_current_job
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
-from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.exceptions import (
+    AbandonedJobError,
+    DuplicateJobError,
+    InvalidJobOperation,
+    NoSuchJobError,
+    StopRequested,
+)
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
@@ -37,6 +44,14 @@ SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CA
 #: Seconds the scheduler waits before starting again after losing Redis, growing while it keeps failing.
 RECONNECT_DELAYS = (1, 2, 4, 8, 15)
 REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+#: A running job's entry in RQ's StartedJobRegistry lives this long unless its worker renews it, which it
+#: does every HEARTBEAT_EVERY seconds: a job whose worker was killed is found abandoned within a minute
+#: (this, plus at most two maintenance rounds of MAINTENANCE_EVERY), not after its whole timeout.
+ABANDONED_AFTER = 20
+HEARTBEAT_EVERY = 5
+MAINTENANCE_EVERY = 10
+#: An abandoned job is queued again this many times; one that keeps killing its worker then fails.
+MAX_ABANDONED_RUNS = 3
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +175,104 @@ def _send_pending_jobs(session: Session) -> None:
 def _drop_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without its jobs having been sent or moved was rolled back (or closed)."""
     _pending_jobs(session).pop(transaction, None)
+
+
+def current_job_id() -> str | None:
+    """The RQ id of the job this code runs in, None outside a job."""
+    current = get_current_job()
+    return current.id if current is not None else None
+
+
+def job_status(job_id: str, queue: str = "default") -> JobStatus | None:
+    """The status of job ``job_id`` (None when there is no such job)."""
+    target = get_queue(queue)
+    try:
+        return Job.fetch(job_id, connection=target.connection, serializer=target.serializer).get_status()
+    except NoSuchJobError:
+        return None
+
+
+@dataclass(frozen=True)
+class PendingWork:
+    """Why a job id is taken: its status and since when, and the worker running it (if one is)."""
+    status: JobStatus
+    since: Any  # datetime (UTC) or None
+    worker_name: str | None
+
+
+def pending_work(job_id: str, queue: str = "default") -> PendingWork | None:
+    """What the job ``job_id`` is doing, None when it is over or gone."""
+    target = get_queue(queue)
+    try:
+        job = Job.fetch(job_id, connection=target.connection, serializer=target.serializer)
+    except NoSuchJobError:
+        return None
+    status = job.get_status(refresh=False)
+    if status in SETTLED:
+        return None
+    if status == JobStatus.STARTED:
+        return PendingWork(status, job.started_at, job.worker_name)
+    return PendingWork(status, job.enqueued_at or job.created_at, None)
+
+
+def _requeue_abandoned(job: Job, exc_type, exc_value, traceback) -> None:
+    """Exception handler: an abandoned job (its worker died) gets another run, up to MAX_ABANDONED_RUNS.
+
+    RQ's StartedJobRegistry cleanup retries an abandoned job that has retries left and fails it
+    otherwise; giving it one retry here is what makes RQ queue it again. Jobs are safe to run again:
+    each is one transaction that the dead worker never committed, and outside calls record their state
+    first (app/outside_calls.py).
+    """
+    if exc_type is not AbandonedJobError:
+        return
+    runs = job.meta.get("abandoned", 0) + 1
+    if runs > MAX_ABANDONED_RUNS:
+        logger.error("job %s was abandoned %d times: left failed", job.id, runs)
+        return
+    job.meta["abandoned"] = runs
+    job.retries_left = (job.retries_left or 0) + 1
+    logger.warning("job %s was abandoned by its worker: queued again (%d of %d)", job.id, runs, MAX_ABANDONED_RUNS)
+
+
+class HeartbeatWorker(SimpleWorker):
+    """RQ's SimpleWorker, whose running job keeps beating and whose abandoned jobs run again.
+
+    A SimpleWorker runs the job in its own process and renews nothing while it does: its entry in the
+    StartedJobRegistry was good for the job's whole timeout plus a minute, so a killed worker's job (and
+    its deterministic id, and the lock it held) stayed "started" for that long. Here a thread renews the
+    entry every HEARTBEAT_EVERY seconds for ABANDONED_AFTER seconds, and registry maintenance (which RQ
+    runs between jobs) comes every MAINTENANCE_EVERY seconds and requeues what nobody renewed.
+    """
+
+    def __init__(self, queues, **options):
+        options = {"worker_ttl": ABANDONED_AFTER + MAINTENANCE_EVERY // 2, "maintenance_interval": MAINTENANCE_EVERY,
+                   "job_monitoring_interval": HEARTBEAT_EVERY, "serializer": JSONSerializer} | options
+        super().__init__(queues, **options)
+        self.push_exc_handler(_requeue_abandoned)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return ABANDONED_AFTER
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat_while_running, args=(job, done), daemon=True,
+                                   name=f"heartbeat-{job.id}")
+        beating.start()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            done.set()
+            beating.join()
+
+    def _beat_while_running(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(HEARTBEAT_EVERY):
+            execution = self.execution
+            if execution is None:
+                continue
+            try:
+                self.maintain_heartbeats(job, execution)
+            except REDIS_UNREACHABLE as error:  # the job goes on; the next beat tries again
+                logger.warning("worker %s: heartbeat failed (%s)", self.name, error)
 
 
 class JSONCronJob(CronJob):
