@@ -13,8 +13,9 @@ import logging
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import ConnectionError as RedisConnectionError
@@ -32,7 +33,7 @@ from rq.exceptions import (
 )
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
-from sqlalchemy import event
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.redis_conn import get_redis
@@ -64,9 +65,14 @@ class PendingJob:
     options: dict = field(default_factory=dict)
 
 
+#: A row of the jobs outbox whose job Redis does not know after this long was not taken: queue it again.
+OUTBOX_GRACE = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class _Settings:
     database: Any  # the app's Flask-SQLAlchemy object; its ``session`` is read on every use (tests swap it)
+    outbox: Any  # the OutboxJob model (app/job_outbox.py: a table, hence Flask-SQLAlchemy, hence not here)
     result_ttl: int
     failure_ttl: int
 
@@ -74,10 +80,11 @@ class _Settings:
 _settings: _Settings | None = None
 
 
-def init_app(app, database) -> None:
-    """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit."""
+def init_app(app, database, outbox) -> None:
+    """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit;
+    ``outbox`` is the model whose rows record them in the same transaction."""
     global _settings
-    _settings = _Settings(database, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
+    _settings = _Settings(database, outbox, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
     session_class = database.session.session_factory.class_
     if not event.contains(session_class, "after_commit", _send_pending_jobs):
         event.listen(session_class, "after_commit", _send_pending_jobs)
@@ -147,12 +154,20 @@ def _delete_if_settled(queue: Queue, job_id: str) -> None:
 
 
 def enqueue_after_commit(func_path: str, *args, queue: str = "default", **options) -> None:
-    """Queue a job that is sent once the current session commits (and forgotten if it rolls back)."""
+    """Queue a job that is sent once the current session commits (and forgotten if it rolls back).
+
+    The job is also a row of the jobs outbox, written in the caller's transaction, so a job Redis does
+    not take after the commit is sent later by the sweeper instead of being lost (app/job_outbox.py).
+    """
     get_queue(queue)  # fail now, inside the caller's transaction, on an unknown queue name
-    session = _configured().database.session()
+    settings = _configured()
+    session = settings.database.session()
     # Jobs belong to the innermost open transaction; open one if there is none yet, or a rollback that
     # comes before any query (which would otherwise be a no-op) could not drop them.
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    options = {"job_id": f"outbox-{uuid.uuid4().hex}"} | options
+    session.add(settings.outbox(job_id=options["job_id"], func_path=func_path, queue=queue, args=list(args),
+                                options=options))
     _pending_jobs(session).setdefault(transaction, []).append(PendingJob(func_path, args, queue, options))
 
 
@@ -168,13 +183,47 @@ def _send_pending_jobs(session: Session) -> None:
     if transaction.nested:
         _pending_jobs(session).setdefault(transaction.parent, []).extend(jobs)
         return
-    for job in jobs:
-        enqueue_now(job.func_path, *job.args, queue=job.queue, **job.options)
+    try:
+        for job in jobs:
+            enqueue_now(job.func_path, *job.args, queue=job.queue, **job.options)
+    except REDIS_UNREACHABLE as error:  # committed all the same: the outbox sweeper sends them later
+        logger.warning("Redis did not take %d job(s) after a commit (%s); the outbox keeps them", len(jobs), error)
 
 
 def _drop_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without its jobs having been sent or moved was rolled back (or closed)."""
     _pending_jobs(session).pop(transaction, None)
+
+
+def forget_outbox_job(job_id: str) -> None:
+    """The job ``job_id`` is being done: its outbox row goes in the job's own transaction."""
+    settings = _configured()
+    settings.database.session.execute(delete(settings.outbox).where(settings.outbox.job_id == job_id))
+
+
+def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
+    """Queue every outbox job that Redis does not know (it was down, or lost it); forget those RQ failed.
+
+    Rows younger than OUTBOX_GRACE are left alone: their commit's own enqueue may still be on its way.
+    A job still queued, scheduled or running keeps its row, which its run deletes.
+    """
+    settings = _configured()
+    session = settings.database.session
+    cutoff = (now or datetime.now(UTC)) - OUTBOX_GRACE
+    rows = session.scalars(select(settings.outbox).where(settings.outbox.created_at < cutoff)
+                           .order_by(settings.outbox.id).limit(1000)).all()
+    counts = {"sent": 0, "failed": 0, "waiting": 0}
+    for row in rows:
+        status = job_status(row.job_id, row.queue)
+        if status is None:
+            enqueue_now(row.func_path, *row.args, queue=row.queue, **row.options)
+            counts["sent"] += 1
+        elif status in SETTLED:  # a failure is RQ's to show and retry; a finished run deleted its row already
+            session.delete(row)
+            counts["failed"] += 1
+        else:
+            counts["waiting"] += 1
+    return counts
 
 
 def current_job_id() -> str | None:
