@@ -21,7 +21,7 @@ from typing import Any
 from redis import ConnectionError as RedisConnectionError
 from redis import Redis, WatchError
 from redis import TimeoutError as RedisTimeoutError
-from rq import Queue, SimpleWorker, cron_job_registry, get_current_job
+from rq import Queue, SimpleWorker, Worker, cron_job_registry, cron_scheduler_registry, get_current_job
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
 from rq.exceptions import (
@@ -224,6 +224,39 @@ def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
         else:
             counts["waiting"] += 1
     return counts
+
+
+#: RQ's cron scheduler beats about every minute at most; two missed beats mean it is gone.
+SCHEDULER_STALE_AFTER = 180
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A process's last sign of life: who, how many seconds ago, and (a worker's) state and queues."""
+    name: str
+    seconds_ago: int
+    state: str = ""
+    queues: tuple[str, ...] = ()
+    job_id: str | None = None
+
+
+def scheduler_beat() -> Beat | None:
+    """The newest heartbeat any of RQ's cron schedulers wrote; None when none has registered."""
+    beats = get_redis().zrange(cron_scheduler_registry.get_registry_key(), -1, -1, withscores=True)
+    if not beats:
+        return None
+    return Beat(beats[0][0].decode(), max(0, round(time.time() - beats[0][1])))
+
+
+def worker_beats() -> list[Beat]:
+    """Every registered worker with its last heartbeat; a dead worker drops out when its key expires."""
+    now = datetime.now(UTC)
+    beats = []
+    for worker in Worker.all(connection=get_redis(), serializer=JSONSerializer):
+        last = worker.last_heartbeat or worker.birth_date or now
+        beats.append(Beat(worker.name, max(0, round((now - last).total_seconds())), str(worker.state),
+                          tuple(worker.queue_names()), worker.get_current_job_id()))
+    return sorted(beats, key=lambda beat: beat.name)
 
 
 def current_job_id() -> str | None:
