@@ -201,6 +201,13 @@ def forget_outbox_job(job_id: str) -> None:
     settings.database.session.execute(delete(settings.outbox).where(settings.outbox.job_id == job_id))
 
 
+def in_outbox(job_id: str) -> bool:
+    """Whether job ``job_id`` was queued after a commit and has not run successfully yet."""
+    settings = _configured()
+    return settings.database.session.scalar(
+        select(settings.outbox.id).where(settings.outbox.job_id == job_id)) is not None
+
+
 def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
     """Queue every outbox job that Redis does not know (it was down, or lost it); forget those RQ failed.
 

@@ -58,3 +58,9 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Build the child processes' database (a job's run writes to it: its outbox row goes)."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=PROJECT, env=env,
+                   check=True, capture_output=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import redis
 from flask import Flask, request
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.serving import make_server
 
 from app import jobs
@@ -21,6 +21,7 @@ from app.domain.channels.models import PayloadStatus, RawPayload
 from app.domain.channels.shop_settings import CredentialsData, save_credentials
 from app.domain.orders.models import Order
 from app.extensions import db
+from app.job_outbox import OutboxJob
 from app.jobs import get_queue
 from app.simulators import youzan
 from app.simulators.shop_platform import serve
@@ -206,7 +207,9 @@ def test_a_redelivered_message_whose_stored_payload_still_waits_is_processed_aga
     message = PushMessage("msg-1", "E8011", payload=trade)
     assert intake.accept(channel, PushBatch([message]), body_digest="d1").accepted == 1
     stored = db.session.scalar(select(RawPayload).where(RawPayload.channel_id == channel.id))
-    assert stored.status == PayloadStatus.PENDING  # its job was lost: nothing processed it
+    assert intake.accept(channel, PushBatch([message]), body_digest="d1").reprocessed == 0  # its job is on its way
+    db.session.execute(delete(OutboxJob))  # that job is gone (failed and left to RQ), the payload still waits
+    assert stored.status == PayloadStatus.PENDING
 
     report = intake.accept(channel, PushBatch([message]), body_digest="d1")
 

@@ -9,7 +9,7 @@ from rq.serializers import JSONSerializer
 
 from app.jobs import ABANDONED_AFTER, MAINTENANCE_EVERY, get_queue
 from tests.conftest import wait_for
-from tests.processes import flask_env, free_port, start_flask, start_redis, stop
+from tests.processes import flask_env, free_port, migrate, start_flask, start_redis, stop
 
 HANGING_JOB = "tests.workers.sample_jobs.count_runs_and_hang_the_first"
 
@@ -19,6 +19,7 @@ def test_a_job_whose_worker_was_killed_is_found_abandoned_and_runs_again_within_
     server = start_redis(port, tmp_path)
     client = redis.Redis(port=port)
     env = flask_env(f"redis://127.0.0.1:{port}/0", tmp_path)
+    migrate(env)
     queue = get_queue("default").__class__("default", connection=client, serializer=JSONSerializer)
     job = queue.enqueue(HANGING_JOB, "runs", job_id="hangs-first", job_timeout=3600)
     worker = start_flask(["worker", "default"], env, tmp_path / "worker-1.log")

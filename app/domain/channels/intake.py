@@ -14,7 +14,7 @@ from app.domain.channels.adapters.base import PushBatch, PushMessage, RawOrder
 from app.domain.channels.models import PayloadSource, PayloadStatus
 from app.domain.channels.normalise import spec_for
 from app.domain.reference.models import Channel
-from app.jobs import enqueue_after_commit
+from app.jobs import enqueue_after_commit, in_outbox
 
 PROCESS_JOB = "workers.channel_sync.process_payload"
 FETCH_JOB = "workers.channel_sync.fetch_pushed_order"
@@ -57,13 +57,17 @@ def accept(channel: Channel, batch: PushBatch, body_digest: str | None = None) -
         payload, stored = payloads.store(channel, RawOrder(external_id, modified_at, message.payload),
                                          PayloadSource.PUSH)
         if stored:
-            enqueue_after_commit(PROCESS_JOB, payload.id, queue="channels")
+            _queue_processing(payload)
     return report
+
+
+def _queue_processing(payload) -> None:
+    enqueue_after_commit(PROCESS_JOB, payload.id, queue="channels", job_id=f"channel-payload-{payload.id}")
 
 
 def _process_if_still_pending(channel: Channel, message: PushMessage) -> bool:
     stored = payloads.stored_copy(channel, message.payload) if message.payload is not None else None
-    if stored is None or stored.status != PayloadStatus.PENDING:
-        return False
-    enqueue_after_commit(PROCESS_JOB, stored.id, queue="channels")
+    if stored is None or stored.status != PayloadStatus.PENDING or in_outbox(f"channel-payload-{stored.id}"):
+        return False  # processed, or its job is still on its way (the outbox sweeper sees to that one)
+    _queue_processing(stored)
     return True
