@@ -188,6 +188,7 @@ def test_a_push_while_redis_is_down_is_acknowledged_once_stored_and_fetched_afte
     def refuse(*args, **kwargs):
         raise redis.exceptions.ConnectionError("Connection refused")
 
+    db.session.execute(delete(OutboxJob))  # rows other tests' real commits left (rolled back with this test)
     send = jobs.enqueue_now
     monkeypatch.setattr(jobs, "enqueue_now", refuse)
     body, headers = pushed(youzan_sim, "E8010")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import jobs
 from app.db import utcnow
@@ -15,10 +15,16 @@ from app.jobs import enqueue_after_commit, get_queue, sweep_outbox
 from tests import factories
 from tests.conftest import run_worker
 
-pytestmark = pytest.mark.usefixtures("app_context")
+pytestmark = pytest.mark.usefixtures("app_context", "_no_outbox_rows_of_other_tests")
 
 ADD_CARRIER = "tests.workers.sample_jobs.add_carrier"
 ADD_THEN_FAIL = "tests.workers.sample_jobs.add_carrier_then_fail"
+
+
+@pytest.fixture
+def _no_outbox_rows_of_other_tests(_transaction):
+    """Rows other tests' real commits left; deleted inside this test's rolled-back transaction."""
+    db.session.execute(delete(OutboxJob))
 
 
 @pytest.fixture
