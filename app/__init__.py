@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     from app import models, sqlite_tuning  # noqa: F401  (models: the metadata must know every table)
     from app.auth import init_login
     from app.i18n import init_babel
+    from app.job_outbox import OutboxJob
 
     redis_conn.init_app(app)
     db.init_app(app)
@@ -56,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_login(app)
     init_babel(app, babel)
-    jobs.init_app(app, db)
+    jobs.init_app(app, db, OutboxJob)
     secret_box.read_config_from(lambda: current_app.config)
 
 

@@ -11,21 +11,29 @@ indirectly): ``init_app`` hands over the settings and the database object once, 
 
 import logging
 import os
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import ConnectionError as RedisConnectionError
 from redis import Redis, WatchError
 from redis import TimeoutError as RedisTimeoutError
-from rq import Queue, cron_job_registry
+from rq import Queue, SimpleWorker, Worker, cron_job_registry, cron_scheduler_registry, get_current_job
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
-from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.exceptions import (
+    AbandonedJobError,
+    DuplicateJobError,
+    InvalidJobOperation,
+    NoSuchJobError,
+    StopRequested,
+)
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
-from sqlalchemy import event
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.redis_conn import get_redis
@@ -37,6 +45,14 @@ SETTLED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CA
 #: Seconds the scheduler waits before starting again after losing Redis, growing while it keeps failing.
 RECONNECT_DELAYS = (1, 2, 4, 8, 15)
 REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+#: A running job's entry in RQ's StartedJobRegistry lives this long unless its worker renews it, which it
+#: does every HEARTBEAT_EVERY seconds: a job whose worker was killed is found abandoned within a minute
+#: (this, plus at most two maintenance rounds of MAINTENANCE_EVERY), not after its whole timeout.
+ABANDONED_AFTER = 20
+HEARTBEAT_EVERY = 5
+MAINTENANCE_EVERY = 10
+#: An abandoned job is queued again this many times; one that keeps killing its worker then fails.
+MAX_ABANDONED_RUNS = 3
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +65,14 @@ class PendingJob:
     options: dict = field(default_factory=dict)
 
 
+#: A row of the jobs outbox whose job Redis does not know after this long was not taken: queue it again.
+OUTBOX_GRACE = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class _Settings:
     database: Any  # the app's Flask-SQLAlchemy object; its ``session`` is read on every use (tests swap it)
+    outbox: Any  # the OutboxJob model (app/job_outbox.py: a table, hence Flask-SQLAlchemy, hence not here)
     result_ttl: int
     failure_ttl: int
 
@@ -59,10 +80,11 @@ class _Settings:
 _settings: _Settings | None = None
 
 
-def init_app(app, database) -> None:
-    """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit."""
+def init_app(app, database, outbox) -> None:
+    """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit;
+    ``outbox`` is the model whose rows record them in the same transaction."""
     global _settings
-    _settings = _Settings(database, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
+    _settings = _Settings(database, outbox, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
     session_class = database.session.session_factory.class_
     if not event.contains(session_class, "after_commit", _send_pending_jobs):
         event.listen(session_class, "after_commit", _send_pending_jobs)
@@ -132,12 +154,20 @@ def _delete_if_settled(queue: Queue, job_id: str) -> None:
 
 
 def enqueue_after_commit(func_path: str, *args, queue: str = "default", **options) -> None:
-    """Queue a job that is sent once the current session commits (and forgotten if it rolls back)."""
+    """Queue a job that is sent once the current session commits (and forgotten if it rolls back).
+
+    The job is also a row of the jobs outbox, written in the caller's transaction, so a job Redis does
+    not take after the commit is sent later by the sweeper instead of being lost (app/job_outbox.py).
+    """
     get_queue(queue)  # fail now, inside the caller's transaction, on an unknown queue name
-    session = _configured().database.session()
+    settings = _configured()
+    session = settings.database.session()
     # Jobs belong to the innermost open transaction; open one if there is none yet, or a rollback that
     # comes before any query (which would otherwise be a no-op) could not drop them.
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    options = {"job_id": f"outbox-{uuid.uuid4().hex}"} | options
+    session.add(settings.outbox(job_id=options["job_id"], func_path=func_path, queue=queue, args=list(args),
+                                options=options))
     _pending_jobs(session).setdefault(transaction, []).append(PendingJob(func_path, args, queue, options))
 
 
@@ -153,13 +183,185 @@ def _send_pending_jobs(session: Session) -> None:
     if transaction.nested:
         _pending_jobs(session).setdefault(transaction.parent, []).extend(jobs)
         return
-    for job in jobs:
-        enqueue_now(job.func_path, *job.args, queue=job.queue, **job.options)
+    try:
+        for job in jobs:
+            enqueue_now(job.func_path, *job.args, queue=job.queue, **job.options)
+    except REDIS_UNREACHABLE as error:  # committed all the same: the outbox sweeper sends them later
+        logger.warning("Redis did not take %d job(s) after a commit (%s); the outbox keeps them", len(jobs), error)
 
 
 def _drop_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without its jobs having been sent or moved was rolled back (or closed)."""
     _pending_jobs(session).pop(transaction, None)
+
+
+def forget_outbox_job(job_id: str) -> None:
+    """The job ``job_id`` is being done: its outbox row goes in the job's own transaction."""
+    settings = _configured()
+    settings.database.session.execute(delete(settings.outbox).where(settings.outbox.job_id == job_id))
+
+
+def in_outbox(job_id: str) -> bool:
+    """Whether job ``job_id`` was queued after a commit and has not run successfully yet."""
+    settings = _configured()
+    return settings.database.session.scalar(
+        select(settings.outbox.id).where(settings.outbox.job_id == job_id)) is not None
+
+
+def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
+    """Queue every outbox job that Redis does not know (it was down, or lost it); forget those RQ failed.
+
+    Rows younger than OUTBOX_GRACE are left alone: their commit's own enqueue may still be on its way.
+    A job still queued, scheduled or running keeps its row, which its run deletes.
+    """
+    settings = _configured()
+    session = settings.database.session
+    cutoff = (now or datetime.now(UTC)) - OUTBOX_GRACE
+    rows = session.scalars(select(settings.outbox).where(settings.outbox.created_at < cutoff)
+                           .order_by(settings.outbox.id).limit(1000)).all()
+    counts = {"sent": 0, "failed": 0, "waiting": 0}
+    for row in rows:
+        status = job_status(row.job_id, row.queue)
+        if status is None:
+            enqueue_now(row.func_path, *row.args, queue=row.queue, **row.options)
+            counts["sent"] += 1
+        elif status in SETTLED:  # a failure is RQ's to show and retry; a finished run deleted its row already
+            session.delete(row)
+            counts["failed"] += 1
+        else:
+            counts["waiting"] += 1
+    return counts
+
+
+#: RQ's cron scheduler beats about every minute at most; two missed beats mean it is gone.
+SCHEDULER_STALE_AFTER = 180
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A process's last sign of life: who, how many seconds ago, and (a worker's) state and queues."""
+    name: str
+    seconds_ago: int
+    state: str = ""
+    queues: tuple[str, ...] = ()
+    job_id: str | None = None
+
+
+def scheduler_beat() -> Beat | None:
+    """The newest heartbeat any of RQ's cron schedulers wrote; None when none has registered."""
+    beats = get_redis().zrange(cron_scheduler_registry.get_registry_key(), -1, -1, withscores=True)
+    if not beats:
+        return None
+    return Beat(beats[0][0].decode(), max(0, round(time.time() - beats[0][1])))
+
+
+def worker_beats() -> list[Beat]:
+    """Every registered worker with its last heartbeat; a dead worker drops out when its key expires."""
+    now = datetime.now(UTC)
+    beats = []
+    for worker in Worker.all(connection=get_redis(), serializer=JSONSerializer):
+        last = worker.last_heartbeat or worker.birth_date or now
+        beats.append(Beat(worker.name, max(0, round((now - last).total_seconds())), str(worker.state),
+                          tuple(worker.queue_names()), worker.get_current_job_id()))
+    return sorted(beats, key=lambda beat: beat.name)
+
+
+def current_job_id() -> str | None:
+    """The RQ id of the job this code runs in, None outside a job."""
+    current = get_current_job()
+    return current.id if current is not None else None
+
+
+def job_status(job_id: str, queue: str = "default") -> JobStatus | None:
+    """The status of job ``job_id`` (None when there is no such job)."""
+    target = get_queue(queue)
+    try:
+        return Job.fetch(job_id, connection=target.connection, serializer=target.serializer).get_status()
+    except NoSuchJobError:
+        return None
+
+
+@dataclass(frozen=True)
+class PendingWork:
+    """Why a job id is taken: its status and since when, and the worker running it (if one is)."""
+    status: JobStatus
+    since: Any  # datetime (UTC) or None
+    worker_name: str | None
+
+
+def pending_work(job_id: str, queue: str = "default") -> PendingWork | None:
+    """What the job ``job_id`` is doing, None when it is over or gone."""
+    target = get_queue(queue)
+    try:
+        job = Job.fetch(job_id, connection=target.connection, serializer=target.serializer)
+    except NoSuchJobError:
+        return None
+    status = job.get_status(refresh=False)
+    if status in SETTLED:
+        return None
+    if status == JobStatus.STARTED:
+        return PendingWork(status, job.started_at, job.worker_name)
+    return PendingWork(status, job.enqueued_at or job.created_at, None)
+
+
+def _requeue_abandoned(job: Job, exc_type, exc_value, traceback) -> None:
+    """Exception handler: an abandoned job (its worker died) gets another run, up to MAX_ABANDONED_RUNS.
+
+    RQ's StartedJobRegistry cleanup retries an abandoned job that has retries left and fails it
+    otherwise; giving it one retry here is what makes RQ queue it again. Jobs are safe to run again:
+    each is one transaction that the dead worker never committed, and outside calls record their state
+    first (app/outside_calls.py).
+    """
+    if exc_type is not AbandonedJobError:
+        return
+    runs = job.meta.get("abandoned", 0) + 1
+    if runs > MAX_ABANDONED_RUNS:
+        logger.error("job %s was abandoned %d times: left failed", job.id, runs)
+        return
+    job.meta["abandoned"] = runs
+    job.retries_left = (job.retries_left or 0) + 1
+    logger.warning("job %s was abandoned by its worker: queued again (%d of %d)", job.id, runs, MAX_ABANDONED_RUNS)
+
+
+class HeartbeatWorker(SimpleWorker):
+    """RQ's SimpleWorker, whose running job keeps beating and whose abandoned jobs run again.
+
+    A SimpleWorker runs the job in its own process and renews nothing while it does: its entry in the
+    StartedJobRegistry was good for the job's whole timeout plus a minute, so a killed worker's job (and
+    its deterministic id, and the lock it held) stayed "started" for that long. Here a thread renews the
+    entry every HEARTBEAT_EVERY seconds for ABANDONED_AFTER seconds, and registry maintenance (which RQ
+    runs between jobs) comes every MAINTENANCE_EVERY seconds and requeues what nobody renewed.
+    """
+
+    def __init__(self, queues, **options):
+        options = {"worker_ttl": ABANDONED_AFTER + MAINTENANCE_EVERY // 2, "maintenance_interval": MAINTENANCE_EVERY,
+                   "job_monitoring_interval": HEARTBEAT_EVERY, "serializer": JSONSerializer} | options
+        super().__init__(queues, **options)
+        self.push_exc_handler(_requeue_abandoned)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return ABANDONED_AFTER
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat_while_running, args=(job, done), daemon=True,
+                                   name=f"heartbeat-{job.id}")
+        beating.start()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            done.set()
+            beating.join()
+
+    def _beat_while_running(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(HEARTBEAT_EVERY):
+            execution = self.execution
+            if execution is None:
+                continue
+            try:
+                self.maintain_heartbeats(job, execution)
+            except REDIS_UNREACHABLE as error:  # the job goes on; the next beat tries again
+                logger.warning("worker %s: heartbeat failed (%s)", self.name, error)
 
 
 class JSONCronJob(CronJob):

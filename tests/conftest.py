@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from app import create_app, jobs, logging_setup, redis_conn
 from app.extensions import db, limiter
+from app.job_outbox import OutboxJob
 from app.jobs import all_queues
 from app.redis_conn import get_redis
 from tests import factories
@@ -134,7 +135,7 @@ def make_app(app):
     yield create_app
     limiter.init_app(app)
     redis_conn.connect(app.config["REDIS_URL"])
-    jobs.init_app(app, db)
+    jobs.init_app(app, db, OutboxJob)
 
 
 @pytest.fixture

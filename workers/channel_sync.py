@@ -19,7 +19,7 @@ from app.domain.channels import health, normalise, payloads, push, stockwatch, s
 from app.domain.channels.adapters.base import TokenExpiredError
 from app.domain.channels.connect import build_adapter, is_api_channel
 from app.domain.channels.models import PayloadSource, RawPayload
-from app.domain.channels.queueing import enqueue_once
+from app.domain.channels.queueing import enqueue_once, pull_job_id
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
 from app.extensions import db
@@ -40,7 +40,7 @@ def enqueue_pulls() -> list[int]:
     """Every minute: one pull per active API shop, unless its previous one is still pending."""
     queued = []
     for channel in sync.pullable_channels(utcnow()):
-        if enqueue_once("workers.channel_sync.pull_channel", channel.id, job_id=f"channel-pull-{channel.id}",
+        if enqueue_once("workers.channel_sync.pull_channel", channel.id, job_id=pull_job_id(channel.id),
                         timeout=PULL_TIMEOUT):
             queued.append(channel.id)
     return queued

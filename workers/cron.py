@@ -2,10 +2,12 @@
 
 from rq import cron
 
-from workers import channel_sync, einvoice, logistics, notifications, orders
+from workers import channel_sync, einvoice, logistics, notifications, orders, runtime
 
 MINUTE = 60
 
+# Jobs committed while Redis was down or lost by it (the jobs outbox, app/job_outbox.py).
+cron.register(runtime.sweep_job_outbox, queue_name="default", interval=MINUTE, job_timeout=5 * MINUTE)
 cron.register(orders.sweep_deadlines, queue_name="default", interval=MINUTE, job_timeout=5 * MINUTE)
 cron.register(orders.release_presales, queue_name="default", interval=MINUTE, job_timeout=5 * MINUTE)
 cron.register(orders.check_stock_consistency, queue_name="default", interval=15 * MINUTE, job_timeout=10 * MINUTE)

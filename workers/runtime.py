@@ -16,6 +16,7 @@ from rq import get_current_job
 
 from app import create_app
 from app.extensions import db
+from app.jobs import forget_outbox_job, sweep_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,11 @@ def job(func):
 
 def _unit_of_work(func, args, kwargs):
     started = time.monotonic()
+    current = get_current_job()
     try:
         result = func(*args, **kwargs)
+        if current is not None:
+            forget_outbox_job(current.id)
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -59,3 +63,9 @@ def _log_run(func, started: float, outcome: str, level: int) -> None:
     milliseconds = round((time.monotonic() - started) * 1000)
     logger.log(level, "job %s.%s %s %s in %d ms", func.__module__, func.__qualname__,
                current.id if current else "(not queued)", outcome, milliseconds)
+
+
+@job
+def sweep_job_outbox() -> dict[str, int]:
+    """Every minute: jobs committed while Redis did not take them are queued now (app/job_outbox.py)."""
+    return sweep_outbox()

@@ -9,8 +9,6 @@ import threading
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker
-from rq.serializers import JSONSerializer
 
 from app import logging_setup
 from app.auth.roles import Role
@@ -21,7 +19,7 @@ from app.domain.audit import services as audit
 from app.domain.audit.models import AuditAction
 from app.domain.errors import ValidationError
 from app.extensions import db
-from app.jobs import QUEUE_NAMES, all_queues, cron_scheduler, run_cron_scheduler
+from app.jobs import QUEUE_NAMES, HeartbeatWorker, all_queues, cron_scheduler, run_cron_scheduler
 from app.redis_conn import get_redis
 
 logger = logging.getLogger(__name__)
@@ -66,13 +64,14 @@ def worker_command(queues, burst):
 
     A SimpleWorker runs jobs in this process instead of forking one per job: forking costs several times
     the job itself for short jobs, and a forked child would inherit this process's database connections.
+    Ours beats while a job runs, so a job whose worker was killed runs again within a minute (app/jobs.py).
     """
     unknown = set(queues) - set(QUEUE_NAMES)
     if unknown:
         raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
     logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="worker")
     selected = [queue for queue in all_queues() if not queues or queue.name in queues]
-    worker = SimpleWorker(selected, connection=get_redis(), serializer=JSONSerializer)
+    worker = HeartbeatWorker(selected, connection=get_redis())
     # RQ's own start-up lines are below the level its loggers are set to: say once what this one does.
     logger.info("worker %s on queues %s", worker.name, ", ".join(queue.name for queue in selected))
     worker.work(burst=burst, with_scheduler=True)

@@ -11,19 +11,16 @@ import time
 
 from flask import Blueprint, jsonify
 from redis.exceptions import RedisError
-from rq import cron_scheduler_registry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.jobs import all_queues
+from app.jobs import SCHEDULER_STALE_AFTER, all_queues, scheduler_beat, worker_beats
 from app.redis_conn import get_redis
 
 bp = Blueprint("health", __name__)
-#: RQ's cron scheduler beats about every minute at most; two missed beats mean it is gone.
-SCHEDULER_STALE_AFTER = 180
 
 
 @bp.get("/healthz")
@@ -38,6 +35,8 @@ def readyz():
     report = {"database": database, "redis": redis_state}
     if redis_state["ok"]:
         report["scheduler"] = _scheduler_state()
+        report["workers"] = [{"name": beat.name, "state": beat.state, "queues": list(beat.queues),
+                              "last_beat_seconds_ago": beat.seconds_ago} for beat in worker_beats()]
         report["queues"] = _queue_states()
     else:
         report["scheduler"] = {"status": "unknown"}
@@ -65,11 +64,11 @@ def _check_redis() -> dict:
 
 def _scheduler_state() -> dict:
     """The newest heartbeat any of RQ's cron schedulers wrote; "absent" when none has registered."""
-    beats = get_redis().zrange(cron_scheduler_registry.get_registry_key(), -1, -1, withscores=True)
-    if not beats:
+    beat = scheduler_beat()
+    if beat is None:
         return {"status": "absent"}
-    age = max(0, round(time.time() - beats[0][1]))
-    return {"status": "ok" if age <= SCHEDULER_STALE_AFTER else "stale", "last_beat_seconds_ago": age}
+    return {"status": "ok" if beat.seconds_ago <= SCHEDULER_STALE_AFTER else "stale",
+            "last_beat_seconds_ago": beat.seconds_ago}
 
 
 def _queue_states() -> dict:

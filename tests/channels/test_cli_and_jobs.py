@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.cli.channels import start_platform_simulators
 from app.db import utcnow
-from app.domain.channels import stockwatch
+from app.domain.channels import stockwatch, sync
 from app.domain.channels.connect import credentials_of
 from app.domain.channels.models import PushKind, PushRecord
 from app.domain.channels.ratelimit import ChannelLimiter
@@ -155,3 +155,29 @@ def test_simulator_trickle_off_serves_the_simulators_without_a_trickle(app, worl
     finally:
         for each in running:
             each.stop()
+
+
+def test_a_lock_left_by_a_job_that_no_longer_runs_is_taken_over(world, pointed_at):
+    load(pointed_at, taobao_trade("81101", "WAIT_BUYER_PAY", utcnow() - timedelta(minutes=1), masked=False))
+    shop = world.taobao.id
+    get_redis().set(sync.pull_lock_key(shop), "job:channel-pull-gone", ex=sync.LOCK_SECONDS)
+
+    assert channel_sync.pull_channel(shop)["created"] == 1
+    assert sync.pull_lock_holder(shop) is None  # released after the pull
+
+
+def test_a_lock_held_by_a_running_job_or_by_a_command_blocks_the_pull(world, pointed_at):
+    shop = world.taobao.id
+    running = get_queue("channels").enqueue("workers.channel_sync.pull_channel", shop, job_id="channel-pull-running")
+    running.set_status("started")
+    for holder in ("job:channel-pull-running", "process:4242:abc"):
+        get_redis().set(sync.pull_lock_key(shop), holder, ex=60)
+        assert channel_sync.pull_channel(shop) == {"skipped": "另一个同步正在进行"}
+        assert sync.pull_lock_holder(shop) == holder
+
+
+def test_a_lock_is_released_only_by_its_holder():
+    with sync.pull_lock(424242) as acquired:
+        assert acquired
+        get_redis().set(sync.pull_lock_key(424242), "process:1:someone-else")
+    assert sync.pull_lock_holder(424242) == "process:1:someone-else"

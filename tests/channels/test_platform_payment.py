@@ -1,5 +1,5 @@
 """Hardening item 2: a platform order is never closed as unpaid by OrderHub (the platform owns its
-payment); a late "paid" for an order we did close is an error that says so, not a silent failure."""
+payment); a late "paid" for an order we did close reopens it, or parks it as an exception saying why."""
 
 from datetime import timedelta
 
@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.domain.channels import sync
-from app.domain.channels.models import ChannelError, PayloadStatus, RawPayload
+from app.domain.channels.models import PayloadStatus, RawPayload
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
+from app.domain.inventory.models import StockLevel
 from app.domain.orders import deadlines, services, timeouts
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
@@ -66,19 +67,44 @@ def test_our_own_channels_still_close_unpaid_orders(world):
     assert order.status == OrderStatus.CLOSED
 
 
-def test_a_payment_for_an_order_we_closed_is_an_error_naming_the_order(world, taobao_sim, taobao_adapter):
+def _closed_then_paid_on_the_platform(world, taobao_sim, taobao_adapter, tid: str, before_payment=None) -> Order:
     now = utcnow()
-    load_taobao(taobao_sim, [taobao_trade("8802", "WAIT_BUYER_PAY", now - timedelta(minutes=2), masked=False)])
+    load_taobao(taobao_sim, [taobao_trade(tid, "WAIT_BUYER_PAY", now - timedelta(minutes=2), masked=False)])
     pull(world, taobao_adapter, now)
-    order = the_order(world.taobao.id)
-    services.cancel(order, "客服取消", "user:kefu")
+    services.cancel(the_order(world.taobao.id), "客服取消", "user:kefu")
+    if before_payment:
+        before_payment()
     db.session.commit()
-
-    load_taobao(taobao_sim, [taobao_trade("8802", "WAIT_SELLER_SEND_GOODS", now - timedelta(minutes=1),
-                                          masked=False)])
+    load_taobao(taobao_sim, [taobao_trade(tid, "WAIT_SELLER_SEND_GOODS", now - timedelta(minutes=1), masked=False)])
     pull(world, taobao_adapter, now + timedelta(minutes=1))
+    return the_order(world.taobao.id)
 
-    assert the_order(world.taobao.id).status == OrderStatus.CLOSED
+
+def test_a_payment_for_an_order_we_closed_reopens_it_with_its_stock_locked_again(world, taobao_sim, taobao_adapter):
+    order = _closed_then_paid_on_the_platform(world, taobao_sim, taobao_adapter, "8802")
+
+    assert order.status == OrderStatus.PAID and order.closed_at is None and order.paid_fen == order.payable_fen
+    assert [event.action for event in order.events] == ["create", "cancel", "reopen_paid"]
+    reopened = order.events[-1]
+    assert (reopened.from_status, reopened.to_status) == (OrderStatus.CLOSED, OrderStatus.PAID)
+    sn = db.session.scalar(select(StockLevel).where(StockLevel.sku_id == world.skus["SN-001"].id))
+    assert (sn.reserved, sn.locked) == (0, 2)
     payload = db.session.scalar(select(RawPayload).order_by(RawPayload.id.desc()))
-    assert payload.status == PayloadStatus.ERROR and order.order_no in payload.reason and "已付款" in payload.reason
-    assert db.session.scalar(select(ChannelError).where(ChannelError.raw_payload_id == payload.id)) is not None
+    assert payload.status == PayloadStatus.APPLIED
+    assert [job.func_name for job in get_queue().get_jobs()].count("workers.routing.route_paid_order") == 1
+
+
+def test_a_payment_for_a_closed_order_whose_stock_is_gone_parks_it_as_an_exception_saying_so(
+        world, taobao_sim, taobao_adapter):
+    def sell_everything():
+        inventory.adjust_to_count(world.warehouse, world.skus["SN-001"], 0, Change("user:cangku", "盘点"))
+
+    order = _closed_then_paid_on_the_platform(world, taobao_sim, taobao_adapter, "8803", sell_everything)
+
+    assert order.status == OrderStatus.EXCEPTION and order.status_before_exception == OrderStatus.PAID
+    assert [event.action for event in order.events][-2:] == ["reopen_paid", "mark_exception"]
+    reason = order.events[-1].reason
+    assert "重新占用库存失败" in reason and "SN-001 0/2" in reason
+    assert order.paid_fen == order.payable_fen
+    sn = db.session.scalar(select(StockLevel).where(StockLevel.sku_id == world.skus["SN-001"].id))
+    assert (sn.on_hand, sn.reserved, sn.locked) == (0, 0, 0)

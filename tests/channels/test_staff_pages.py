@@ -141,3 +141,18 @@ def test_sync_now_queues_one_pull_per_shop_however_often_it_is_pressed(client, l
     for _ in range(2):
         assert client.post(f"/staff/channels/{world.taobao.id}/sync-now").status_code == 303
     assert queued() == [("workers.channel_sync.pull_channel", [world.taobao.id, "manual"])]
+
+
+def test_sync_now_says_which_job_blocks_it_and_since_when(client, login_as, world):
+    login_as("operations")
+    client.post(f"/staff/channels/{world.taobao.id}/sync-now")
+    queued_page = client.post(f"/staff/channels/{world.taobao.id}/sync-now", follow_redirects=True).text
+    assert f"{world.taobao.code} 的同步已在排队" in queued_page and "等待空闲的工作进程" in queued_page
+
+    job = get_queue("channels").fetch_job(f"channel-pull-{world.taobao.id}")
+    job.worker_name = "worker-7"
+    job.started_at = utcnow()
+    job.save()
+    job.set_status("started")
+    running_page = client.post(f"/staff/channels/{world.taobao.id}/sync-now", follow_redirects=True).text
+    assert f"{world.taobao.code} 的同步正在进行" in running_page and "worker-7" in running_page

@@ -6,18 +6,22 @@ import threading
 from datetime import timedelta
 
 import pytest
+import redis
 from flask import Flask, request
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.serving import make_server
 
+from app import jobs
 from app.db import utcnow
-from app.domain.channels.adapters.base import Credentials
+from app.domain.channels import intake
+from app.domain.channels.adapters.base import Credentials, PushBatch, PushMessage
 from app.domain.channels.adapters.youzan import YouzanAdapter, push_sign
 from app.domain.channels.connect import settings_of
-from app.domain.channels.models import RawPayload
+from app.domain.channels.models import PayloadStatus, RawPayload
 from app.domain.channels.shop_settings import CredentialsData, save_credentials
 from app.domain.orders.models import Order
 from app.extensions import db
+from app.job_outbox import OutboxJob
 from app.jobs import get_queue
 from app.simulators import youzan
 from app.simulators.shop_platform import serve
@@ -177,3 +181,39 @@ def test_a_message_older_than_the_replay_window_is_acknowledged_and_dropped(clie
 
     assert response.status_code == 200 and response.text == SUCCESS
     assert get_queue("channels").get_jobs() == []
+
+
+def test_a_push_while_redis_is_down_is_acknowledged_once_stored_and_fetched_after_redis_is_back(
+        client, shop, youzan_sim, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    db.session.execute(delete(OutboxJob))  # rows other tests' real commits left (rolled back with this test)
+    send = jobs.enqueue_now
+    monkeypatch.setattr(jobs, "enqueue_now", refuse)
+    body, headers = pushed(youzan_sim, "E8010")
+    response = client.post(HOOK, data=body, headers=headers)
+    assert response.status_code == 200 and response.text == SUCCESS
+    assert get_queue("channels").get_jobs() == []
+    monkeypatch.setattr(jobs, "enqueue_now", send)  # Redis is back
+
+    assert jobs.sweep_outbox(utcnow() + timedelta(minutes=1))["sent"] == 1
+    run_worker()
+    assert db.session.scalar(select(Order).where(Order.external_id == "E8010")) is not None
+
+
+def test_a_redelivered_message_whose_stored_payload_still_waits_is_processed_again(world):
+    trade = youzan_order("E8011", "WAIT_SELLER_SEND_GOODS", utcnow() - timedelta(minutes=1))
+    channel = factories.ChannelFactory(code="yz-full", platform="youzan")
+    message = PushMessage("msg-1", "E8011", payload=trade)
+    assert intake.accept(channel, PushBatch([message]), body_digest="d1").accepted == 1
+    stored = db.session.scalar(select(RawPayload).where(RawPayload.channel_id == channel.id))
+    assert intake.accept(channel, PushBatch([message]), body_digest="d1").reprocessed == 0  # its job is on its way
+    db.session.execute(delete(OutboxJob))  # that job is gone (failed and left to RQ), the payload still waits
+    assert stored.status == PayloadStatus.PENDING
+
+    report = intake.accept(channel, PushBatch([message]), body_digest="d1")
+
+    assert (report.duplicates, report.reprocessed) == (1, 1)
+    stored.status = PayloadStatus.APPLIED
+    assert intake.accept(channel, PushBatch([message]), body_digest="d1").reprocessed == 0

@@ -16,6 +16,7 @@ from app.domain.orders import refunds, services
 from app.domain.orders.states import (
     ALREADY_DONE,
     PREVIOUS,
+    REOPENINGS,
     STATUS_LABELS,
     TRANSITIONS,
     Action,
@@ -27,8 +28,9 @@ from tests.domain.stock_world import ACTOR, events, line, movement_kinds, place,
 
 S, A = OrderStatus, Action
 ALL_PAIRS = list(itertools.product(OrderStatus, Action))
-REFUSED = [(s, a) for s, a in ALL_PAIRS if (s, a) not in TRANSITIONS and s not in ALREADY_DONE[a]]
-REPEATED = [(s, a) for s, a in ALL_PAIRS if (s, a) not in TRANSITIONS and s in ALREADY_DONE[a]]
+MOVES = TRANSITIONS | REOPENINGS
+REFUSED = [(s, a) for s, a in ALL_PAIRS if (s, a) not in MOVES and s not in ALREADY_DONE[a]]
+REPEATED = [(s, a) for s, a in ALL_PAIRS if (s, a) not in MOVES and s in ALREADY_DONE[a]]
 
 # The forward path and the action that reaches each step of it.
 MAIN_PATH = [S.PENDING_PAYMENT, S.PAID, S.APPROVED, S.PACKING, S.SHIPPED_OUT, S.IN_TRANSIT, S.SIGNED, S.COMPLETED]
@@ -68,13 +70,19 @@ def test_an_action_whose_effect_is_already_there_is_a_no_op(status, action):
 def test_the_table_covers_every_pair_exactly_once():
     # Each (state, action) is a move, a no-op or a refusal, never two of them: a pair listed both as a
     # move and as "already done" would make repeats ambiguous.
-    assert len(TRANSITIONS) + len(REFUSED) + len(REPEATED) == len(ALL_PAIRS)
-    assert not [(s, a) for (s, a) in TRANSITIONS if s in ALREADY_DONE[a]]
+    assert len(MOVES) + len(REFUSED) + len(REPEATED) == len(ALL_PAIRS)
+    assert not [(s, a) for (s, a) in MOVES if s in ALREADY_DONE[a]]
 
 
 def test_final_states_allow_nothing():
     assert allowed_actions(S.CLOSED) == []
     assert allowed_actions(S.REFUNDED) == []
+
+
+def test_only_a_platform_reported_payment_reopens_a_closed_order_and_no_one_is_offered_it():
+    assert next_status(S.CLOSED, A.REOPEN_PAID) == S.PAID
+    assert next_status(S.PAID, A.REOPEN_PAID) is None
+    assert all(action not in allowed_actions(status) for status, action in REOPENINGS)
 
 
 @pytest.mark.parametrize("action", list(REACHES), ids=str)
@@ -113,6 +121,7 @@ def test_no_sequence_of_events_moves_an_order_back_along_its_path(actions):
 def _service_call(action: Action, world):
     calls = {
         A.PAY: lambda o: services.pay(o, o.payable_fen, ACTOR),
+        A.REOPEN_PAID: lambda o: services.reopen_paid(o, o.payable_fen, ACTOR),
         A.CANCEL: lambda o: services.cancel(o, "不想要了", ACTOR),
         A.CLOSE_UNPAID: services.close_unpaid,
         A.APPROVE: lambda o: services.approve(o, ACTOR),

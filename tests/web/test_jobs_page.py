@@ -1,13 +1,16 @@
 """The staff jobs page shows RQ's failures, and its retry button puts a failed job back in its queue."""
 
+import time
+
 import pytest
+from rq import cron_scheduler_registry
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.domain.reference.models import Carrier
 from app.extensions import db
-from app.jobs import enqueue_now, get_queue
+from app.jobs import HeartbeatWorker, enqueue_now, get_queue
 from app.redis_conn import get_redis
 from tests import factories
 from tests.conftest import htmx_headers, run_worker
@@ -100,3 +103,23 @@ def test_retrying_an_unknown_job_warns(client, login_as):
 
     assert response.status_code == 200
     assert "任务已不在失败列表中" in response.text
+
+
+def test_jobs_page_shows_the_schedulers_last_beat_and_each_workers_heartbeat(client, login_as, app):
+    login_as("admin")
+    assert "未运行（没有心跳）" in client.get("/staff/jobs").text
+    assert "没有工作进程在运行" in client.get("/staff/jobs").text
+
+    with app.app_context():
+        worker = HeartbeatWorker([get_queue("channels")], name="worker-on-channels", connection=get_redis())
+        worker.register_birth()
+        worker.heartbeat()
+        get_redis().zadd(cron_scheduler_registry.get_registry_key(), {"scheduler-1": time.time() - 5})
+    page = client.get("/staff/jobs").text
+
+    assert "worker-on-channels" in page and "channels" in page
+    assert "scheduler-1" in page and "秒前" in page
+    readiness = client.get("/readyz").json
+    assert [w["name"] for w in readiness["workers"]] == ["worker-on-channels"]
+    assert readiness["workers"][0]["last_beat_seconds_ago"] <= 5
+    assert readiness["scheduler"]["status"] == "ok"

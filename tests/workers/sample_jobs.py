@@ -1,9 +1,12 @@
 """Tiny jobs for the worker tests, wrapped like the real ones so they run as one unit of work."""
 
+import time
+
 from sqlalchemy import select
 
 from app.domain.reference.models import Carrier
 from app.extensions import db
+from app.redis_conn import get_redis
 from workers.runtime import job
 
 
@@ -28,3 +31,12 @@ def rename_carrier(code: str, new_name: str) -> None:
     if carrier is None:
         raise LookupError(f"carrier {code} not found")
     carrier.name = new_name
+
+
+@job
+def count_runs_and_hang_the_first(counter_key: str) -> int:
+    """Counts its runs in Redis; the first one hangs until its worker is killed."""
+    runs = get_redis().incr(counter_key)
+    if runs == 1:
+        time.sleep(3600)
+    return runs

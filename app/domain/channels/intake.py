@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from app.db import utcnow
 from app.domain.channels import mapping, payloads
-from app.domain.channels.adapters.base import PushBatch, RawOrder
-from app.domain.channels.models import PayloadSource
+from app.domain.channels.adapters.base import PushBatch, PushMessage, RawOrder
+from app.domain.channels.models import PayloadSource, PayloadStatus
 from app.domain.channels.normalise import spec_for
 from app.domain.reference.models import Channel
-from app.jobs import enqueue_after_commit
+from app.jobs import enqueue_after_commit, in_outbox
 
 PROCESS_JOB = "workers.channel_sync.process_payload"
 FETCH_JOB = "workers.channel_sync.fetch_pushed_order"
@@ -28,22 +28,26 @@ class IntakeReport:
     accepted: int = 0
     duplicates: int = 0
     too_old: int = 0
+    reprocessed: int = 0  # redeliveries of a message stored before and still not processed
 
 
 def accept(channel: Channel, batch: PushBatch, body_digest: str | None = None) -> IntakeReport:
     """Store and queue the batch's new messages. ``body_digest`` (of the raw body) drops a byte-for-byte
-    replay even when the platform's message ids are missing or were not signed."""
+    replay even when the platform's message ids are missing or were not signed.
+
+    A redelivery of a message whose stored payload is still waiting (its job was lost, or the platform
+    retried before it ran) queues its processing again instead of being dropped: processing is idempotent.
+    """
     report = IntakeReport()
-    if body_digest is not None and not payloads.first_body(channel, body_digest):
-        report.duplicates = len(batch.messages)
-        return report
+    replayed_body = body_digest is not None and not payloads.first_body(channel, body_digest)
     oldest_allowed = utcnow() - REPLAY_WINDOW
     for message in batch.messages:
-        if message.sent_at is not None and message.sent_at < oldest_allowed:
+        if not replayed_body and message.sent_at is not None and message.sent_at < oldest_allowed:
             report.too_old += 1
             continue
-        if not payloads.first_delivery(channel, message.message_id, message.topic):
+        if replayed_body or not payloads.first_delivery(channel, message.message_id, message.topic):
             report.duplicates += 1
+            report.reprocessed += _process_if_still_pending(channel, message)
             continue
         report.accepted += 1
         if message.payload is None:
@@ -53,5 +57,17 @@ def accept(channel: Channel, batch: PushBatch, body_digest: str | None = None) -
         payload, stored = payloads.store(channel, RawOrder(external_id, modified_at, message.payload),
                                          PayloadSource.PUSH)
         if stored:
-            enqueue_after_commit(PROCESS_JOB, payload.id, queue="channels")
+            _queue_processing(payload)
     return report
+
+
+def _queue_processing(payload) -> None:
+    enqueue_after_commit(PROCESS_JOB, payload.id, queue="channels", job_id=f"channel-payload-{payload.id}")
+
+
+def _process_if_still_pending(channel: Channel, message: PushMessage) -> bool:
+    stored = payloads.stored_copy(channel, message.payload) if message.payload is not None else None
+    if stored is None or stored.status != PayloadStatus.PENDING or in_outbox(f"channel-payload-{stored.id}"):
+        return False  # processed, or its job is still on its way (the outbox sweeper sees to that one)
+    _queue_processing(stored)
+    return True

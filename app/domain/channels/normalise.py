@@ -32,7 +32,7 @@ from app.domain.channels.connect import settings_of
 from app.domain.channels.import_rows import IMPORT_MAPPING
 from app.domain.channels.models import ChannelError, ChannelOrder, PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.skus import WaitingForSku
-from app.domain.errors import Conflict, DomainError
+from app.domain.errors import DomainError
 from app.domain.logistics import shipments
 from app.domain.orders import deadlines, refunds, services
 from app.domain.orders.inputs import LineInput, OrderInput, Receiver
@@ -214,11 +214,10 @@ def _follow_ship_by(order: Order, view: PlatformOrder) -> None:
 
 def _step(order: Order, action: Action, view: PlatformOrder, actor: str) -> None:
     if action == A.PAY and order.status == S.CLOSED:
-        # Paid on the platform after we closed it (by hand, or before platforms owned their payment):
-        # the stock went back to sale, so a person decides; the payload's error says what happened.
-        raise Conflict(N_("平台显示订单已付款，但订单 %(order_no)s 已在本系统关闭、库存已释放："
-                          "请核实库存后在平台发货，或为买家退款"), order_no=order.order_no,
-                       details={"order_no": order.order_no})
+        # Paid on the platform after we closed it (by hand, or before platforms owned their payment).
+        services.reopen_paid(order, order.payable_fen, actor, paid_at=view.paid_at,
+                             payment_ref=f"{order.channel.platform}:{view.external_id}"[:64])
+        return
     if next_status(order.status, action) is None:
         return  # already done (or further along)
     if action == A.PAY:

@@ -36,6 +36,11 @@ def store(channel: Channel, raw: RawOrder, source: PayloadSource, now: datetime 
     return payload, True
 
 
+def stored_copy(channel: Channel, payload: dict) -> RawPayload | None:
+    """The payload of ``channel`` stored with exactly this content, if any."""
+    return _by_hash(channel.id, content_hash(payload))
+
+
 def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -> bool:
     """Whether a payload of this order at this platform modified time is stored already (so the detail
     call can be skipped: platform-apis §9 dedupes on order id + modified time)."""

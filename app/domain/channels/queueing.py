@@ -18,3 +18,8 @@ def enqueue_once(func_path: str, *args, job_id: str, delay: timedelta | None = N
     """Enqueue unless a job with ``job_id`` is pending; True when this call enqueued it."""
     return enqueue_unique(func_path, *args, job_id=job_id, queue=QUEUE, delay=delay, job_timeout=timeout,
                           result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+
+
+def pull_job_id(channel_id: int) -> str:
+    """The one id a shop's pull job has, whoever queues it (the minute's trigger, the 立即同步 button)."""
+    return f"channel-pull-{channel_id}"

@@ -12,12 +12,16 @@ and a window's watermark is durable before the next window starts. What is commi
 whole payloads with their counts; the watermark still moves only at a window's end.
 """
 
+import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from uuid import uuid4
 
-from redis.exceptions import LockError
+from redis.exceptions import WatchError
+from rq.job import JobStatus
 from sqlalchemy import or_, select, update
 
 from app.db import db, utcnow
@@ -41,11 +45,14 @@ from app.domain.channels.models import (
     SyncState,
     SyncStatus,
 )
+from app.domain.channels.queueing import QUEUE
 from app.domain.reference.models import Channel
+from app.jobs import current_job_id, job_status
 from app.outside_calls import call_outside
 from app.redis_conn import get_redis
 from app.text import N_, Text
 
+logger = logging.getLogger(__name__)
 INITIAL_LOOKBACK = timedelta(days=1)
 LOCK_SECONDS = 15 * 60
 
@@ -66,17 +73,69 @@ class PullReport:
     message: str = ""
 
 
+def pull_lock_key(channel_id: int) -> str:
+    return f"orderhub:channels:pull-lock:{channel_id}"
+
+
 @contextmanager
 def pull_lock(channel_id: int) -> Iterator[bool]:
-    """Yield True when this process may pull the shop (one pull per shop at a time, across workers)."""
-    lock = get_redis().lock(f"orderhub:channels:pull-lock:{channel_id}", timeout=LOCK_SECONDS, blocking=False)
-    acquired = lock.acquire(blocking=False)
+    """Yield True when this process may pull the shop (one pull per shop at a time, across workers).
+
+    The lock names its holder. A job's lock is the job's: its next run (the same deterministic id, queued
+    again once its killed worker was found out) takes it over, and so does anyone once that job is no
+    longer running. A lock held outside a job (``flask channels sync-now``) expires after LOCK_SECONDS.
+    """
+    job_id = current_job_id()
+    token = f"job:{job_id}" if job_id else f"process:{os.getpid()}:{uuid4().hex}"
+    key = pull_lock_key(channel_id)
+    connection = get_redis()
+    acquired = bool(connection.set(key, token, nx=True, ex=LOCK_SECONDS)) or _take_over(key, token, job_id)
     try:
         yield acquired
     finally:
         if acquired:
-            with suppress(LockError):  # expired meanwhile; another pull may hold it now, which is fine
-                lock.release()
+            _release(key, token)
+
+
+def pull_lock_holder(channel_id: int) -> str | None:
+    """Who holds the shop's pull lock: ``job:<id>``, ``process:<pid>:…``, or None."""
+    holder = get_redis().get(pull_lock_key(channel_id))
+    return holder.decode() if holder else None
+
+
+def _holder_is_gone(holder: str, job_id: str | None) -> bool:
+    if not holder.startswith("job:"):
+        return False
+    holding_job = holder.removeprefix("job:")
+    return holding_job == job_id or job_status(holding_job, QUEUE) != JobStatus.STARTED
+
+
+def _take_over(key: str, token: str, job_id: str | None) -> bool:
+    with get_redis().pipeline() as pipeline:
+        try:
+            pipeline.watch(key)
+            holder = pipeline.get(key)
+            if holder is not None and not _holder_is_gone(holder.decode(), job_id):
+                return False
+            pipeline.multi()
+            pipeline.set(key, token, ex=LOCK_SECONDS)
+            pipeline.execute()
+        except WatchError:
+            return False  # someone else took or released it meanwhile; the next pull tries again
+    logger.warning("pull lock %s taken over from a job that is no longer running", key)
+    return True
+
+
+def _release(key: str, token: str) -> None:
+    """Delete the lock only while it is still ours (it may have expired and been taken meanwhile)."""
+    with get_redis().pipeline() as pipeline, suppress(WatchError):
+        pipeline.watch(key)
+        holder = pipeline.get(key)
+        if holder is None or holder.decode() != token:
+            return
+        pipeline.multi()
+        pipeline.delete(key)
+        pipeline.execute()
 
 
 def state_of(channel: Channel) -> SyncState:

@@ -87,6 +87,33 @@ def pay(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None
     return order
 
 
+def reopen_paid(order: Order, paid_fen: int, actor: str, paid_at: datetime | None = None,
+                payment_ref: str = "") -> Order:
+    """A payment reported for an order we had closed (our unpaid timeout, a cancel here came first): the
+    buyer's money is real, so the order goes on, paid, with its stock reserved and locked again. When
+    that stock was sold meanwhile it stays paid but is parked as an exception naming what is short, for
+    a person to restock or refund; the reopening is in its timeline either way."""
+    details = {"paid_fen": paid_fen, "payment_ref": payment_ref, "closed_at": order.closed_at.isoformat()
+               if order.closed_at else None}
+    if not transition(order, Action.REOPEN_PAID, actor, details=details):
+        return order
+    order.paid_fen, order.payment_ref, order.paid_at = paid_fen, payment_ref, paid_at or utcnow()
+    order.closed_at = None
+    change = Change(actor, "付款后重新预占", order.id)
+    try:
+        order.warehouse_id = inventory.reserve_order(order.id, stock_demand(order),
+                                                     candidate_warehouses(order.channel), change) or order.warehouse_id
+    except OutOfStock as error:
+        short = ", ".join(f"{line['sku']} {line['available']}/{line['requested']}"
+                          for line in error.details.get("lines", []))
+        mark_exception(order, Text(N_("付款时订单已关闭，重新占用库存失败（%(reason)s：%(short)s），请补货或为买家退款"),
+                                   reason=error.message, short=short or "—"), actor)
+        return order
+    inventory.lock_order(order.id, Change(actor, "付款锁定", order.id))
+    enqueue_after_commit(ROUTE_JOB, order.id)
+    return order
+
+
 def cancel(order: Order, reason: str, actor: str) -> Order:
     """Cancel an unpaid order; its stock is released."""
     return _close(order, Action.CANCEL, reason or "取消订单", actor)

@@ -44,6 +44,7 @@ STATUS_LABELS = {
 
 class Action(StrEnum):
     PAY = "pay"
+    REOPEN_PAID = "reopen_paid"
     CANCEL = "cancel"
     CLOSE_UNPAID = "close_unpaid"
     APPROVE = "approve"
@@ -62,6 +63,7 @@ class Action(StrEnum):
 
 ACTION_LABELS = {
     Action.PAY: N_("支付"),
+    Action.REOPEN_PAID: N_("付款后重新打开"),
     Action.CANCEL: N_("取消"),
     Action.CLOSE_UNPAID: N_("超时关闭"),
     Action.APPROVE: N_("审核通过"),
@@ -110,6 +112,12 @@ TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus | str] = {
     (S.EXCEPTION, A.REFUND): S.REFUNDED,
 }
 
+#: Moves out of a final state that no person or client may ask for (so ``allowed_actions`` leaves them out):
+#: only a payment the platform reports for an order we had already closed (services.reopen_paid).
+REOPENINGS: dict[tuple[OrderStatus, Action], OrderStatus] = {
+    (S.CLOSED, A.REOPEN_PAID): S.PAID,
+}
+
 AFTER_PAYMENT = {S.PAID, S.APPROVED, S.PACKING, S.SHIPPED_OUT, S.IN_TRANSIT, S.SIGNED, S.COMPLETED,
                  S.AFTER_SALES, S.REFUNDED, S.EXCEPTION}
 AFTER_SHIPPING = {S.SHIPPED_OUT, S.IN_TRANSIT, S.SIGNED, S.COMPLETED, S.AFTER_SALES}
@@ -117,6 +125,7 @@ AFTER_SHIPPING = {S.SHIPPED_OUT, S.IN_TRANSIT, S.SIGNED, S.COMPLETED, S.AFTER_SA
 #: States in which an action's effect has already happened: doing it again changes nothing.
 ALREADY_DONE: dict[Action, set[OrderStatus]] = {
     A.PAY: AFTER_PAYMENT,
+    A.REOPEN_PAID: AFTER_PAYMENT,
     A.CANCEL: {S.CLOSED},
     A.CLOSE_UNPAID: {S.CLOSED} | AFTER_PAYMENT,
     A.APPROVE: {S.APPROVED, S.PACKING} | AFTER_SHIPPING,
@@ -145,7 +154,7 @@ def next_status(current: str, action: Action, previous: str | None = None) -> Or
     Raises InvalidTransition naming the current state when the action is not allowed from it.
     """
     current = OrderStatus(current)
-    target = TRANSITIONS.get((current, action))
+    target = TRANSITIONS.get((current, action)) or REOPENINGS.get((current, action))
     if target == PREVIOUS:
         return OrderStatus(previous) if previous else OrderStatus.PAID
     if target is not None:

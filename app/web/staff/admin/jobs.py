@@ -9,7 +9,7 @@ from rq.serializers import JSONSerializer
 
 from app.auth import role_required
 from app.auth.roles import Area
-from app.jobs import all_queues
+from app.jobs import SCHEDULER_STALE_AFTER, all_queues, scheduler_beat, worker_beats
 from app.redis_conn import get_redis
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
@@ -32,7 +32,8 @@ def list_jobs():
     failed = [job for queue in queues for job in _failed_jobs(queue)]
     failed.sort(key=lambda job: job.ended_at or job.enqueued_at, reverse=True)
     return render_page_or_partial("staff/admin/jobs/list.html", "staff/admin/jobs/_panel.html",
-                                  summaries=summaries, failed_jobs=failed)
+                                  summaries=summaries, failed_jobs=failed, scheduler=scheduler_beat(),
+                                  workers=worker_beats(), stale_after=SCHEDULER_STALE_AFTER)
 
 
 @bp.post("/jobs/<job_id>/retry")

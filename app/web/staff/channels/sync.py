@@ -5,6 +5,7 @@ import json
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from rq.job import JobStatus
 
 from app.auth import role_required
 from app.auth.roles import Area
@@ -12,11 +13,13 @@ from app.db import utcnow
 from app.domain.channels import health, normalise
 from app.domain.channels.connect import credentials_of, is_api_channel
 from app.domain.channels.models import PayloadStatus, RawPayload
-from app.domain.channels.queueing import enqueue_once
+from app.domain.channels.queueing import QUEUE, enqueue_once, pull_job_id
 from app.domain.reference.models import Channel
 from app.extensions import db
+from app.jobs import pending_work
 from app.web.htmx import redirect_page, render_page_or_partial
 from app.web.staff import bp
+from app.web.template_helpers import local_time
 
 PULL_JOB = "workers.channel_sync.pull_channel"
 RETRY_JOB = "workers.channel_sync.retry_failed_payloads"
@@ -71,11 +74,25 @@ def sync_channel(row_id: int):
     channel = db.get_or_404(Channel, row_id)
     if not is_api_channel(channel) or credentials_of(channel) is None:
         flash(_("%(code)s 没有可用的接口凭证", code=channel.code), "warning")
-    elif enqueue_once(PULL_JOB, channel.id, "manual", job_id=f"channel-pull-{channel.id}", timeout=15 * 60):
+    elif enqueue_once(PULL_JOB, channel.id, "manual", job_id=pull_job_id(channel.id), timeout=15 * 60):
         flash(_("已开始同步 %(code)s", code=channel.code), "success")
     else:
-        flash(_("%(code)s 已有一个同步在排队或进行中", code=channel.code), "info")
+        flash(_what_blocks_the_pull(channel), "info")
     return redirect_page(url_for("staff.sync_health"))
+
+
+def _what_blocks_the_pull(channel: Channel) -> str:
+    """Say which job holds the shop's pull: queued since when, or running since when on which worker."""
+    work = pending_work(pull_job_id(channel.id), QUEUE)
+    if work is None:  # it ended between the enqueue and this look
+        return _("%(code)s 的上一个同步刚刚结束，请再点一次", code=channel.code)
+    since = local_time(work.since, "HH:mm:ss") or "—"
+    if work.status == JobStatus.STARTED:
+        return _("%(code)s 的同步正在进行：%(since)s 起由工作进程 %(worker)s 执行；工作进程若已停止，"
+                 "一分钟内会被发现并重新排队", code=channel.code, since=since, worker=work.worker_name or "—")
+    if work.status == JobStatus.SCHEDULED:
+        return _("%(code)s 的同步已安排在稍后执行（%(since)s 安排）", code=channel.code, since=since)
+    return _("%(code)s 的同步已在排队（%(since)s 起），等待空闲的工作进程", code=channel.code, since=since)
 
 
 @bp.get("/sync/payload")
