@@ -34,7 +34,7 @@ def _base(title: str, categories: list[str], horizontal: bool = False) -> dict:
     category_axis = {"type": "category", "data": categories}
     value_axis = {"type": "value", "minInterval": 1}
     return {"title": {"text": title, "textStyle": {"fontSize": 14}}, "tooltip": {"trigger": "axis"},
-            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 56, "containLabel": True},
+            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 72, "containLabel": True},
             "xAxis": value_axis if horizontal else category_axis, "yAxis": category_axis if horizontal else value_axis}
 
 
@@ -42,7 +42,7 @@ def _orders_per_hour(now: datetime) -> Chart:
     hourly = order_queries.orders_per_channel_per_hour(now)
     title = _("近 24 小时各渠道订单数（每小时）")
     options = _base(title, [hour.astimezone(SHANGHAI).strftime("%H:00") for hour in hourly.hours])
-    options["legend"] = {"top": 24, "type": "scroll"}
+    options["legend"] = {"top": 32, "type": "scroll"}
     options["series"] = [{"name": shop, "type": "bar", "stack": "orders", "data": counts}
                          for shop, counts in hourly.per_channel.items()]
     return Chart("orders-per-hour", title, options)
@@ -54,7 +54,7 @@ def _shipping_on_time(now: datetime) -> Chart:
     share = f"{on_time * 100 // (on_time + late)}%" if on_time + late else "—"
     title = _("近 7 天按时发货：%(share)s", share=share)
     options = _base(title, [day.day.strftime("%m-%d") for day in days])
-    options["legend"] = {"top": 24}
+    options["legend"] = {"top": 32}
     options["series"] = [
         {"name": _("按时发货"), "type": "bar", "stack": "shipped", "color": ON_TIME, "data": [d.on_time for d in days]},
         {"name": _("超时发货"), "type": "bar", "stack": "shipped", "color": LATE, "data": [d.late for d in days]},
