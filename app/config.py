@@ -149,8 +149,9 @@ class Config:
     SMTP_SECURITY = "none"  # none | starttls | ssl
     SMTP_FROM = "小满生活 <noreply@orderhub.local>"
     SIMULATOR_HOST = "127.0.0.1"
+    # Every simulator's port is $PORT (5000) plus its SIMULATOR_PORT_OFFSETS entry unless set itself.
     MESSAGING_SIMULATOR_PORT = 5101  # SMS and WeChat APIs, and the inbox the staff page shows
-    SMTP_SIMULATOR_PORT = 2525
+    SMTP_SIMULATOR_PORT = 5125
     MESSAGING_SIMULATOR_URL = ""
     NOTIFICATION_MAX_ATTEMPTS = 5
 
@@ -239,6 +240,7 @@ class Config:
             settings["INSTANCE_PATH"] = environ["ORDERHUB_INSTANCE_PATH"]
         if environ.get("LOG_LEVEL"):
             settings["LOG_LEVEL"] = log_level(environ["LOG_LEVEL"])
+        settings.update(simulator_ports(environ))
         for name, kind in TUNABLE_FROM_ENVIRONMENT.items():
             if environ.get(name):
                 settings[name] = kind(environ[name])
@@ -246,6 +248,25 @@ class Config:
         settings.update(tracking_settings(settings, environ))
         settings.update(invoicing_settings(settings, environ))
         return settings
+
+
+DEFAULT_PORT = 5000
+#: Each simulator's port above the web server's $PORT, so two checkouts with their own PORT (5000 and
+#: 6000, say) run side by side: 5101… and 6101….
+SIMULATOR_PORT_OFFSETS = {
+    "MESSAGING_SIMULATOR_PORT": 101, "TAOBAO_SIMULATOR_PORT": 111, "JD_SIMULATOR_PORT": 112,
+    "PDD_SIMULATOR_PORT": 113, "DOUYIN_SIMULATOR_PORT": 114, "YOUZAN_SIMULATOR_PORT": 115,
+    "KUAIDI100_SIMULATOR_PORT": 121, "EINVOICE_SIMULATOR_PORT": 122, "SMTP_SIMULATOR_PORT": 125,
+}
+
+
+def simulator_ports(environ) -> dict[str, int]:
+    """The simulators' ports that the environment does not set itself, derived from $PORT."""
+    try:
+        port = int(environ.get("PORT") or DEFAULT_PORT)
+    except ValueError as error:
+        raise ConfigError(f"PORT must be a number, not {environ['PORT']!r}") from error
+    return {name: port + offset for name, offset in SIMULATOR_PORT_OFFSETS.items() if not environ.get(name)}
 
 
 def log_level(name: str) -> str:

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from app.config import REQUIRED_IN_PRODUCTION, Config, ConfigError, normalise_database_url
+from app.config import (
+    REQUIRED_IN_PRODUCTION,
+    SIMULATOR_PORT_OFFSETS,
+    Config,
+    ConfigError,
+    normalise_database_url,
+)
 from app.redis_conn import get_redis
 
 PRODUCTION = {
@@ -111,3 +117,28 @@ def test_production_refusal_stops_the_factory(make_app, monkeypatch):
 
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         make_app()
+
+
+def test_every_simulator_port_follows_port_so_two_checkouts_run_side_by_side():
+    first, second = Config.from_environment({}), Config.from_environment({"PORT": "6000"})
+
+    for name, offset in SIMULATOR_PORT_OFFSETS.items():
+        assert (first[name], second[name]) == (5000 + offset, 6000 + offset), name
+    assert second["MESSAGING_SIMULATOR_URL"] == "http://127.0.0.1:6101"
+    assert second["SMS_ENDPOINT"] == "http://127.0.0.1:6101/sms/" and second["SMTP_PORT"] == 6125
+    assert second["TAOBAO_SIMULATOR_PORT"] == 6111 and second["KUAIDI100_API_URL"] == "http://127.0.0.1:6121"
+    assert second["NUONUO_ENDPOINT"] == "http://127.0.0.1:6122/open/v1/services"
+    ports = [second[name] for name in SIMULATOR_PORT_OFFSETS]
+    assert len(set(ports)) == len(ports) and not set(ports) & {first[name] for name in SIMULATOR_PORT_OFFSETS}
+
+
+def test_a_simulator_port_set_itself_wins_over_port():
+    settings = Config.from_environment({"PORT": "6000", "TAOBAO_SIMULATOR_PORT": "7111",
+                                        "MESSAGING_SIMULATOR_PORT": "7101"})
+    assert settings["TAOBAO_SIMULATOR_PORT"] == 7111 and settings["JD_SIMULATOR_PORT"] == 6112
+    assert settings["MESSAGING_SIMULATOR_URL"] == "http://127.0.0.1:7101"
+
+
+def test_a_port_that_is_not_a_number_is_refused():
+    with pytest.raises(ConfigError, match="PORT must be a number"):
+        Config.from_environment({"PORT": "five"})

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.roles import Area
@@ -42,3 +42,15 @@ def role_required(area: Area):
         return wrapped
 
     return decorator
+
+
+CHANGE_PASSWORD_ENDPOINT = "staff.change_password"
+
+
+def send_to_change_password():
+    """Before every staff and finance view: a user whose password an admin reset chooses a new one first."""
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint != CHANGE_PASSWORD_ENDPOINT:
+        return redirect(url_for(CHANGE_PASSWORD_ENDPOINT,
+                                next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    return None

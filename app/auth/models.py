@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import ROLE_LABELS, Area, Role, may_open
@@ -22,6 +22,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Part of every session's user id: raising it signs the user out of every browser at once.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when an admin resets the password: the user chooses a new one before opening any staff page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -76,6 +76,21 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
+def reset_password(user: User, password: str) -> None:
+    """An admin's reset: the password works once, to sign in and choose a new one."""
+    set_password(user, password)
+    user.must_change_password = True
+
+
+def change_own_password(user: User, password: str, repeated: str) -> None:
+    if password != repeated:
+        raise ValidationError({"repeated": N_("两次输入的密码不一致")})
+    if verify_password(user.password_hash, password):
+        raise ValidationError({"password": N_("新密码不能与原密码相同")})
+    set_password(user, password)
+    user.must_change_password = False
+
+
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember cookie of ``user`` (they carry the old session version)."""
     user.session_version += 1

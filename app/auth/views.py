@@ -43,7 +43,7 @@ def login():
             throttle.clear(form.username.data)
             _start_fresh_session()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         throttle.record_failure(form.username.data)
         form.password.errors.append(_("用户名或密码错误"))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
@@ -65,7 +65,7 @@ def logout():
 def set_language(code: str):
     if supported_language(code):
         session[LANGUAGE_SESSION_KEY] = code
-    return redirect(_safe_next(request.form.get("next") or request.referrer))
+    return redirect(safe_next(request.form.get("next") or request.referrer))
 
 
 def _limit(name: str) -> str:
@@ -80,7 +80,7 @@ def _start_fresh_session() -> None:
         session[LANGUAGE_SESSION_KEY] = language
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow a same-site path, never an absolute URL an attacker could plant."""
     if target:
         parts = urlsplit(target)

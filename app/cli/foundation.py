@@ -5,16 +5,18 @@ import os
 import signal
 import sys
 import threading
+from urllib.request import urlopen
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rq import Worker
 
 from app import logging_setup
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
-from app.cli.supervisor import Supervisor
+from app.cli.supervisor import Supervisor, announce_when_ready
 from app.domain.audit import services as audit
 from app.domain.audit.models import AuditAction
 from app.domain.errors import ValidationError
@@ -104,13 +106,26 @@ def run_all_command(port):
         "scheduler": [*flask, "scheduler"],
     }
     supervisor = Supervisor(commands, env)
-    click.echo(f"\nOrderHub staff pages: http://127.0.0.1:{port}/staff/  (Ctrl-C stops everything)")
-    click.echo(f"Customer portal:      http://127.0.0.1:{port}/portal")
-    click.echo("Demo logins (password orderhub-demo): admin, kefu, cangku, yunying, caiwu, caiwuzhuguan\n")
+    banner = run_all_banner(port)
+    click.echo("\n" + "\n".join(banner) + "\n")
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    announce_when_ready(lambda: stack_is_up(port), [*banner, "Everything is up."], stopped)
     supervisor.run(stopped)
+
+
+def run_all_banner(port: int) -> list[str]:
+    return [f"OrderHub  staff http://127.0.0.1:{port}/staff/   portal http://127.0.0.1:{port}/portal",
+            "Demo logins (password orderhub-demo): admin kefu cangku yunying caiwu caiwuzhuguan · Ctrl-C stops all"]
+
+
+def stack_is_up(port: int) -> bool:
+    """The web process answers ready (database and Redis reachable) and a worker is taking jobs."""
+    with urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+        if response.status != 200:
+            return False
+    return Worker.count(connection=get_redis()) > 0
 
 
 COMMANDS = (create_user_command, seed_demo_command, worker_command, scheduler_command, run_all_command)

@@ -8,13 +8,17 @@ error) does not spin; one that ran for a while before dying is restarted after a
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
+from redis.exceptions import RedisError
 
 RESTART_DELAYS = (1, 2, 4, 8, 15, 30)  # seconds, growing while a child keeps dying young
 RAN_LONG_ENOUGH = 60  # seconds; a child that lived this long starts again after the first delay
 POLL = 0.5
+READY_CHECK_EVERY = 1.0  # seconds between "is everything up?" checks
+READY_GIVE_UP_AFTER = 300  # seconds; a stack that is not up by then has said why in its own lines
 
 
 @dataclass
@@ -63,3 +67,26 @@ class Supervisor:
                 child.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.process.kill()
+
+
+def announce_when_ready(ready: Callable[[], bool], lines: list[str], stopped: threading.Event) -> threading.Thread:
+    """Print ``lines`` (the banner) again once ``ready()`` says everything answers: by then the children's
+    start-up output has scrolled the first one away."""
+
+    def wait_then_print() -> None:
+        deadline = time.monotonic() + READY_GIVE_UP_AFTER
+        while not stopped.wait(READY_CHECK_EVERY) and time.monotonic() < deadline:
+            if _answers(ready):
+                click.echo("\n" + "\n".join(lines) + "\n", err=True)
+                return
+
+    announcer = threading.Thread(target=wait_then_print, name="banner", daemon=True)
+    announcer.start()
+    return announcer
+
+
+def _answers(ready: Callable[[], bool]) -> bool:
+    try:
+        return ready()
+    except (OSError, RedisError):  # refused, 503 (HTTPError), timed out, Redis not there yet: not yet
+        return False

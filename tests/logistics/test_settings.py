@@ -19,9 +19,9 @@ REAL = {"KUAIDI100_KEY": "k", "KUAIDI100_CUSTOMER": "C", "KUAIDI100_SALT": "s",
 def test_development_tracks_through_the_local_simulator():
     settings = Config.from_environment({"PORT": "8080"})
     assert settings["TRACKING_ENABLED"] is True
-    assert settings["KUAIDI100_API_URL"] == "http://127.0.0.1:5121"
+    assert settings["KUAIDI100_API_URL"] == "http://127.0.0.1:8201"  # the simulator follows PORT (+121)
     assert settings["KUAIDI100_CALLBACK_URL"] == "http://127.0.0.1:8080/hooks/logistics/kuaidi100"
-    assert build_tracker(settings).api_url == "http://127.0.0.1:5121"
+    assert build_tracker(settings).api_url == "http://127.0.0.1:8201"
 
 
 def test_production_tracks_only_when_configured():

@@ -16,7 +16,7 @@ def test_development_points_every_channel_at_the_local_simulators():
     assert (settings["SMS_PROVIDER"], settings["WECHAT_PROVIDER"], settings["EMAIL_PROVIDER"]) == ("simulator",) * 3
     assert settings["SMS_ENDPOINT"] == "http://127.0.0.1:5101/sms/"
     assert settings["WECHAT_API_BASE"] == "http://127.0.0.1:5101/wechat"
-    assert (settings["SMTP_HOST"], settings["SMTP_PORT"]) == ("127.0.0.1", 2525)
+    assert (settings["SMTP_HOST"], settings["SMTP_PORT"]) == ("127.0.0.1", 5125)
 
 
 def test_production_sends_nothing_until_a_real_provider_is_configured():
@@ -60,4 +60,4 @@ def test_run_all_starts_the_simulators_and_tells_the_other_processes_where_they_
                    for name in ("SMS_ENDPOINT", "WECHAT_API_BASE", "SMTP_HOST", "SMTP_PORT"))
     assert simulators.environment(development).items() >= {
         "MESSAGING_SIMULATOR_URL": "http://127.0.0.1:5101", "SMS_ENDPOINT": "http://127.0.0.1:5101/sms/",
-        "WECHAT_API_BASE": "http://127.0.0.1:5101/wechat", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "2525"}.items()
+        "WECHAT_API_BASE": "http://127.0.0.1:5101/wechat", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "5125"}.items()

@@ -146,7 +146,7 @@ def test_htmx_refresh_returns_only_the_live_part(client, make_order):
     response = client.get(link, headers=htmx_headers())
 
     assert response.status_code == 200
-    assert '<div id="order-live">' in response.text
+    assert '<div id="order-live"' in response.text
     assert "<html" not in response.text
     assert "运输中" in response.text
     assert "HX-Request" in response.headers["Vary"]
@@ -169,3 +169,30 @@ def test_english_is_selectable(client, order):
     assert 'lang="en"' in html
     assert "Order details" in html
     assert "Paid" in html
+
+
+POLLING = re.compile(r'<div id="order-live" hx-get="(/portal/o/[^"]+)"\s+hx-trigger="every (\d+)s" hx-swap="outerHTML"')
+
+
+@pytest.mark.parametrize("state", ["paid", "packing", "in_transit"])
+def test_a_moving_order_polls_its_live_part(client, make_order, state):
+    placed = make_order(state)
+    link = order_link(client, placed.order_no)
+
+    page = client.get(link).text
+    fragment = client.get(link, headers=htmx_headers()).text
+
+    polling = POLLING.search(page)
+    assert polling and polling[1] == link.split("?")[0] and int(polling[2]) > 0
+    assert fragment.lstrip().startswith("<div id=\"order-live\" hx-get=") and "<html" not in fragment
+
+
+@pytest.mark.parametrize("state", ["cancelled", "refunded", "completed"])
+def test_a_settled_order_stops_polling(client, make_order, state):
+    placed = make_order(state)
+    link = order_link(client, placed.order_no)
+
+    page, fragment = client.get(link).text, client.get(link, headers=htmx_headers()).text
+
+    assert '<div id="order-live">' in page and 'id="order-live" hx-get' not in fragment
+    assert "every 20s" not in fragment

@@ -319,3 +319,30 @@ def test_no_full_phone_number_appears_on_any_portal_page(app, client, make_order
     for response in pages:
         assert not FULL_MOBILE.findall(response.text), (response.request.path, FULL_MOBILE.findall(response.text))
         assert orders.RECEIVER_PHONE not in response.text and orders.BUYER_PHONE not in response.text
+
+
+def test_the_limited_page_says_when_to_try_again(client, order):
+    for number in range(10):
+        look_up(client, f"OH2601010000{number:04d}", "13700001111")
+
+    blocked = look_up(client, order.order_no, "13700001111")
+
+    wait = int(blocked.headers["Retry-After"])
+    assert blocked.status_code == 429 and 0 < wait <= 3600
+    minutes = -(-wait // 60)
+    assert f"请在 {minutes} 分钟后再试。" in blocked.text
+    client.post("/language/en", data={"next": "/portal"})
+    english = look_up(client, order.order_no, "13700001111")
+    assert english.status_code == 429 and "Please try again in" in english.text
+    assert "each phone number and network may look orders up" in english.text
+
+
+def test_another_networks_failures_for_the_same_phone_do_not_block_its_owner(client, order):
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+    for number in range(12):
+        look_up(client, f"OH2601010000{number:04d}", orders.RECEIVER_PHONE, environ_base=elsewhere)
+    assert look_up(client, order.order_no, orders.RECEIVER_PHONE, environ_base=elsewhere).status_code == 429
+
+    at_home = look_up(client, order.order_no, orders.RECEIVER_PHONE, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+
+    assert at_home.status_code == 303

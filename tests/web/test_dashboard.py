@@ -1,10 +1,15 @@
 """The 工作台: each role sees the counts of what waits for it, each a link to its filtered list, and the
 counts refresh as an htmx fragment."""
 
+import json
 import re
+from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app.db import utcnow
+from app.domain.catalog.models import Sku
+from app.domain.inventory.models import SafetyStockFigure, StockLevel
 from app.domain.orders.models import Order
 from app.extensions import db
 from tests.conftest import htmx_headers
@@ -50,3 +55,65 @@ def test_counts_refresh_as_a_fragment_and_finance_sees_its_own(client, login_as,
     counts = tiles(client.get("/staff/").text)
     assert set(counts) == {"to_invoice", "to_approve"}
     assert counts["to_approve"] == ("/finance/invoices?status=pending_approval", 0)
+
+
+def chart_options(html: str) -> dict[str, dict]:
+    """chart id → its ECharts options, as the page carries them for static/js/charts.js."""
+    found = re.findall(r'<script type="application/json" id="([\w-]+)-options">(.*?)</script>', html, re.S)
+    return {chart_id: json.loads(data) for chart_id, data in found}
+
+
+def test_charts_show_orders_per_hour_shipping_on_time_and_stock_cover(app, client, login_as, shop, make_order):
+    on_time, late = make_order("05"), make_order("05")
+    make_order("02")
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(update(Order).where(Order.order_no == late).values(
+            paid_at=now - timedelta(hours=50), shipped_at=now - timedelta(minutes=1)))
+        db.session.execute(update(Order).where(Order.order_no == on_time).values(
+            paid_at=now - timedelta(hours=3), shipped_at=now - timedelta(minutes=1)))
+        nuts = db.session.scalar(select(Sku.id).where(Sku.code == "SN-001"))
+        db.session.add(SafetyStockFigure(warehouse_id=shop.warehouse_id, sku_id=nuts, days_sampled=28,
+                                         units_shipped=56, mean_daily=2.0, computed_at=now))
+        db.session.commit()
+    login_as("warehouse")
+
+    charts = chart_options(client.get("/staff/").text)
+
+    assert set(charts) == {"orders-per-hour", "shipping-on-time", "stock-cover"}
+    hourly = charts["orders-per-hour"]
+    assert len(hourly["xAxis"]["data"]) == 24 and [s["name"] for s in hourly["series"]] == ["手工单"]
+    assert sum(hourly["series"][0]["data"]) == 3 and hourly["series"][0]["data"][-1] == 3
+    shipping = charts["shipping-on-time"]
+    assert shipping["title"]["text"] == "近 7 天按时发货：50%"
+    assert [sum(series["data"]) for series in shipping["series"]] == [1, 1]
+    cover = charts["stock-cover"]
+    level = db_level(app, shop.warehouse_id, nuts)
+    assert cover["yAxis"]["data"] == ["SN-001"]
+    assert cover["series"][0]["data"] == [round(level / 2.0, 1)]
+
+
+def db_level(app, warehouse_id: int, sku_id: int) -> int:
+    with app.app_context():
+        row = db.session.scalar(select(StockLevel).where(StockLevel.warehouse_id == warehouse_id,
+                                                         StockLevel.sku_id == sku_id))
+        return row.on_hand - row.reserved - row.locked
+
+
+def test_customer_service_sees_sync_lag_and_finance_no_charts(client, login_as, shop):
+    login_as("customer_service")
+    charts = chart_options(client.get("/staff/", headers=htmx_headers()).text)
+    assert set(charts) == {"orders-per-hour", "shipping-on-time", "sync-lag"}
+    assert charts["sync-lag"]["xAxis"]["data"] == ["淘宝店"] and charts["sync-lag"]["series"][0]["data"] == [None]
+
+    client.post("/logout")
+    login_as("finance", username="caiwu-charts")
+    assert chart_options(client.get("/staff/").text) == {}
+
+
+def test_english_dashboard_labels_its_charts_in_english(client, login_as, shop):
+    login_as("operations")
+    client.post("/language/en", data={"next": "/staff/"})
+    html = client.get("/staff/").text
+    titles = [options["title"]["text"] for options in chart_options(html).values()]
+    assert titles and not any(re.search(r"[\u4e00-\u9fff]", title) for title in titles), titles

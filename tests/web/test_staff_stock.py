@@ -256,9 +256,11 @@ class TestSafetyStock:
 
         html = client.get("/staff/stock/safety", query_string={"q": "SN-001", "warehouse": shop.warehouse_id}).text
 
-        for cell in ("28", "56", "2.00", "1.50", "7", "21"):
+        for cell in ("28", "56", "2.00", "1.50", "95%", "7", "21"):
             assert f'<td class="num">{cell}</td>' in html, cell
-        assert 'title="服务水平 95%">1.65</td>' in html
+        assert "σ" not in html and "z ×" not in html and ">z<" not in html
+        assert ("近 28 天卖出 56 件，平均每天 2.0 件、起伏约 ±1.5 件；补货要 7 天，为有 95% 的把握不断货，"
+                "多备 7 件，库存降到 21 件时补货。") in html
 
     def test_inline_edit_row_with_htmx_and_a_form_page_without(self, client, shop, sku_ids):
         url = f"/staff/stock/safety/{shop.warehouse_id}/{sku_ids['SN-001']}/edit"

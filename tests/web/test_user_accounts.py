@@ -69,3 +69,43 @@ def test_an_admin_cannot_lock_themselves_out(app, client, login_as):
     assert refused.status_code == 422 and "不能停用自己的账号或取消自己的管理员角色" in refused.text
     assert client.post(f"/staff/users/{me.id}", data={"display_name": "老板", "role": "admin"}).status_code == 422
     assert account(app, "boss").role == "admin" and account(app, "boss").active
+
+
+def test_after_a_reset_the_user_must_choose_a_new_password_before_any_page(app, client, login_as):
+    login_as("admin", username="boss")
+    create(client, "xiaoli", role="finance")
+    user_id = account(app, "xiaoli").id
+    assert client.post(f"/staff/users/{user_id}/password", data={"password": "told-in-person"}).status_code == 303
+    assert account(app, "xiaoli").must_change_password
+
+    staff = app.test_client()
+    signed_in = staff.post("/login", data={"username": "xiaoli", "password": "told-in-person"})
+    assert signed_in.status_code == 302
+    for path in ("/staff/", "/finance/invoices"):
+        sent = staff.get(path)
+        assert sent.status_code == 302 and sent.location == f"/staff/password?next={path}"
+    page = staff.get("/staff/password")
+    assert page.status_code == 200 and "管理员重置了你的密码" in page.text
+
+    mismatch = staff.post("/staff/password", data={"password": "my-own-secret", "repeated": "my-own-secrex"})
+    assert mismatch.status_code == 422 and "两次输入的密码不一致" in mismatch.text
+    same = staff.post("/staff/password", data={"password": "told-in-person", "repeated": "told-in-person"})
+    assert same.status_code == 422 and "新密码不能与原密码相同" in same.text
+    short = staff.post("/staff/password", data={"password": "short", "repeated": "short"})
+    assert short.status_code == 422 and "密码至少" in short.text
+    assert account(app, "xiaoli").must_change_password
+
+    done = staff.post("/staff/password?next=/finance/invoices",
+                      data={"password": "my-own-secret", "repeated": "my-own-secret"})
+    assert done.status_code == 303 and done.location == "/finance/invoices"
+    assert staff.get("/finance/invoices").status_code == 200  # still signed in, in a fresh session
+    assert not account(app, "xiaoli").must_change_password
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"username": "xiaoli", "password": "my-own-secret"}).status_code == 302
+
+
+def test_anyone_may_change_their_own_password_without_being_sent_there(client, login_as):
+    login_as("warehouse", username="cangku-pw")
+    assert client.get("/staff/").status_code == 200
+    page = client.get("/staff/password")
+    assert page.status_code == 200 and "管理员重置了你的密码" not in page.text

@@ -176,3 +176,11 @@ def _health(channel: Channel, now: datetime) -> ChannelHealth:
 
 def _count(model, *conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def sync_lags(now: datetime) -> list[tuple[str, timedelta | None]]:
+    """(shop name, how far its pull is behind now) for every shop synced over an API; None: never pulled."""
+    rows = db.session.execute(select(Channel.shop_name, SyncState.watermark)
+                              .outerjoin(SyncState, SyncState.channel_id == Channel.id)
+                              .where(Channel.platform.in_(api_platforms())).order_by(Channel.code))
+    return [(shop_name, now - watermark if watermark else None) for shop_name, watermark in rows]

@@ -149,3 +149,29 @@ def product_choices(text: str, limit: int = 20) -> list[tuple[Sku, list[Warehous
     if text.strip():
         query = query.where(_sku_matches(text.strip()))
     return [(sku, stock_of(sku)) for sku in db.session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class StockCover:
+    sku_code: str
+    sku_name: str
+    sellable: int  # on hand, less what orders hold, over every warehouse
+    mean_daily: float  # units shipped per day, from the safety-stock figures
+
+    @property
+    def days(self) -> float | None:
+        """How many days the stock lasts at the recent pace; None when the SKU did not sell at all."""
+        return round(self.sellable / self.mean_daily, 1) if self.mean_daily > 0 else None
+
+
+def stock_cover(limit: int = 10) -> list[StockCover]:
+    """The best-selling SKUs (by units shipped in the safety-stock sample) and how long their stock lasts."""
+    shipped = func.sum(SafetyStockFigure.units_shipped)
+    rows = db.session.execute(
+        select(Sku.code, Sku.name, func.sum(StockLevel.on_hand - StockLevel.reserved - StockLevel.locked),
+               func.sum(SafetyStockFigure.mean_daily))
+        .join(SafetyStockFigure, SafetyStockFigure.sku_id == Sku.id)
+        .join(StockLevel, and_(StockLevel.sku_id == SafetyStockFigure.sku_id,
+                               StockLevel.warehouse_id == SafetyStockFigure.warehouse_id))
+        .group_by(Sku.id, Sku.code, Sku.name).having(shipped > 0).order_by(shipped.desc(), Sku.code).limit(limit))
+    return [StockCover(code, name, max(int(sellable or 0), 0), float(mean or 0)) for code, name, sellable, mean in rows]

@@ -18,6 +18,7 @@ from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
+from app.domain.reference.models import Channel
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ANY_SLA_FLAG = "any"  # the sla_flag filter's value for "any warning at all" (the dashboard's 超时)
@@ -150,3 +151,46 @@ def timeline(order: Order) -> list[TimelineEntry]:
     entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m))
                 for m in messages_for_order(order.id)]
     return [entry for _key, entry in sorted(entries, key=lambda item: item[0])]
+
+
+#: When a platform gives no ship-by time (承诺发货时间), the promise is the platforms' usual 48 hours.
+DEFAULT_SHIP_WITHIN = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class HourlyOrders:
+    hours: list[datetime]  # the start of each hour, UTC, oldest first
+    per_channel: dict[str, list[int]]  # shop name → orders created in each of those hours
+
+
+def orders_per_channel_per_hour(now: datetime, hours: int = 24) -> HourlyOrders:
+    """Orders created in each of the last ``hours`` whole hours (the current one included), per shop."""
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    rows = db.session.execute(select(Channel.shop_name, Order.created_at).join(Order.channel)
+                              .where(Order.created_at >= first))
+    per_channel: dict[str, list[int]] = {}
+    for shop_name, created_at in rows:
+        per_channel.setdefault(shop_name, [0] * hours)[int((created_at - first) // timedelta(hours=1))] += 1
+    return HourlyOrders([first + timedelta(hours=index) for index in range(hours)], dict(sorted(per_channel.items())))
+
+
+@dataclass(frozen=True)
+class DailyCompliance:
+    day: date  # Asia/Shanghai
+    on_time: int
+    late: int
+
+
+def shipping_compliance(now: datetime, days: int = 7) -> list[DailyCompliance]:
+    """Per Shanghai day, the orders shipped that day before their promised time and after it: the
+    platform's ship-by time when it gave one, else ``DEFAULT_SHIP_WITHIN`` after payment."""
+    today = now.astimezone(SHANGHAI).date()
+    first_day = today - timedelta(days=days - 1)
+    start, _end = shanghai_day_bounds(first_day, today)
+    tally = {first_day + timedelta(days=index): [0, 0] for index in range(days)}
+    rows = db.session.execute(select(Order.shipped_at, Order.ship_by_at, Order.paid_at, Order.created_at)
+                              .where(Order.shipped_at >= start))
+    for shipped_at, ship_by_at, paid_at, created_at in rows:
+        promised = ship_by_at or (paid_at or created_at) + DEFAULT_SHIP_WITHIN
+        tally[shipped_at.astimezone(SHANGHAI).date()][0 if shipped_at <= promised else 1] += 1
+    return [DailyCompliance(day, on_time, late) for day, (on_time, late) in tally.items()]

@@ -10,6 +10,7 @@ from app.domain.logistics import queries as logistics_queries
 from app.domain.notifications import services as notifications
 from app.domain.notifications.recipients import normalise_mobile
 from app.domain.orders import portal_queries
+from app.domain.orders.states import FINAL, OrderStatus
 from app.extensions import db, limiter
 from app.web.customer import bp, invoices, links, login_codes, wording
 from app.web.customer.forms import CodeRequestForm, CodeVerifyForm, LookupForm
@@ -17,6 +18,11 @@ from app.web.customer.limits import failed, phone_key, phone_network_key, settin
 from app.web.htmx import is_partial, redirect_page, render_page_or_partial
 
 UNPROCESSABLE = 422
+
+
+#: Where the order page stops polling: nothing more will move on a closed, refunded or completed order.
+SETTLED = FINAL | {OrderStatus.COMPLETED}
+POLL_SECONDS = 20
 
 
 def no_match_message() -> str:
@@ -70,6 +76,7 @@ def show_order(token: str):
         raise links.LinkInvalid  # the order is gone: answer as for any link that leads nowhere
     phone = portal_queries.proved_phone(view.order, link.via)
     context = {"view": view, "token": token, "opted_out": _reminder_state(phone),
+               "settled_statuses": SETTLED, "poll_seconds": POLL_SECONDS,
                "parcels": logistics_queries.parcels_of(view.order.id),
                **invoices.invoice_context(view.order, token, phone)}
     return render_page_or_partial("customer/order.html", "customer/_order_live.html", **context)

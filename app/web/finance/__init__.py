@@ -4,6 +4,10 @@ Finance roles only (财务, 财务主管): every view is guarded by ``role_requi
 
 from flask import Blueprint
 
+from app.auth import send_to_change_password
+
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
 from app.web.finance import invoices, reconciliation, settings  # noqa: E402, F401  (views register on bp)
+
+bp.before_request(send_to_change_password)

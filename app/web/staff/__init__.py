@@ -8,6 +8,8 @@ resources.py (list / search / create / inline edit for simple tables), home.py.
 
 from flask import Blueprint
 
+from app.auth import send_to_change_password
+
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The view modules register their routes on bp when imported.
@@ -20,7 +22,10 @@ from app.web.staff import (  # noqa: E402, F401
     logistics,
     notifications,
     orders,
+    password,
     routing,
     settings,
     stock,
 )
+
+bp.before_request(send_to_change_password)

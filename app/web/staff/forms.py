@@ -32,6 +32,12 @@ class SubForm(Form):
             return translations
 
 
+def translated_choices(labels: dict) -> list[tuple[str, object]]:
+    """Select choices from a domain label table (N_-marked Chinese msgids), shown in the user's language:
+    WTForms prints option labels itself, past the templates' label translation."""
+    return [(str(key), _l(label)) for key, label in labels.items()]
+
+
 def warehouse_choices() -> list[tuple[int, str]]:
     return [(w.id, f"{w.code} {w.name}") for w in reference.warehouses()]
 

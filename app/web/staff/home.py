@@ -1,5 +1,5 @@
 """The staff shell's landing page, the 工作台: for each role, how much of what it handles waits, each
-count a link to the list it counts, refreshed by htmx polling."""
+count a link to the list it counts, with charts of the day (dashboard_charts.py), refreshed by htmx polling."""
 
 from dataclasses import dataclass
 
@@ -9,9 +9,11 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area, may_open
+from app.db import utcnow
 from app.domain.workbench import dashboard
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
+from app.web.staff.dashboard_charts import charts_for
 
 
 @dataclass(frozen=True)
@@ -45,4 +47,4 @@ def home():
     tiles = [tile for tile in TILES if may_open(current_user.role, tile.area)]
     counts = dashboard.counts([tile.name for tile in tiles])
     return render_page_or_partial("staff/home.html", "staff/_dashboard.html", user=current_user, tiles=tiles,
-                                  counts=counts)
+                                  counts=counts, charts=charts_for(current_user.role, utcnow()))

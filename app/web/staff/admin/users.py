@@ -96,5 +96,5 @@ def _update_user(user: User, form: EditUserForm) -> list[str]:
 
 
 def _reset_password(user: User, password: str) -> None:
-    accounts.set_password(user, password)
+    accounts.reset_password(user, password)
     trail.record(AuditAction.CHANGE_PASSWORD, f"user:{user.username}", "reset by an admin")

@@ -1,5 +1,6 @@
 """Forms of the channel sync pages. They parse and type-check; app.domain.channels decides."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -50,7 +51,7 @@ class ImportUploadForm(FlaskForm):
 
     def __init__(self, channels, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.channel_id.choices = [(channel.id, f"{channel.code} {channel.shop_name}（{channel.platform_label}）")
+        self.channel_id.choices = [(channel.id, f"{channel.code} {channel.shop_name}（{gettext(channel.platform_label)}）")
                                    for channel in channels]
 
 

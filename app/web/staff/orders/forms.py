@@ -6,6 +6,7 @@ puts each one on the form field it means.
 """
 
 
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,7 +36,7 @@ from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
 from app.web.errors import error_message
 from app.web.forms import YuanField
-from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
+from app.web.staff.forms import REQUIRED, SubForm, optional_int, translated_choices, warehouse_choices
 
 MAX_LINE_ROWS = 50
 NEW_ORDER_ROWS = 3
@@ -49,13 +50,13 @@ class OrderFilterForm(SubForm):
     """The list's filters, read from the query string (a GET form: no CSRF token)."""
 
     q = StringField(_l("搜索"))
-    status = SelectField(_l("状态"), default="", choices=[("", _l("全部状态"))] + list(STATUS_LABELS.items()))
+    status = SelectField(_l("状态"), default="", choices=[("", _l("全部状态"))] + translated_choices(STATUS_LABELS))
     channel = SelectField(_l("渠道"), coerce=optional_int)
     warehouse = SelectField(_l("仓库"), coerce=optional_int)
     created_from = DateField(_l("下单日期从"), validators=[Optional()])
     created_to = DateField(_l("至"), validators=[Optional()])
     sla = SelectField(_l("时效预警"), default="", choices=[("", _l("全部")), (ANY_SLA_FLAG, _l("任一预警"))] + [
-        (rule, deadlines.RULE_LABELS[rule]) for rule in sorted(deadlines.WARNINGS)])
+        (rule, _l(deadlines.RULE_LABELS[rule])) for rule in sorted(deadlines.WARNINGS)])
 
     def __init__(self, formdata):
         super().__init__(formdata)
@@ -185,7 +186,7 @@ class ManualOrderForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         channels = reference.channels(active_only=True)
-        self.channel_id.choices = [(c.id, f"{c.shop_name}（{c.platform_label}）") for c in channels]
+        self.channel_id.choices = [(c.id, f"{c.shop_name}（{gettext(c.platform_label)}）") for c in channels]
         if self.channel_id.data is None:
             self.channel_id.data = next((c.id for c in channels if c.code == "manual"), None)
 

@@ -10,7 +10,7 @@ from app.web.staff.forms import REQUIRED, warehouse_choices
 
 
 def strategy_choices() -> list[tuple[str, str]]:
-    return [(name, label) for name, label in STRATEGY_LABELS.items() if name != "manual"]
+    return [(name, _l(label)) for name, label in STRATEGY_LABELS.items() if name != "manual"]
 
 
 class StrategyForm(FlaskForm):

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import Length, Optional
 
 from app.domain.reference.models import PLATFORM_LABELS
-from app.web.staff.forms import REQUIRED, int_field, optional_int, warehouse_choices
+from app.web.staff.forms import REQUIRED, int_field, optional_int, translated_choices, warehouse_choices
 
 
 class WarehouseForm(FlaskForm):
@@ -38,7 +38,7 @@ class WarehouseForm(FlaskForm):
 
 class ChannelForm(FlaskForm):
     code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
-    platform = SelectField(_l("平台"), choices=[(str(key), label) for key, label in PLATFORM_LABELS.items()])
+    platform = SelectField(_l("平台"), choices=translated_choices(PLATFORM_LABELS))
     shop_name = StringField(_l("店铺名称"), validators=[REQUIRED, Length(max=100)])
     unpaid_timeout_minutes = int_field(_l("未付款超时（分钟）"), 30)
     # Optional: a form that leaves it out (older clients, the inline edit of before) keeps the default.

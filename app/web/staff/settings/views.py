@@ -1,5 +1,6 @@
 """Warehouses, channels and carriers (operations' reference data)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.roles import Area
@@ -76,7 +77,7 @@ resources.register(bp, Resource(
         Column(_l("编码"), lambda c: c.code),
         Column(_l("平台"), lambda c: c.platform_label),
         Column(_l("店铺"), lambda c: c.shop_name),
-        Column(_l("未付款超时"), lambda c: f"{c.unpaid_timeout_minutes} 分钟"),
+        Column(_l("未付款超时"), lambda c: _("%(minutes)s 分钟", minutes=c.unpaid_timeout_minutes)),
         Column(_l("默认仓库"), lambda c: c.default_warehouse.name if c.default_warehouse else "—"),
         Column(_l("启用"), lambda c: _yes_no(c.active)),
     ),

@@ -13,7 +13,7 @@ from app.domain.errors import ValidationError
 from app.domain.inventory.models import MOVEMENT_LABELS
 from app.domain.reference.models import Warehouse
 from app.extensions import db
-from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
+from app.web.staff.forms import REQUIRED, SubForm, optional_int, translated_choices, warehouse_choices
 
 NOT_NEGATIVE = NumberRange(min=0, message=_l("不能为负数"))
 MAX_RECEIPT_ROWS = 50
@@ -38,7 +38,7 @@ class StockFilterForm(WarehouseFilterForm):
 
 class MovementFilterForm(WarehouseFilterForm):
     sku = StringField(_l("商品"))
-    kind = SelectField(_l("类型"), default="", choices=[("", _l("全部类型"))] + list(MOVEMENT_LABELS.items()))
+    kind = SelectField(_l("类型"), default="", choices=[("", _l("全部类型"))] + translated_choices(MOVEMENT_LABELS))
     order_no = StringField(_l("订单号"))
 
 
