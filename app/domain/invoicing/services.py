@@ -159,13 +159,25 @@ def _new_invoice(orders: list[Order], chunk: list[tax.TaxedLine], title: Title, 
     invoice = Invoice(
         request_no=new_request_no(), status=InvoiceStatus.WAITING, kind=title.kind, channel_id=orders[0].channel_id,
         buyer_phone=orders[0].buyer_phone, title_type=title.title_type, title=title.title, tax_id=title.tax_id,
-        email=title.email, remark=remark[:200], excluding_fen=excluding, tax_fen=tax_fen, total_fen=total,
+        email=title.email, remark=remark[:200], **buyer_details(title), excluding_fen=excluding, tax_fen=tax_fen, total_fen=total,
         requested_by=actor, source=source,
         orders=[order for order in orders if order.id in order_ids],
         lines=[_invoice_line(position, line) for position, line in enumerate(chunk, start=1)],
     )
     db.session.add(invoice)
     return invoice
+
+
+def buyer_details(title: Title) -> dict:
+    """The 专票 buyer details as the invoice's columns."""
+    return {"buyer_address": title.address, "buyer_tel": title.phone, "buyer_bank": title.bank,
+            "buyer_account": title.account}
+
+
+def title_of(invoice: Invoice) -> Title:
+    """The title an invoice was issued to, for a new invoice to the same buyer."""
+    return Title(invoice.title_type, invoice.title, invoice.tax_id, invoice.email, invoice.kind,
+                 invoice.buyer_address, invoice.buyer_tel, invoice.buyer_bank, invoice.buyer_account)
 
 
 def _invoice_line(position: int, taxed: tax.TaxedLine) -> InvoiceLine:
