@@ -30,6 +30,12 @@ ISSUE_JOB = "workers.einvoice.issue_invoice"
 MAX_MERGED_ORDERS = 50
 
 
+class InvoiceExists(Conflict):
+    """An active invoice already covers the order (the API's 409 ``invoice_exists``)."""
+
+    code = "invoice_exists"
+
+
 def request_invoice(orders: list[Order], title: Title, actor: str, source: str, rules: InvoicingRules,
                     remark: str = "") -> list[Invoice]:
     """Request one invoice for ``orders`` (several: 合并开票, all of one buyer and one channel).
@@ -148,8 +154,8 @@ def _check_orders(orders: list[Order]) -> None:
         raise ValidationError({"orders": N_("只有同一渠道、同一买家的订单才能合并开票")})
     for order in orders:
         if any(invoice.status in ACTIVE and not invoice.is_red for invoice in invoices_of(order)):
-            raise Conflict(N_("订单 %(order_no)s 已有发票") % {"order_no": order.order_no},
-                           details={"reason": "invoice_exists", "order_no": order.order_no})
+            raise InvoiceExists(N_("订单 %(order_no)s 已有发票") % {"order_no": order.order_no},
+                                details={"reason": "invoice_exists", "order_no": order.order_no})
 
 
 def _new_invoice(orders: list[Order], chunk: list[tax.TaxedLine], title: Title, actor: str, source: str,
