@@ -188,8 +188,16 @@ class Config:
     TRACKING_RETRY_MINUTES = 30  # a failed subscription is retried (and the parcel polled) this often
     # Invoicing (issue 11). EINVOICE_PROVIDER: simulator (the Nuonuo-style stand-in `flask simulators`
     # runs) | nuonuo (needs NUONUO_APP_KEY, NUONUO_APP_SECRET, NUONUO_ACCESS_TOKEN, SELLER_TAX_ID,
-    # SELLER_NAME) | off (the production default until named: invoices wait, nothing is sent).
+    # SELLER_NAME) | baiwang (needs BAIWANG_APP_KEY, BAIWANG_APP_SECRET, BAIWANG_USERNAME, BAIWANG_PASSWORD,
+    # BAIWANG_SALT, SELLER_TAX_ID, SELLER_NAME; BAIWANG_ENDPOINT empty with the simulator running: its
+    # Baiwang dialect) | off (the production default until named: invoices wait, nothing is sent).
     EINVOICE_PROVIDER = "simulator"
+    BAIWANG_ENDPOINT = ""  # empty: Baiwang's production endpoint, or the simulator's outside production
+    BAIWANG_APP_KEY = "SIMULATORBWKEY"
+    BAIWANG_APP_SECRET = "simulator-baiwang-secret"
+    BAIWANG_USERNAME = "simulator"
+    BAIWANG_PASSWORD = "simulator-password"
+    BAIWANG_SALT = "simulator-salt"
     NUONUO_ENDPOINT = ""  # empty: the simulator's, or Nuonuo's production endpoint
     NUONUO_APP_KEY = "SIMULATORAPPKEY"
     NUONUO_APP_SECRET = "simulator-app-secret"
@@ -401,7 +409,8 @@ def tracking_settings(settings: dict, environ) -> dict:
 INVOICING_ENVIRONMENT = {
     **dict.fromkeys(("EINVOICE_PROVIDER", "NUONUO_ENDPOINT", "NUONUO_APP_KEY", "NUONUO_APP_SECRET",
                      "NUONUO_ACCESS_TOKEN", "SELLER_NAME", "SELLER_TAX_ID", "SELLER_ADDRESS", "SELLER_BANK",
-                     "EINVOICE_CALLBACK_URL",
+                     "EINVOICE_CALLBACK_URL", "BAIWANG_ENDPOINT", "BAIWANG_APP_KEY", "BAIWANG_APP_SECRET",
+                     "BAIWANG_USERNAME", "BAIWANG_PASSWORD", "BAIWANG_SALT",
                      "INVOICE_CLERK", "INVOICE_SHIPPING_TAX_CODE", "INVOICE_SHIPPING_TAX_NAME"), str),
     **dict.fromkeys(("EINVOICE_SIMULATOR_PORT", "INVOICE_MAX_LINES", "INVOICE_SHIPPING_RATE_BP",
                      "INVOICE_APPROVAL_LEVEL1_FEN", "INVOICE_APPROVAL_LEVEL2_FEN", "INVOICE_RECONCILE_STALE_DAYS"), int),
@@ -410,6 +419,10 @@ INVOICING_ENVIRONMENT = {
 }
 NUONUO_ENDPOINT = "https://sdk.nuonuo.com/open/v1/services"
 NUONUO_CREDENTIALS = ("NUONUO_APP_KEY", "NUONUO_APP_SECRET", "NUONUO_ACCESS_TOKEN", "SELLER_TAX_ID", "SELLER_NAME")
+BAIWANG_ENDPOINT = "https://openapi.baiwang.com/router/rest"
+CREDENTIALS = {"nuonuo": NUONUO_CREDENTIALS,
+               "baiwang": ("BAIWANG_APP_KEY", "BAIWANG_APP_SECRET", "BAIWANG_USERNAME", "BAIWANG_PASSWORD",
+                           "BAIWANG_SALT", "SELLER_TAX_ID", "SELLER_NAME")}
 
 
 def invoicing_settings(settings: dict, environ) -> dict:
@@ -420,11 +433,15 @@ def invoicing_settings(settings: dict, environ) -> dict:
     if settings["ORDERHUB_ENV"] == "production" and not environ.get("EINVOICE_PROVIDER"):
         result["EINVOICE_PROVIDER"] = "off"  # invoices wait as requested until a platform is configured
     provider = result["EINVOICE_PROVIDER"]
-    if provider not in ("simulator", "nuonuo", "off"):
-        raise ConfigError(f"EINVOICE_PROVIDER must be simulator, nuonuo or off, not {provider!r}")
-    missing = [name for name in NUONUO_CREDENTIALS if provider == "nuonuo" and not environ.get(name)]
-    if missing:
-        raise ConfigError("EINVOICE_PROVIDER=nuonuo needs " + ", ".join(missing))
-    simulator = f"http://{settings['SIMULATOR_HOST']}:{result['EINVOICE_SIMULATOR_PORT']}/open/v1/services"
-    result["NUONUO_ENDPOINT"] = result["NUONUO_ENDPOINT"] or (simulator if provider == "simulator" else NUONUO_ENDPOINT)
+    if provider not in ("simulator", "nuonuo", "baiwang", "off"):
+        raise ConfigError(f"EINVOICE_PROVIDER must be simulator, nuonuo, baiwang or off, not {provider!r}")
+    missing = [name for name in CREDENTIALS.get(provider, ()) if not environ.get(name)]
+    if missing and not (provider == "baiwang" and settings["ORDERHUB_ENV"] != "production"):
+        raise ConfigError(f"EINVOICE_PROVIDER={provider} needs " + ", ".join(missing))
+    simulator = f"http://{settings['SIMULATOR_HOST']}:{result['EINVOICE_SIMULATOR_PORT']}"
+    result["NUONUO_ENDPOINT"] = result["NUONUO_ENDPOINT"] or (
+        f"{simulator}/open/v1/services" if provider == "simulator" else NUONUO_ENDPOINT)
+    # Outside production, Baiwang without its own credentials talks to the simulator's Baiwang dialect.
+    result["BAIWANG_ENDPOINT"] = result["BAIWANG_ENDPOINT"] or (
+        BAIWANG_ENDPOINT if settings["ORDERHUB_ENV"] == "production" or not missing else f"{simulator}/router/rest")
     return result

@@ -24,7 +24,8 @@ from app.jobs import enqueue_now, get_queue
 from workers.runtime import job
 
 logger = logging.getLogger(__name__)
-DUPLICATE_REQUEST = "E2001"  # Nuonuo-style "orderNo already used": the request did arrive before
+#: "Request number already used" (Nuonuo's orderNo, Baiwang's serialNo): the request did arrive before.
+DUPLICATE_REQUESTS = frozenset({"E2001", "70019"})
 POLL_JOB = "workers.einvoice.poll_invoice"
 ISSUE_JOB = "workers.einvoice.issue_invoice"
 MAX_QUICK_POLLS = 6  # then the sweep looks every minute
@@ -61,7 +62,7 @@ def issue_invoice(invoice_id: int) -> str:
             return _adopt(invoice_id, found)
         serial_no = platform.issue(request)
     except Rejected as error:
-        if error.code == DUPLICATE_REQUEST:
+        if error.code in DUPLICATE_REQUESTS:
             return _look_up(invoice_id, platform)
         return _failed(invoice_id, error)
     except Unavailable as error:

@@ -61,16 +61,18 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
 
 #: Creating an order by hand (手工建单) is not a state transition, but it is guarded like one.
 CREATE_ORDER = "create_order"
+#: 申请开票 on the order page for the customer (the same request the portal makes).
+REQUEST_INVOICE = "request_invoice"
 
 # PAY: customer service marks a manual order paid (bank transfer, cash); platforms report their own.
 _CUSTOMER_SERVICE_ACTIONS = frozenset({
     Action.PAY, Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
-    Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER,
+    Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER, REQUEST_INVOICE,
 })
 _WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,
                                 Action.MARK_EXCEPTION})
 _ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(Action) | {CREATE_ORDER},
+    Role.ADMIN: frozenset(Action) | {CREATE_ORDER, REQUEST_INVOICE},
     Role.CUSTOMER_SERVICE: _CUSTOMER_SERVICE_ACTIONS,
     Role.WAREHOUSE: _WAREHOUSE_ACTIONS,
     Role.OPERATIONS: _CUSTOMER_SERVICE_ACTIONS | _WAREHOUSE_ACTIONS,
@@ -79,7 +81,7 @@ _ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
 #: Which roles may perform which order action; the order's state must allow it too (states.py).
 ORDER_ACTION_ROLES: dict[str, frozenset[Role]] = {
     action: frozenset(role for role, actions in _ROLE_ORDER_ACTIONS.items() if action in actions)
-    for action in (*Action, CREATE_ORDER)
+    for action in (*Action, CREATE_ORDER, REQUEST_INVOICE)
 }
 
 

@@ -6,7 +6,8 @@ issues asynchronously (``requestBillingNew`` answers with a serial number; ``que
 twice for one ``orderNo``, fails the way platforms do (a buyer tax id failing its check, the monthly
 issuing quota exhausted) and, on request, answers too late (a timeout after it has taken the request).
 Red-letter: ``saveInvoiceRedConfirm`` (no buyer confirmation needed, state 01), ``queryInvoiceRedConfirm``,
-``fastInvoiceRed``. State lives in one SQLite file so that every thread and a restart see it.
+``fastInvoiceRed``. State lives in one SQLite file so that every thread and a restart see it. The same
+model also speaks Baiwang's protocol at ``/router/rest`` (einvoice_baiwang.py).
 """
 
 import contextlib
@@ -53,6 +54,12 @@ class Settings:
     seller_tax_id: str
     issue_seconds: float = 2.0  # how long an invoice stays 开票中
     late_answer_seconds: float = 15.0  # how late a "timeout" fault answers
+    # The Baiwang dialect's credentials (einvoice_baiwang.py).
+    baiwang_app_key: str = ""
+    baiwang_app_secret: str = ""
+    baiwang_username: str = ""
+    baiwang_password: str = ""
+    baiwang_salt: str = ""
 
 
 class Store:
@@ -290,14 +297,19 @@ class Simulator:
 def create_app(store: Store, settings: Settings) -> Flask:
     app = Flask("orderhub_einvoice_simulator")
     app.extensions["einvoice_simulator"] = Simulator(store, settings, threading.Lock())
+    from app.simulators import einvoice_baiwang  # (it builds on this module's issuing model)
+
     app.register_blueprint(bp)
+    app.register_blueprint(einvoice_baiwang.bp)
     app.register_blueprint(inbox, url_prefix="/_simulator")
     return app
 
 
 def settings_from_config(config, **overrides) -> Settings:
+    baiwang = {f"baiwang_{name.lower()}": config[f"BAIWANG_{name}"]
+               for name in ("APP_KEY", "APP_SECRET", "USERNAME", "PASSWORD", "SALT")}
     return Settings(config["NUONUO_APP_KEY"], config["NUONUO_APP_SECRET"], config["NUONUO_ACCESS_TOKEN"],
-                    config["SELLER_TAX_ID"], **overrides)
+                    config["SELLER_TAX_ID"], **baiwang | overrides)
 
 
 @dataclass

@@ -13,15 +13,16 @@ from tests.api.openapi_check import resolve
 from tests.api.test_openapi import app_routes
 
 ERRORS = {"401", "429"}
-SKU_FIELDS = ("code", "name", "weight_g", "price", "tax_rate", "components[].sku", "components[].qty")
-ORDER_FIELDS = ("order_no", "status", "status_name", "payment_due_at", "lines[].sku", "lines[].qty",
+SKU_FIELDS = ("code", "name", "weight_g", "price", "tax_rate", "tax_code", "tax_name", "components[].sku",
+              "components[].qty")
+ORDER_FIELDS = ("order_no", "status", "status_name", "payment_due_at", "lines[].line_id", "lines[].sku", "lines[].qty",
                 "amounts.goods", "amounts.discount", "amounts.shipping", "amounts.payable", "events[].at",
                 "events[].actor", "events[].action", "events[].from", "events[].to", "events[].note")
 
 #: (method, path) → (statuses, request fields, response fields of the success status)
 CONTRACT = {
-    ("PUT", "/skus/{code}"): ({"200", "201", "422", "403"}, ("name", "weight_g", "price", "tax_rate",
-                                                              "components[].sku", "components[].qty"),
+    ("PUT", "/skus/{code}"): ({"200", "201", "422", "403"}, ("name", "weight_g", "price", "tax_rate", "tax_code",
+                                                              "tax_name", "components[].sku", "components[].qty"),
                               SKU_FIELDS),
     ("GET", "/skus/{code}"): ({"200", "404"}, (), SKU_FIELDS),
     ("GET", "/warehouses"): ({"200"}, (), ("warehouses[].code", "warehouses[].name", "warehouses[].province",
@@ -44,7 +45,7 @@ CONTRACT = {
                                          ORDER_FIELDS),
     ("POST", "/orders/{order_no}/cancel"): ({"200", "404", "409"}, ("reason",), ORDER_FIELDS),
     ("POST", "/orders/{order_no}/refund"): ({"200", "404", "409", "422"}, (
-        "amount", "lines[].sku", "lines[].qty", "restock", "reason"), ORDER_FIELDS),
+        "amount", "lines[].sku", "lines[].line_id", "lines[].qty", "restock", "reason"), ORDER_FIELDS),
     # Not built yet (routing, logistics, invoicing): see NOT_BUILT.
     ("PUT", "/warehouses/{code}"): ({"200", "201", "422"}, (
         "name", "province", "city", "district", "address", "latitude", "longitude", "daily_capacity", "cutoff",
@@ -63,30 +64,27 @@ CONTRACT = {
     ("POST", "/orders/{order_no}/shipments"): ({"201", "409", "422"}, (
         "carrier", "waybill_no", "lines[].line_id", "lines[].qty", "warehouse"), ("id", "waybill_no", "status")),
     ("POST", "/orders/{order_no}/complete"): ({"200", "409"}, (), ORDER_FIELDS),
-    ("POST", "/orders/{order_no}/invoices"): ({"201", "409", "422"}, (
+    ("POST", "/orders/{order_no}/invoices"): ({"201", "404", "409", "422"}, (
         "title_type", "title", "tax_id", "email", "kind", "bank", "account", "address", "phone"), (
         "id", "status", "kind")),
-    ("GET", "/orders/{order_no}/invoices"): ({"200"}, (), (
+    ("GET", "/orders/{order_no}/invoices"): ({"200", "404"}, (), (
         "invoices[].id", "invoices[].status", "invoices[].number", "invoices[].amounts.total",
         "invoices[].lines[].tax_code", "invoices[].pdf_url", "invoices[].reverses", "invoices[].reversed_by")),
-    ("GET", "/invoices/{id}/pdf"): ({"200"}, (), ()),
+    ("GET", "/invoices/{id}/pdf"): ({"200", "404"}, (), ()),
 }
 
 NOT_BUILT = {
     ("PUT", "/warehouses/{code}"), ("GET", "/carriers"), ("PUT", "/carriers/{code}"),
     ("PUT", "/carriers/{code}/rate-card"), ("POST", "/routing/plan"), ("POST", "/orders/{order_no}/shipments"),
-    ("POST", "/orders/{order_no}/complete"), ("POST", "/orders/{order_no}/invoices"),
-    ("GET", "/orders/{order_no}/invoices"), ("GET", "/invoices/{id}/pdf"),
+    ("POST", "/orders/{order_no}/complete"),
 }
 
 #: Fields API.md adds to endpoints that exist: (method, path, "request" | "response", field).
 FIELDS_NOT_BUILT = {
     *{("PUT", "/skus/{code}", side, name) for side in ("request", "response")
-      for name in ("length_cm", "width_cm", "height_cm", "tax_code", "tax_name")},
-    ("GET", "/orders/{order_no}", "response", "lines[].line_id"),
+      for name in ("length_cm", "width_cm", "height_cm")},
     ("GET", "/orders/{order_no}", "response", "routing"),
     ("GET", "/orders/{order_no}", "response", "shipments"),
-    ("POST", "/orders/{order_no}/refund", "request", "lines[].line_id"),
 }
 
 

@@ -17,11 +17,22 @@ def test_put_creates_a_sku_with_201_then_updates_it_with_200(api):
     assert created.status_code == 201, created.json
     assert created.json | {"created_at": None, "updated_at": None} == {
         "code": "CUP-500", "name": "保温杯 500ml", "weight_g": 500, "price": "59.00", "tax_rate": "0.13",
-        "barcode": None, "category": "", "active": True, "is_bundle": False, "components": [],
+        "tax_code": "", "tax_name": "", "barcode": None, "category": "", "active": True, "is_bundle": False, "components": [],
         "created_at": None, "updated_at": None}
     assert updated.status_code == 200
     assert (updated.json["name"], updated.json["price"], updated.json["category"]) == ("保温杯 500ml", "69.90", "杯壶")
     assert api.get("/skus/CUP-500").json == updated.json
+
+
+def test_put_sets_the_tax_classification_and_names_a_bad_code(api):
+    created = api.put("/skus/CUP-500", json=CUP | {"tax_code": "1060512990000000000", "tax_name": "日用杂品"})
+    renamed = api.put("/skus/CUP-500", json={"name": "保温杯 600ml"})
+    refused = api.put("/skus/CUP-500", json={"tax_code": "10605"})
+
+    assert (created.json["tax_code"], created.json["tax_name"]) == ("1060512990000000000", "日用杂品")
+    assert (renamed.json["tax_code"], renamed.json["tax_name"]) == ("1060512990000000000", "日用杂品")
+    assert refused.status_code == 422
+    assert list(refused.json["error"]["details"]["fields"]) == ["tax_code"]
 
 
 def test_put_with_components_makes_a_bundle(api, sku):

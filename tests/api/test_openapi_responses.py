@@ -4,11 +4,17 @@ from the document (a renamed, retyped, missing or undocumented field) fails here
 
 import pytest
 
-from tests.api.conftest import Api, order_body
+from app.domain.invoicing import reversal, sweep
+from app.domain.invoicing.models import Invoice
+from app.domain.invoicing.rules import InvoicingRules
+from app.extensions import db
+from tests.api.conftest import VALID_TAX_ID, Api, order_body
 from tests.api.openapi_check import check_response, strict_components
+from tests.api.test_invoices import completed, issue
 from tests.api.test_openapi import app_routes
 
 CUP = {"name": "保温杯 500ml", "weight_g": 500, "price": "59.00", "tax_rate": "0.13"}
+INVOICE = {"title_type": "company", "title": "某某科技有限公司", "tax_id": VALID_TAX_ID}
 
 
 class CheckedApi:
@@ -80,6 +86,27 @@ def test_orders_and_their_actions_answer_as_documented(checked, sku):
     checked.call("POST", f"/orders/{second['order_no']}/cancel", 200)
 
 
+def test_invoices_answer_as_documented(app, checked, sku):
+    order_no = checked.call("POST", "/orders", 201, json=order_body())["order_no"]
+    checked.call("POST", f"/orders/{order_no}/invoices", 422, json=INVOICE)  # not paid: nothing to invoice
+    checked.call("POST", f"/orders/{order_no}/pay", 200, json={"paid_amount": "108.00"})
+    checked.call("POST", f"/orders/{order_no}/invoices", 422, json=INVOICE | {"tax_id": "123"})
+    invoice = checked.call("POST", f"/orders/{order_no}/invoices", 201, json=INVOICE)
+    checked.call("POST", f"/orders/{order_no}/invoices", 409, json=INVOICE)
+    checked.call("POST", "/orders/OH00000000000000/invoices", 404, json=INVOICE)
+    checked.call("GET", f"/orders/{order_no}/invoices", 200)
+    checked.call("GET", "/orders/OH00000000000000/invoices", 404)
+    checked.call("GET", f"/invoices/{invoice['id']}/pdf", 404)
+    completed(order_no)
+    sweep.advance_waiting(InvoicingRules.from_config(app.config))
+    issue(app, invoice["id"], "26310000000000000202")
+    red = reversal.reverse(db.session.get(Invoice, invoice["id"]), "2", "user:caiwu")
+    db.session.commit()
+    listed = checked.call("GET", f"/orders/{order_no}/invoices", 200)["invoices"]
+    assert [each["amounts"]["total"] for each in listed] == ["108.00", "-108.00"] and listed[1]["id"] == red.id
+    checked.call("GET", f"/invoices/{invoice['id']}/pdf", 200)
+
+
 def test_the_rate_limit_answers_as_documented(app, checked, warehouse):
     app.config["API_RATE_LIMIT"] = "1 per minute"
     try:
@@ -95,6 +122,8 @@ def test_the_scenarios_above_reach_every_route(app):
                ("POST", "/stock/receipts"), ("POST", "/stock/adjustments"), ("GET", "/stock/{code}"),
                ("POST", "/orders"), ("GET", "/orders"), ("GET", "/orders/{order_no}"),
                ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
-               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json")}
+               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json"),
+               ("POST", "/orders/{order_no}/invoices"), ("GET", "/orders/{order_no}/invoices"),
+               ("GET", "/invoices/{invoice_id}/pdf")}
 
     assert app_routes(app) == covered

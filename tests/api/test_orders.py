@@ -18,7 +18,9 @@ def test_create_order_reserves_stock_and_answers_201(api, sku, channel):
     assert order["channel"] == "miniapp"
     assert order["amounts"] == {"goods": "118.00", "discount": "10.00", "shipping": "0.00", "payable": "108.00",
                                 "paid": "0.00", "refunded": "0.00"}
-    assert order["lines"] == [{"sku": "SKU-001", "name": "保温杯", "qty": 2, "unit_price": "59.00",
+    assert order["lines"][0]["line_id"] > 0
+    assert order["lines"] == [{"line_id": order["lines"][0]["line_id"], "sku": "SKU-001", "name": "保温杯", "qty": 2,
+                               "unit_price": "59.00",
                                "discount": "10.00", "amount": "108.00", "is_gift": False, "refunded_qty": 0}]
     assert order["payment_due_at"].endswith("+08:00")
     assert order["warehouse"] == "WH-SH"

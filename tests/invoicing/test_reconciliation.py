@@ -1,5 +1,7 @@
 """对账: per channel and day, with each difference naming its orders; the page and its Excel export."""
 
+import json
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -52,11 +54,15 @@ def test_the_page_draws_the_trend_and_exports_excel(app, client, login_as, shop,
     db.session.commit()
     login_as("finance")
     page = client.get("/finance/reconciliation").text
-    assert "无差异" in page and "<polyline" not in page  # one day draws no line
+    assert "无差异" in page and 'data-testid="chart-reconciliation-trend"' not in page  # one day draws no line
 
     reconciliation.reconcile(reconciliation.shanghai_today(yesterday.paid_at), utcnow(), stale_days=7)
     db.session.commit()
-    assert client.get("/finance/reconciliation").text.count("<polyline") == 2
+    page = client.get("/finance/reconciliation").text
+    options = json.loads(re.search(r'<script type="application/json" id="reconciliation-trend-options">(.*?)</script>',
+                                   page, re.S).group(1))
+    assert [series["data"] for series in options["series"]] == [["59.00", "59.00"], ["0.00", "0.00"]]
+    assert len(options["xAxis"]["data"]) == 2
     export = client.get("/finance/reconciliation.xlsx")
     sheet = load_workbook(BytesIO(export.data)).active
     assert sheet["A1"].value == "日期" and [sheet["E2"].value, sheet["E3"].value] == [59.0, 59.0]

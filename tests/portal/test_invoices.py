@@ -108,3 +108,33 @@ def test_the_invoice_section_refreshes_itself_while_the_invoice_moves(app, clien
     section = client.get(f"{link}/invoice", headers=htmx_headers())
     assert section.status_code == 200 and section.text.lstrip().startswith('<section id="invoice-section"')
     assert "开票中" in section.text
+
+
+SPECIAL = COMPANY | {"kind": "special", "address": "上海市浦东新区世纪大道 100 号", "phone": "021-58881234",
+                     "bank": "中国工商银行上海浦东支行", "account": "1001234567890123456"}
+
+
+def test_a_special_vat_invoice_takes_the_buyers_bank_details_and_saves_them_with_the_title(app, client, make_order):
+    placed = make_order("completed")
+    link = order_link(client, placed.order_no)
+
+    response = client.post(f"{link}/invoice", data=SPECIAL, headers=htmx_headers())
+
+    assert response.status_code == 200, response.text
+    [invoice] = invoices(app)
+    assert (invoice.kind, invoice.buyer_address, invoice.buyer_tel, invoice.buyer_bank, invoice.buyer_account) == (
+        "special", SPECIAL["address"], SPECIAL["phone"], SPECIAL["bank"], SPECIAL["account"])
+    with app.app_context():
+        [profile] = profiles.profiles_of(RECEIVER_PHONE)
+        assert (profile.bank, profile.account) == (SPECIAL["bank"], SPECIAL["account"])
+
+
+def test_a_special_vat_invoice_without_the_bank_is_named_on_the_form(app, client, make_order):
+    placed = make_order("completed")
+    link = order_link(client, placed.order_no)
+
+    response = client.post(f"{link}/invoice", data=SPECIAL | {"bank": "", "account": ""}, headers=htmx_headers())
+
+    assert response.status_code == 422
+    assert "购方开户银行" in response.text and "购方银行账号" in response.text
+    assert invoices(app) == []

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
-from app.auth.roles import AREA_ROLES, CREATE_ORDER, Area, Role, may_act
+from app.auth.roles import AREA_ROLES, CREATE_ORDER, REQUEST_INVOICE, Area, Role, may_act
 from app.extensions import db
 from app.web.navigation import NAVIGATION
 from tests import factories
@@ -17,7 +17,8 @@ MISSING_ID = 987654  # no row has it: the guard must answer before the view look
 # says so, hence this list; a view attribute like ``required_area`` would let the matrix read it instead.
 #: Views that need an order right (order_right_required) say which on the view; these must keep saying it.
 ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER,
-                 "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out"}
+                 "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out",
+                 "staff.request_order_invoice": REQUEST_INVOICE}
 
 
 def staff_rules(app) -> list:

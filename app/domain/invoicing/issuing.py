@@ -51,6 +51,8 @@ def issue_request(invoice: Invoice, seller: Seller, red_bill_no: str = "") -> Is
         buyer_email=invoice.email, buyer_phone=invoice.buyer_phone, seller_tax_id=seller.tax_id, clerk=seller.clerk,
         remark=invoice.remark, lines=[_issue_line(line, blue) for line in invoice.lines],
         red_of_number=blue.number if blue else "", red_reason=invoice.red_reason, red_bill_no=red_bill_no,
+        buyer_address=invoice.buyer_address, buyer_tel=invoice.buyer_tel, buyer_bank=invoice.buyer_bank,
+        buyer_account=invoice.buyer_account,
     )
 
 

@@ -48,10 +48,12 @@ def check_invoiceable(orders: list[Order]) -> None:
     for order in orders:
         left = invoiceable_fen(order)
         if left <= 0:
-            raise ValidationError(
+            error = ValidationError(
                 {"amount": N_("订单 %(order_no)s 可开票金额为 %(amount)s 元") % {
                     "order_no": order.order_no, "amount": fen_to_yuan(max(left, 0))}},
-                message=N_("开票金额不能超过实付金额"))
+                N_("开票金额不能超过实付金额"))
+            error.details["invoiceable"] = fen_to_yuan(max(left, 0))
+            raise error
 
 
 def _goods_line(order: Order, line) -> tax.Line:

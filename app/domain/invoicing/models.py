@@ -24,6 +24,11 @@ class InvoiceProfile(TimestampMixin, db.Model):
     tax_id: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(100), default="")
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The buyer details a 专票 needs (empty for titles only ever used on 普票).
+    address: Mapped[str] = mapped_column(String(100), default="")
+    tel: Mapped[str] = mapped_column(String(20), default="")
+    bank: Mapped[str] = mapped_column(String(100), default="")
+    account: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Invoice(TimestampMixin, db.Model):
@@ -47,6 +52,11 @@ class Invoice(TimestampMixin, db.Model):
     tax_id: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(100), default="")
     remark: Mapped[str] = mapped_column(String(200), default="")
+    # 专票 only: the buyer's address and telephone, bank and account, as printed (购买方信息).
+    buyer_address: Mapped[str] = mapped_column(String(100), default="")
+    buyer_tel: Mapped[str] = mapped_column(String(20), default="")
+    buyer_bank: Mapped[str] = mapped_column(String(100), default="")
+    buyer_account: Mapped[str] = mapped_column(String(40), default="")
 
     excluding_fen: Mapped[int] = mapped_column(Fen, default=0)
     tax_fen: Mapped[int] = mapped_column(Fen, default=0)

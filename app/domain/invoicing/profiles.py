@@ -33,6 +33,8 @@ def save_profile(phone: str, title: Title, make_default: bool = False) -> Invoic
         profile = InvoiceProfile(phone=phone, title_type=title.title_type, title=title.title, tax_id=title.tax_id)
         db.session.add(profile)
     profile.email = title.email or profile.email
+    if title.kind == "special":  # a 普票 request leaves the 专票 details saved earlier as they were
+        profile.address, profile.tel, profile.bank, profile.account = title.address, title.phone, title.bank, title.account
     if make_default or not existing:
         _make_default(profile, existing)
     db.session.flush()
@@ -59,7 +61,8 @@ def delete_profile(phone: str, profile_id: int) -> None:
 
 
 def as_title(profile: InvoiceProfile, kind: str = "normal") -> Title:
-    return Title(profile.title_type, profile.title, profile.tax_id, profile.email, kind)
+    return Title(profile.title_type, profile.title, profile.tax_id, profile.email, kind, profile.address,
+                 profile.tel, profile.bank, profile.account)
 
 
 def _owned(profiles: list[InvoiceProfile], profile_id: int) -> InvoiceProfile:

@@ -20,9 +20,8 @@ from app.domain.invoicing import lines as invoice_lines
 from app.domain.invoicing import notify
 from app.domain.invoicing.models import Invoice, InvoiceLine
 from app.domain.invoicing.rules import InvoicingRules
-from app.domain.invoicing.services import add_event, new_request_no, request_invoice, transition
+from app.domain.invoicing.services import add_event, new_request_no, request_invoice, title_of, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
-from app.domain.invoicing.titles import Title
 from app.jobs import enqueue_after_commit
 from app.text import N_
 
@@ -44,7 +43,8 @@ def reverse(blue: Invoice, reason: str, actor: str, note: str = "", lines: list[
     red = Invoice(
         request_no=new_request_no(), status=InvoiceStatus.REQUESTED, kind=blue.kind, channel_id=blue.channel_id,
         buyer_phone=blue.buyer_phone, title_type=blue.title_type, title=blue.title, tax_id=blue.tax_id,
-        email=blue.email, remark=N_("对应正数发票号码 %(number)s") % {"number": blue.number},
+        email=blue.email, buyer_address=blue.buyer_address, buyer_tel=blue.buyer_tel, buyer_bank=blue.buyer_bank,
+        buyer_account=blue.buyer_account, remark=N_("对应正数发票号码 %(number)s") % {"number": blue.number},
         excluding_fen=sum(line.excluding_fen for line in lines), tax_fen=sum(line.tax_fen for line in lines),
         total_fen=sum(line.amount_fen for line in lines), requested_by=actor,
         source="staff" if actor.startswith("user:") else "order", reverses_id=blue.id, reverses=blue,
@@ -68,8 +68,7 @@ def finish(red: Invoice, rules: InvoicingRules) -> Invoice | None:
     if red.red_reason != REFUND_REASON or not whole or not any(
             invoice_lines.invoiceable_fen(order) > 0 for order in blue.orders):
         return None
-    title = Title(blue.title_type, blue.title, blue.tax_id, blue.email, blue.kind)
-    [replacement, *_] = request_invoice(list(blue.orders), title, "system", "order", rules,
+    [replacement, *_] = request_invoice(list(blue.orders), title_of(blue), "system", "order", rules,
                                         remark=N_("退款后重开，原发票号码 %(number)s") % {"number": blue.number})
     return replacement
 

@@ -30,6 +30,12 @@ ISSUE_JOB = "workers.einvoice.issue_invoice"
 MAX_MERGED_ORDERS = 50
 
 
+class InvoiceExists(Conflict):
+    """An active invoice already covers the order (the API's 409 ``invoice_exists``)."""
+
+    code = "invoice_exists"
+
+
 def request_invoice(orders: list[Order], title: Title, actor: str, source: str, rules: InvoicingRules,
                     remark: str = "") -> list[Invoice]:
     """Request one invoice for ``orders`` (several: 合并开票, all of one buyer and one channel).
@@ -148,8 +154,8 @@ def _check_orders(orders: list[Order]) -> None:
         raise ValidationError({"orders": N_("只有同一渠道、同一买家的订单才能合并开票")})
     for order in orders:
         if any(invoice.status in ACTIVE and not invoice.is_red for invoice in invoices_of(order)):
-            raise Conflict(N_("订单 %(order_no)s 已有发票") % {"order_no": order.order_no},
-                           details={"reason": "invoice_exists", "order_no": order.order_no})
+            raise InvoiceExists(N_("订单 %(order_no)s 已有发票") % {"order_no": order.order_no},
+                                details={"reason": "invoice_exists", "order_no": order.order_no})
 
 
 def _new_invoice(orders: list[Order], chunk: list[tax.TaxedLine], title: Title, actor: str, source: str,
@@ -159,13 +165,25 @@ def _new_invoice(orders: list[Order], chunk: list[tax.TaxedLine], title: Title, 
     invoice = Invoice(
         request_no=new_request_no(), status=InvoiceStatus.WAITING, kind=title.kind, channel_id=orders[0].channel_id,
         buyer_phone=orders[0].buyer_phone, title_type=title.title_type, title=title.title, tax_id=title.tax_id,
-        email=title.email, remark=remark[:200], excluding_fen=excluding, tax_fen=tax_fen, total_fen=total,
+        email=title.email, remark=remark[:200], **buyer_details(title), excluding_fen=excluding, tax_fen=tax_fen, total_fen=total,
         requested_by=actor, source=source,
         orders=[order for order in orders if order.id in order_ids],
         lines=[_invoice_line(position, line) for position, line in enumerate(chunk, start=1)],
     )
     db.session.add(invoice)
     return invoice
+
+
+def buyer_details(title: Title) -> dict:
+    """The 专票 buyer details as the invoice's columns."""
+    return {"buyer_address": title.address, "buyer_tel": title.phone, "buyer_bank": title.bank,
+            "buyer_account": title.account}
+
+
+def title_of(invoice: Invoice) -> Title:
+    """The title an invoice was issued to, for a new invoice to the same buyer."""
+    return Title(invoice.title_type, invoice.title, invoice.tax_id, invoice.email, invoice.kind,
+                 invoice.buyer_address, invoice.buyer_tel, invoice.buyer_bank, invoice.buyer_account)
 
 
 def _invoice_line(position: int, taxed: tax.TaxedLine) -> InvoiceLine:

@@ -4,7 +4,8 @@ Field names in errors are the API's and the forms' (``title``, ``tax_id`` …), 
 at the bad field; nothing is written when a check fails.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from stdnum.cn import uscc
 
@@ -16,6 +17,12 @@ TITLE_TYPES = ("personal", "company")
 KINDS = ("normal", "special")
 MAX_TITLE = 100
 MAX_EMAIL = 100
+MAX_ADDRESS = 100
+MAX_BANK = 100
+MAX_ACCOUNT = 40
+#: A landline or mobile as printed on a 专票: digits, with area-code dashes, spaces or an extension.
+TEL_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,17}[0-9]$")
+ACCOUNT_PATTERN = re.compile(r"^[0-9][0-9 \-]{4,38}[0-9]$")
 
 
 @dataclass
@@ -25,6 +32,11 @@ class Title:
     tax_id: str = ""
     email: str = ""
     kind: str = "normal"  # normal 普票 | special 专票 (company titles only)
+    # The buyer's registered address and telephone, bank and account: printed on a 专票, which needs them.
+    address: str = ""
+    phone: str = ""
+    bank: str = ""
+    account: str = ""
 
 
 def clean(title: Title) -> Title:
@@ -46,6 +58,25 @@ def clean(title: Title) -> Title:
         errors["email"] = N_("邮箱格式不正确")
     if title.kind not in KINDS or (title.kind == "special" and title.title_type != "company"):
         errors["kind"] = N_("增值税专用发票只能开给单位")
+    special = _special_details(title, errors)
     if errors:
         raise ValidationError(errors)
-    return Title(title.title_type, name, uscc.compact(tax_id) if tax_id else "", email, title.kind)
+    return replace(Title(title.title_type, name, uscc.compact(tax_id) if tax_id else "", email, title.kind),
+                   **special)
+
+
+def _special_details(title: Title, errors: dict) -> dict:
+    """The 专票 buyer details, trimmed: required (and checked) for a special invoice, dropped otherwise
+    (a 普票 prints none of them)."""
+    details = {name: " ".join((getattr(title, name) or "").split()) for name in ("address", "phone", "bank", "account")}
+    if title.kind != "special":
+        return dict.fromkeys(details, "")
+    if not details["address"] or len(details["address"]) > MAX_ADDRESS:
+        errors["address"] = N_("增值税专用发票须填写购方地址（最多 100 字）")
+    if not TEL_PATTERN.match(details["phone"]):
+        errors["phone"] = N_("增值税专用发票须填写购方电话（数字，可含区号和短横线）")
+    if not details["bank"] or len(details["bank"]) > MAX_BANK:
+        errors["bank"] = N_("增值税专用发票须填写购方开户银行（最多 100 字）")
+    if not ACCOUNT_PATTERN.match(details["account"]):
+        errors["account"] = N_("增值税专用发票须填写购方银行账号（6 到 40 位数字）")
+    return details

@@ -21,6 +21,7 @@ from app.text import N_, Text
 class RefundLine:
     sku: str
     quantity: int
+    line_id: int | None = None  # names the line itself: the only way to tell two lines of one SKU apart
 
 
 def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restock: bool, reason: str,
@@ -58,16 +59,29 @@ def _refunded_lines(order: Order, lines: list[RefundLine] | None) -> list[tuple[
         return [(line, line.quantity - line.refunded_quantity) for line in top_level
                 if line.quantity > line.refunded_quantity]
     by_code = {line.sku.code: line for line in top_level}
+    by_id = {line.id: line for line in top_level}
     chosen = []
     for index, item in enumerate(lines):
-        line = by_code.get(item.sku)
-        if line is None:
-            raise ValidationError({f"lines[{index}].sku": Text(N_("订单中没有商品 %(sku)s"), sku=item.sku)})
+        line = _named_line(by_code, by_id, item, index)
         if not 0 < item.quantity <= line.quantity - line.refunded_quantity:
-            raise ValidationError({f"lines[{index}].qty": Text(N_("%(sku)s 最多还能退 %(quantity)s 件"), sku=item.sku,
+            raise ValidationError({f"lines[{index}].qty": Text(N_("%(sku)s 最多还能退 %(quantity)s 件"), sku=line.sku.code,
                                                                   quantity=line.quantity - line.refunded_quantity)})
         chosen.append((line, item.quantity))
     return chosen
+
+
+def _named_line(by_code: dict[str, OrderLine], by_id: dict[int, OrderLine], item: RefundLine,
+                index: int) -> OrderLine:
+    if item.line_id is not None:
+        line = by_id.get(item.line_id)
+        if line is None or (item.sku and item.sku != line.sku.code):
+            raise ValidationError({f"lines[{index}].line_id": Text(N_("订单中没有第 %(line_id)s 行"),
+                                                                   line_id=item.line_id)})
+        return line
+    line = by_code.get(item.sku)
+    if line is None:
+        raise ValidationError({f"lines[{index}].sku": Text(N_("订单中没有商品 %(sku)s"), sku=item.sku)})
+    return line
 
 
 def _move_stock(order: Order, refunded: list[tuple[OrderLine, int]], restock: bool, damaged: bool,

@@ -12,6 +12,7 @@ from pydantic import ValidationError as SchemaError
 from pydantic_core import PydanticCustomError
 
 from app.domain.errors import ValidationError
+from app.domain.invoicing.titles import KINDS, TITLE_TYPES, Title
 from app.domain.orders import inputs
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import OrderStatus
@@ -44,6 +45,8 @@ class SkuInput(Body):
     active: StrictBool | None = None
     components: list[ComponentInput] | None = Field(default=None, max_length=200,
                                                     description="有子商品即为组合装；普通商品不传")
+    tax_code: _text(19, description="税收分类编码，19 位数字", examples=["1060512990000000000"]) | None = None
+    tax_name: _text(32, description="税收分类简称，开票时印为 *简称*商品名", examples=["日用杂品"]) | None = None
 
 
 class ReceiptLine(Body):
@@ -171,7 +174,8 @@ class CancelInput(Body):
 
 
 class RefundLineInput(Body):
-    sku: Code
+    sku: Code | None = Field(default=None, description="商品编码；同一商品有多行（如赠品）时请用 line_id")
+    line_id: Annotated[StrictInt, Field(ge=1, description="订单 lines[].line_id")] | None = None
     qty: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 
 
@@ -190,7 +194,25 @@ class RefundInput(Body):
         smaller amount is a money-only partial refund (a price adjustment: no goods come back)."""
         if self.lines is None:
             return None if self.amount >= refundable_fen else []
-        return [RefundLine(sku=line.sku, quantity=line.qty) for line in self.lines]
+        return [RefundLine(sku=line.sku or "", quantity=line.qty, line_id=line.line_id) for line in self.lines]
+
+
+# ---- invoices ---------------------------------------------------------------------------------------
+
+class InvoiceRequestInput(Body):
+    title_type: _text(16, json_schema_extra={"enum": list(TITLE_TYPES)})
+    title: _text(100)
+    tax_id: _text(32, description="统一社会信用代码（单位抬头必填，个人抬头忽略）") = ""
+    email: _text(100, description="开具后 PDF 发送到此邮箱") = ""
+    kind: _text(8, json_schema_extra={"enum": list(KINDS)},
+                description="normal 普票；special 增值税专用发票（仅单位，须填 address、phone、bank、account）") = "normal"
+    address: _text(100, description="专票: 购方地址") = ""
+    phone: _text(20, description="专票: 购方电话") = ""
+    bank: _text(100, description="专票: 购方开户银行") = ""
+    account: _text(40, description="专票: 购方银行账号") = ""
+
+    def as_title(self) -> Title:
+        return Title(**self.model_dump())
 
 
 # ---- query strings ----------------------------------------------------------------------------------
@@ -213,4 +235,5 @@ class OrderQuery(Body):
 
 
 #: Every request body; each is published under its class name.
-PUBLISHED = [SkuInput, ReceiptInput, AdjustmentInput, OrderInput, PayInput, CancelInput, RefundInput]
+PUBLISHED = [SkuInput, ReceiptInput, AdjustmentInput, OrderInput, PayInput, CancelInput, RefundInput,
+             InvoiceRequestInput]

@@ -129,6 +129,27 @@ PATHS = {
                         "amount 小于可退金额则为仅退款（不退货、不动库存，订单状态不变）。"
                         "传 lines 时按所列商品和数量退货退款；全部商品或全部金额退完时订单变为 R1。"),
     },
+    "/orders/{order_no}/invoices": {
+        "parameters": [ORDER_NO],
+        "post": _operation(
+            "requestInvoice", "申请开票", {"201": _json(ref("InvoiceRecord"), "已受理（开具超出平台行数时拆分，"
+                                                                          "返回第一张）")},
+            scope=Scope.ORDERS, body="InvoiceRequestInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "NotFound", "Conflict"),
+            description="为订单申请发票，金额为实付减退款。订单未完成时状态为 waiting，完成后自动开具；"
+                        "超过审批金额需财务审批。已有有效发票时 409 invoice_exists；抬头、税号（校验位）或专票信息"
+                        "有误时 422 并指明字段；可开票金额为 0 时 422，details.invoiceable 为仍可开票的金额。"),
+        "get": _operation("listInvoices", "订单的发票", {"200": _json(ref("InvoiceList"), "蓝字和红字发票，按申请顺序")},
+                          scope=Scope.ORDERS, errors=("NotFound",)),
+    },
+    "/invoices/{invoice_id}/pdf": {
+        "parameters": [{"$ref": "#/components/parameters/InvoiceId"}],
+        "get": _operation(
+            "getInvoicePdf", "下载发票 PDF",
+            {"200": {"description": "发票 PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}},
+            scope=Scope.ORDERS, errors=("NotFound",), description="仅限令牌所属渠道订单的发票；PDF 尚未生成时 404。"),
+    },
     "/openapi.json": {
         "get": {"operationId": "getOpenApi", "summary": "本文档", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1 文档",

@@ -50,6 +50,7 @@ PARAMETERS = {
                        "2xx 与 4xx（401/403/429 除外）的响应会被保存。",
     },
     "OrderNo": {"name": "order_no", "in": "path", "required": True, "schema": {"type": "string"}},
+    "InvoiceId": {"name": "invoice_id", "in": "path", "required": True, "schema": {"type": "integer"}},
     "SkuCode": {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
 }
 

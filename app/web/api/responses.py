@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.domain.catalog import models as catalog
 from app.domain.inventory import models as inventory
 from app.domain.inventory.queries import WarehouseStock
+from app.domain.invoicing import models as invoicing
+from app.domain.invoicing.states import InvoiceStatus
+from app.domain.invoicing.tax import rate_text
 from app.domain.orders import models as orders
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action
 from app.domain.reference import models as reference
@@ -32,6 +35,9 @@ Status = Annotated[str, Field(json_schema_extra={"enum": [str(status) for status
                               description="订单状态码: " + "，".join(f"{code} {name}"
                                                                 for code, name in STATUS_LABELS.items()))]
 Count = Annotated[int, Field(ge=0)]
+#: Money that may be negative: a red-letter invoice's amounts.
+SignedMoney = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["118.00", "-118.00"],
+                                   description="人民币金额，单位元，字符串，两位小数；红字发票为负数。")]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -61,6 +67,8 @@ class Sku(Schema):
     weight_g: Count
     price: Money
     tax_rate: Annotated[str, Field(examples=["0.13"], description="增值税率，字符串")]
+    tax_code: Annotated[str, Field(examples=["1060512990000000000"], description="税收分类编码（19 位；未设置为空）")]
+    tax_name: Annotated[str, Field(examples=["日用杂品"], description="税收分类简称")]
     barcode: str | None
     category: str
     active: bool
@@ -72,7 +80,8 @@ class Sku(Schema):
     @classmethod
     def of(cls, sku: catalog.Sku) -> "Sku":
         return cls(code=sku.code, name=sku.name, weight_g=sku.weight_g, price=fen_to_yuan(sku.price_fen),
-                   tax_rate=f"{Decimal(sku.tax_rate_bp) / BASIS_POINTS:.2f}", barcode=sku.barcode,
+                   tax_rate=f"{Decimal(sku.tax_rate_bp) / BASIS_POINTS:.2f}", tax_code=sku.tax_code,
+                   tax_name=sku.tax_name, barcode=sku.barcode,
                    category=sku.category, active=sku.active, is_bundle=sku.is_bundle,
                    components=[Component(sku=item.component.code, name=item.component.name, qty=item.quantity)
                                for item in sku.components],
@@ -168,6 +177,7 @@ class Invoice(Schema):
 
 
 class OrderLine(Schema):
+    line_id: Annotated[int, Field(description="行号: 退款时用 lines[].line_id 指明退哪一行")]
     sku: str
     name: str
     qty: Annotated[int, Field(ge=1)]
@@ -182,7 +192,7 @@ class OrderLine(Schema):
 
     @classmethod
     def of(cls, line: orders.OrderLine, components: list[orders.OrderLine]) -> "OrderLine":
-        return cls(sku=line.sku.code, name=line.sku.name, qty=line.quantity,
+        return cls(line_id=line.id, sku=line.sku.code, name=line.sku.name, qty=line.quantity,
                    unit_price=fen_to_yuan(line.unit_price_fen), discount=fen_to_yuan(line.discount_fen),
                    amount=fen_to_yuan(line.amount_fen), is_gift=line.is_gift, refunded_qty=line.refunded_quantity,
                    components=[Component(sku=part.sku.code, name=part.sku.name, qty=part.quantity)
@@ -304,6 +314,70 @@ def _invoice(order: orders.Order) -> Invoice | None:
                    tax_id=order.invoice_tax_id or None, email=order.invoice_email or None)
 
 
+# ---- invoices ---------------------------------------------------------------------------------------
+
+class InvoiceAmounts(Schema):
+    excluding_tax: SignedMoney
+    tax: SignedMoney
+    total: SignedMoney
+
+
+class InvoiceLine(Schema):
+    name: Annotated[str, Field(examples=["*日用杂品*保温杯"])]
+    tax_code: str
+    rate: Annotated[str, Field(examples=["0.13"], description="税率，字符串；0 为免税")]
+    qty: int
+    amount_incl: SignedMoney
+    amount_excl: SignedMoney
+    tax: SignedMoney
+
+
+class InvoiceRecord(Schema):
+    """One invoice, blue or red (``reverses`` names the blue one a red invoice takes back)."""
+
+    id: int
+    status: Annotated[str, Field(json_schema_extra={"enum": [str(status) for status in InvoiceStatus]},
+                                 description="waiting 等待订单完成，pending_approval 待审批，requested 开票中，"
+                                             "issued 已开票，failed 开票失败，rejected 已驳回，red_pending 红冲中，"
+                                             "reversed 已红冲，cancelled 已取消")]
+    status_name: str
+    kind: Annotated[str, Field(json_schema_extra={"enum": ["normal", "special"]})]
+    title_type: Annotated[str, Field(json_schema_extra={"enum": ["personal", "company"]})]
+    title: str
+    tax_id: str | None
+    number: Annotated[str, Field(description="数电发票号码（20 位）")] | None
+    issued_at: Time | None
+    amounts: InvoiceAmounts
+    lines: list[InvoiceLine]
+    orders: list[str]
+    failure: Annotated[str, Field(description="开票失败时平台的代码和说明")] | None
+    rejection_reason: str | None
+    pdf_url: Annotated[str, Field(description="GET 此地址下载 PDF（需令牌）；尚未生成时为 null")] | None
+    reverses: Annotated[int, Field(description="红字发票: 被红冲的蓝字发票 id")] | None
+    reversed_by: Annotated[int, Field(description="蓝字发票: 最近一张红字发票的 id")] | None
+
+    @classmethod
+    def of(cls, invoice: invoicing.Invoice, pdf_url: str | None, reversed_by: int | None) -> "InvoiceRecord":
+        return cls(
+            id=invoice.id, status=invoice.status, status_name=invoice.status_name, kind=invoice.kind,
+            title_type=invoice.title_type, title=invoice.title, tax_id=invoice.tax_id or None,
+            number=invoice.number, issued_at=iso(invoice.issued_at),
+            amounts=InvoiceAmounts(excluding_tax=fen_to_yuan(invoice.excluding_fen), tax=fen_to_yuan(invoice.tax_fen),
+                                   total=fen_to_yuan(invoice.total_fen)),
+            lines=[InvoiceLine(name=line.name, tax_code=line.tax_code, rate=rate_text(line.rate_bp), qty=line.quantity,
+                               amount_incl=fen_to_yuan(line.amount_fen), amount_excl=fen_to_yuan(line.excluding_fen),
+                               tax=fen_to_yuan(line.tax_fen)) for line in invoice.lines],
+            orders=[order.order_no for order in invoice.orders],
+            failure=f"{invoice.failure_code} {invoice.failure_message}".strip() or None,
+            rejection_reason=invoice.rejection_reason or None, pdf_url=pdf_url, reverses=invoice.reverses_id,
+            reversed_by=reversed_by,
+        )
+
+
+class InvoiceList(Schema):
+    invoices: list[InvoiceRecord]
+
+
 class ErrorDetail(Schema):
     code: str = Field(examples=["out_of_stock"],
                       description="validation_error, unauthorized, forbidden, not_found, out_of_stock, "
@@ -320,4 +394,4 @@ class Error(Schema):
 
 
 #: Every response body; each is published under its class name.
-PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, Error]
+PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, InvoiceRecord, InvoiceList, Error]

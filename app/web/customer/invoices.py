@@ -89,9 +89,7 @@ def download_invoice(token: str, invoice_id: int):
 
 def _request(order, phone: str | None, form: InvoiceRequestForm) -> None:
     chosen = next((each for each in profiles.profiles_of(phone or "") if str(each.id) == form.profile.data), None)
-    title = profiles.as_title(chosen) if chosen else form.title_entered()
-    if chosen and form.email.data:
-        title.email = form.email.data
+    title = form.over_saved(profiles.as_title(chosen)) if chosen else form.title_entered()
     rules = InvoicingRules.from_config(current_app.config)
     services.request_invoice([order], title, f"customer:{phone or order.buyer_phone}", "portal", rules)
     if phone and not chosen and form.save.data:

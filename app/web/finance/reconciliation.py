@@ -1,7 +1,6 @@
 """对账: the daily reconciliation rows (per channel and day), their trend, the orders behind every
 difference, an Excel export, and a button that computes the recent days again now."""
 
-from dataclasses import dataclass
 from io import BytesIO
 
 from flask import flash, redirect, render_template, send_file, url_for
@@ -19,18 +18,7 @@ from app.text import N_
 from app.web.finance import bp
 
 DAYS_SHOWN = 30
-CHART_WIDTH, CHART_HEIGHT = 600, 160
 DIFFERENCE_LABELS = {"not_issued": N_("已申请未开票"), "above_paid": N_("开票高于实付"), "not_reversed": N_("退款未红冲")}
-
-
-@dataclass(frozen=True)
-class Trend:
-    """Paid net of refunds and net invoiced per day, as SVG polyline points (oldest day on the left)."""
-
-    days: list
-    paid_points: str
-    invoiced_points: str
-    top_fen: int
 
 
 @bp.get("/reconciliation")
@@ -71,19 +59,18 @@ def export_reconciliation():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _trend(rows) -> Trend:
+def _trend(rows) -> dict | None:
+    """ECharts options: per day, paid net of refunds against net invoiced (yuan), oldest day on the left;
+    None with fewer than two days to draw."""
     by_day: dict = {}
     for row in rows:
         paid, invoiced = by_day.get(row.day, (0, 0))
         by_day[row.day] = (paid + row.paid_fen - row.refunded_fen, invoiced + row.net_invoiced_fen)
     days = sorted(by_day)
-    top = max([value for pair in by_day.values() for value in pair] + [1])
-    step = CHART_WIDTH / max(len(days) - 1, 1)
-
-    def points(index: int) -> str:
-        return " ".join(f"{i * step:.1f},{CHART_HEIGHT - by_day[day][index] * CHART_HEIGHT / top:.1f}"
-                        for i, day in enumerate(days))
-
-    return Trend(days, points(0), points(1), top)
-
-
+    if len(days) < 2:
+        return None
+    series = [{"name": name, "type": "line", "data": [fen_to_yuan(by_day[day][index]) for day in days]}
+              for index, name in enumerate((_("实付（减退款）"), _("净开票")))]
+    return {"tooltip": {"trigger": "axis"}, "legend": {"top": 0}, "grid": {"left": 64, "right": 16, "top": 32, "bottom": 32},
+            "xAxis": {"type": "category", "data": [day.isoformat() for day in days]},
+            "yAxis": {"type": "value", "name": _("元")}, "series": series}

@@ -54,6 +54,11 @@ class IssueRequest:
     red_of_number: str = ""  # a red invoice: the blue invoice's number
     red_reason: str = ""  # Nuonuo redReason code
     red_bill_no: str = ""  # the red confirmation form (红字确认单) it rests on
+    # A 专票's buyer details (empty on a 普票).
+    buyer_address: str = ""
+    buyer_tel: str = ""
+    buyer_bank: str = ""
+    buyer_account: str = ""
 
 
 @dataclass(frozen=True)

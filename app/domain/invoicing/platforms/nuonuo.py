@@ -110,7 +110,8 @@ class Nuonuo:
     def _order(self, request: IssueRequest) -> dict:
         return {
             "buyerName": request.buyer_name, "buyerTaxNum": request.buyer_tax_id, "buyerPhone": request.buyer_phone,
-            "email": request.buyer_email, "salerTaxNum": self.seller_tax_id, "orderNo": request.request_no,
+            "email": request.buyer_email, "buyerTel": request.buyer_tel, "buyerAddress": request.buyer_address,
+            "buyerAccount": f"{request.buyer_bank} {request.buyer_account}".strip(), "salerTaxNum": self.seller_tax_id, "orderNo": request.request_no,
             "invoiceDate": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"), "invoiceType": "1",
             "invoiceLine": INVOICE_LINES[request.kind], "clerk": request.clerk, "remark": request.remark,
             "pushMode": "-1",  # OrderHub sends the customer its own PDF and message
