@@ -6,7 +6,10 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 
 - ``"receiver_city|receiver_district"``: alternatives, the first non-empty one wins;
 - ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
-- ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo).
+- ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo);
+- ``"order_tag_list.ship_hold"``: in a list of ``{name, value}`` pairs, the value named ``ship_hold``;
+- ``"^after_sales_status"`` (inside ``lines``): a field of the whole order, for every line (Pinduoduo
+  reports after-sales per order).
 
 Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
 ship-by time) (paths); ``time_format``
@@ -14,7 +17,8 @@ ship-by time) (paths); ``time_format``
 ``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
 ``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id}; ``waybill`` {number,
-carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code}.
+carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code};
+``holds`` {path: "values"} (flags that keep a paid order from the warehouse, see ``holds_of``).
 """
 
 import copy
@@ -42,7 +46,7 @@ GROUPS = {
               "refund_amount"),
     "waybill": ("number", "carrier"),
 }
-FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds")  # any keys
+FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds", "holds")  # any keys
 #: What a line's platform refund status means (``line_refunds`` {platform value: one of these}).
 LINE_REFUNDS = ("none", "requested", "granted")
 CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS}
@@ -108,6 +112,8 @@ def get_path(payload, path: str | None):
                 value = value.get(part)
             elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
                 value = value[int(part)]
+            elif isinstance(value, list):
+                value = _named(value, part)
             else:
                 value = None
             if value is None:
@@ -115,6 +121,11 @@ def get_path(payload, path: str | None):
         if value not in (None, "", [], {}):
             return value
     return None
+
+
+def _named(pairs: list, name: str):
+    """The value of the ``{name, value}`` pair called ``name`` (Pinduoduo's order_tag_list)."""
+    return next((pair.get("value") for pair in pairs if isinstance(pair, dict) and pair.get("name") == name), None)
 
 
 def identify(spec: dict, payload: dict) -> tuple[str, datetime | None]:
@@ -156,6 +167,7 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         pii_tokens={name: str(value) for name, path in spec.get("pii", {}).items()
                     if (value := get_path(payload, path)) is not None},
         lines=_lines(spec.get("lines", {}), payload, money, spec.get("line_refunds", {})),
+        holds=holds_of(spec.get("holds", {}), payload),
         waybill_no=first_token(get_path(payload, spec.get("waybill", {}).get("number"))),
         carrier=carrier, carrier_code=spec.get("carriers", {}).get(carrier, ""),
     )
@@ -168,6 +180,17 @@ def status_of(payload: dict, path: str) -> str:
         return str(get_path(payload, path) or "")
     parts = (get_path(payload, part) for part in path.split("+"))
     return "/".join("" if value is None else str(value) for value in parts)
+
+
+def holds_of(holds: dict, payload: dict) -> list[str]:
+    """The platform's flags that keep the order from the warehouse, as ``field=value``; ``holds`` maps
+    a path to the comma list of values that hold (Pinduoduo ``group_status`` ``0``: group not formed)."""
+    found = []
+    for path, values in holds.items():
+        value = get_path(payload, path)
+        if value is not None and str(value) in {each.strip() for each in values.split(",")}:
+            found.append(f"{path}={value}")
+    return found
 
 
 def _receiver(paths: dict, payload: dict) -> MaskedReceiver:
@@ -194,15 +217,22 @@ def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[Platfo
             title=str(get_path(item, paths.get("title")) or ""),
             item_id=str(get_path(item, paths.get("item_id")) or ""),
             platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
-            **_line_refund(paths, item, money, refunds, index),
+            **_line_refund(paths, item, payload, money, refunds, index),
         ))
     return lines
 
 
-def _line_refund(paths: dict, item: dict, money: str, refunds: dict, index: int) -> dict:
+def _line_value(item: dict, payload: dict, path: str | None):
+    """A line's field; ``^path`` reads the whole order's instead."""
+    if path and path.startswith("^"):
+        return get_path(payload, path[1:])
+    return get_path(item, path)
+
+
+def _line_refund(paths: dict, item: dict, payload: dict, money: str, refunds: dict, index: int) -> dict:
     """A line's after-sales as the platform reports it; an unlisted status counts as none."""
-    status = str(get_path(item, paths.get("refund_status")) or "")
-    amount = get_path(item, paths.get("refund_amount"))
+    status = str(_line_value(item, payload, paths.get("refund_status")) or "")
+    amount = _line_value(item, payload, paths.get("refund_amount"))
     return {"refund": refunds.get(status, "none"), "refund_status": status,
             "refund_fen": None if amount is None else to_fen(amount, money, f"lines[{index}].refund")}
 

@@ -181,9 +181,10 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
 def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
-    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed") else ""
-    if line_hold and stage == "paid":
-        stage = "hold"  # a refund requested on a line: the goods must not leave before it is decided
+    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed", "hold") else ""
+    flag_hold = _flag_reason(view) if stage in ("paid", "hold") else ""
+    if (line_hold or flag_hold) and stage == "paid":
+        stage = "hold"  # a refund requested on a line or a platform flag: the goods must not leave yet
     if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
         services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
@@ -193,11 +194,19 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
-        reason = line_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status)
+        reason = line_hold or flag_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"),
+                                                status=view.platform_status)
         services.mark_exception(order, reason, actor)
         link.held_by_platform = True
     elif line_hold and order.shipped_at:
         line_refunds.after_shipping(order, line_hold, actor)
+
+
+def _flag_reason(view: PlatformOrder) -> str:
+    """Why the platform keeps a paid order from shipping (group not formed, ship hold), when it does."""
+    if not view.holds:
+        return ""
+    return Text(N_("平台限制发货（%(flags)s），暂缓发货"), flags="，".join(view.holds))
 
 
 def _follow_ship_by(order: Order, view: PlatformOrder) -> None:

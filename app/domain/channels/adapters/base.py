@@ -94,6 +94,7 @@ class PlatformOrder:
     carrier: str = ""  # as the platform names it
     carrier_code: str = ""  # our carrier code, when the mapping knows it
     ship_by_at: datetime | None = None  # the platform's promised ship-by time (承诺发货时间)
+    holds: list[str] = field(default_factory=list)  # flags keeping it from the warehouse ("group_status=0")
 
     @property
     def goods_fen(self) -> int:

@@ -16,7 +16,8 @@ Status mapping (platform status → stage → what the master order does, see no
 | Taobao status | meaning | stage |
 |---|---|---|
 | TRADE_NO_CREATE_PAY, WAIT_BUYER_PAY, PAY_PENDING, WAIT_PRE_AUTH_CONFIRM | not paid yet | pending |
-| WAIT_SELLER_SEND_GOODS, PAID_FORBID_CONSIGN | paid, to ship | paid |
+| WAIT_SELLER_SEND_GOODS | paid, to ship | paid |
+| PAID_FORBID_CONSIGN | paid, shipping blocked (group-buy not complete) | hold |
 | SELLER_CONSIGNED_PART | partly shipped: we ship the whole order ourselves | paid |
 | WAIT_BUYER_CONFIRM_GOODS | shipped (with the platform's waybill) | shipped |
 | TRADE_BUYER_SIGNED | signed for (COD) | signed |
@@ -67,7 +68,7 @@ SCENES = {"shunfeng": "1001", "zhongtong": "1002", "yuantong": "1002", "shentong
 STATUSES = {
     "TRADE_NO_CREATE_PAY": "pending", "WAIT_BUYER_PAY": "pending", "PAY_PENDING": "pending",
     "WAIT_PRE_AUTH_CONFIRM": "pending",
-    "WAIT_SELLER_SEND_GOODS": "paid", "PAID_FORBID_CONSIGN": "paid", "SELLER_CONSIGNED_PART": "paid",
+    "WAIT_SELLER_SEND_GOODS": "paid", "PAID_FORBID_CONSIGN": "hold", "SELLER_CONSIGNED_PART": "paid",
     "WAIT_BUYER_CONFIRM_GOODS": "shipped", "TRADE_BUYER_SIGNED": "signed", "TRADE_FINISHED": "completed",
     "TRADE_CLOSED": "refunded", "TRADE_CLOSED_BY_TAOBAO": "cancelled",
 }
