@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db, utcnow
-from app.domain.channels import changes, line_refunds, mapping, skus
+from app.domain.channels import amounts, changes, invoices, line_refunds, mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.connect import settings_of
@@ -150,6 +150,7 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
     before = link.order.status
     if not created:
         changes.follow(link.order, link, view, actor)
+    invoices.follow(link.order, view, actor)
     _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
     link.platform_status, link.stage = view.platform_status[:40], view.stage
@@ -164,17 +165,19 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
 
     The discount is what makes our payable equal the platform's payment: goods + shipping − payment."""
     found = skus.resolve_lines(channel, view.lines)
-    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
-             for line in view.lines]
+    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen,
+                       discount_fen=share)
+             for line, share in zip(view.lines, amounts.line_discounts(view), strict=True)]
     receiver = changes.display_receiver(view)
     return OrderInput(
         receiver=Receiver(name=receiver["receiver_name"], phone=receiver["receiver_phone"],
                           province=receiver["receiver_province"], city=receiver["receiver_city"],
-                          address=receiver["receiver_address"], district=receiver["receiver_district"]),
+                          address=receiver["receiver_address"], district=receiver["receiver_district"],
+                          town=receiver["receiver_town"], postcode=receiver["receiver_postcode"]),
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
-        shipping_fen=view.shipping_fen, discount_fen=changes.discount_of(view), remark=view.remark[:500],
-        masked_pii=True,
-        placed_at=view.created_at, ship_by_at=view.ship_by_at,
+        shipping_fen=view.shipping_fen, discount_fen=amounts.discount_of(view), remark=view.remark[:500],
+        masked_pii=True, placed_at=view.created_at, ship_by_at=view.ship_by_at,
+        discount_split=amounts.discount_split(view),
     )
 
 

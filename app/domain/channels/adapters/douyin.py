@@ -92,7 +92,7 @@ DEFAULT_MAPPING = {
                  "province": "mask_post_addr.province.name|post_addr.province.name",
                  "city": "mask_post_addr.city.name|post_addr.city.name",
                  "district": "mask_post_addr.town.name|post_addr.town.name",
-                 "address": "mask_post_addr.detail"},
+                 "address": "mask_post_addr.detail", "town": "post_addr.street.name|mask_post_addr.street.name"},
     "pii": {"encrypt_post_receiver": "encrypt_post_receiver", "encrypt_post_tel": "encrypt_post_tel",
             "encrypt_detail": "post_addr.encrypt_detail",
             # plain on Douyin: kept so the decrypted receiver is a whole address
@@ -101,7 +101,8 @@ DEFAULT_MAPPING = {
     "lines": {"path": "sku_order_list", "code": "out_sku_id|code|sku_id", "quantity": "item_num",
               "unit_price": "origin_amount", "title": "product_name", "item_id": "product_id_str|product_id",
               "platform_sku_id": "sku_id", "refund_status": "after_sale_info.after_sale_status",
-              "refund_amount": "pay_amount"},
+              "refund_amount": "pay_amount", "paid_amount": "pay_amount"},
+    "discounts": {"platform": "promotion_platform_amount+promotion_talent_amount", "coupon": "promotion_pay_amount"},
     "line_refunds": LINE_REFUNDS,
     "waybill": {"number": "logistics_info.0.tracking_no", "carrier": "logistics_info.0.company"},
     "statuses": STATUSES,

@@ -95,6 +95,8 @@ DEFAULT_MAPPING = {
     "remark": "buyer_memo",
     "receiver": {"name": "receiver_name_mask", "phone": "receiver_phone_mask", "province": "province",
                  "city": "city", "district": "town", "address": "receiver_address_mask|address_mask"},
+    "discounts": {"platform": "platform_discount+capital_free_discount"},
+    "invoice": {"requested": "invoice_status"},
     "pii": {"receiver_name": "receiver_name", "receiver_phone": "receiver_phone",
             "receiver_address": "receiver_address", "address": "address",
             "province": "province", "city": "city", "town": "town"},
