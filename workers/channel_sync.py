@@ -15,10 +15,10 @@ from datetime import timedelta
 from flask import current_app
 
 from app.db import utcnow
-from app.domain.channels import health, normalise, payloads, push, stockwatch, sync
-from app.domain.channels.adapters.base import TokenExpiredError
+from app.domain.channels import health, intake, normalise, payloads, push, stockwatch, sync
+from app.domain.channels.adapters.base import PlatformError, TokenExpiredError
 from app.domain.channels.connect import build_adapter, is_api_channel
-from app.domain.channels.models import PayloadSource, RawPayload
+from app.domain.channels.models import PayloadSource, PayloadStatus, RawPayload
 from app.domain.channels.queueing import enqueue_once, pull_job_id
 from app.domain.orders.models import Order
 from app.domain.reference.models import Channel
@@ -66,11 +66,21 @@ def process_payload(payload_id: int) -> str:
 
 
 @job
-def fetch_pushed_order(channel_id: int, external_id: str) -> str:
-    """A push that named only the order: fetch it (the detail call), store it, process it."""
-    channel = db.session.get(Channel, channel_id)
-    raw = call_outside(db.session.commit, _adapter(channel).fetch_order, external_id)
+def fetch_pushed_order(channel_id: int, external_id: str, message: dict | None = None) -> str:
+    """A push that named only the order: fetch it (the detail call), store it, process it. A failed
+    fetch is kept for the health page (with ``message``, the push as received) instead of vanishing."""
+    return _fetch_pushed(db.session.get(Channel, channel_id), external_id, message)
+
+
+def _fetch_pushed(channel: Channel, external_id: str, message: dict | None) -> str:
+    try:
+        raw = call_outside(db.session.commit, _adapter(channel).fetch_order, external_id)
+    except PlatformError as error:
+        logger.warning("Detail fetch of pushed order %s failed: %s", external_id, error)
+        intake.record_fetch_failure(channel, external_id, message, error)
+        return PayloadStatus.FETCH_FAILED
     payload, stored = payloads.store(channel, raw, PayloadSource.PUSH)
+    intake.fetched(channel, external_id)
     return normalise.process(payload).status if stored else "duplicate"
 
 
@@ -147,6 +157,9 @@ def retry_failed_payloads(channel_id: int) -> dict[str, int]:
     """The health page's 全部重试: every payload of the shop that did not apply, processed again."""
     counts: dict[str, int] = {}
     for payload in health.failed_payloads(channel_id):
-        status = normalise.process(payload).status
+        if intake.is_failed_fetch(payload):
+            status = _fetch_pushed(payload.channel, payload.external_id, payload.payload["pushed_message"])
+        else:
+            status = normalise.process(payload).status
         counts[status] = counts.get(status, 0) + 1
     return counts

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from app.db import utcnow
 from app.domain.channels.adapters.douyin import event_sign
 from app.domain.channels.connect import build_adapter
-from app.domain.channels.models import HookMessage, RawPayload
+from app.domain.channels.models import ChannelError, HookMessage, PayloadStatus, RawPayload
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
 from app.extensions import db
@@ -160,3 +160,28 @@ def test_the_simulator_posts_pushes_over_http_signed_as_douyin_does(world, douyi
     [message] = adapter.parse_push(headers, body).messages
     assert message.external_id in simulator.state.orders and message.topic == "trade_TradeCreate"
     assert simulator.state.counters["pushes_sent"] == 1
+
+
+def test_a_push_whose_detail_fetch_fails_is_an_error_on_the_health_page_with_the_message_and_a_retry(
+        client, login_as, hooked):
+    assert post(client, push_body("6900000000000019001", msg_id="7100000000000000901")).status_code == 200
+    run_worker()  # the platform does not know the order (yet): the detail call is refused
+
+    [error] = db.session.scalars(select(ChannelError).where(ChannelError.resolved_at.is_(None))).all()
+    assert error.kind == "push" and "6900000000000019001" in error.message
+    stub = error.raw_payload
+    assert stub.status == PayloadStatus.FETCH_FAILED
+    assert stub.payload["pushed_message"]["message_id"] == "7100000000000000901"
+    login_as("customer_service")
+    page = client.get("/staff/sync").text
+    assert "6900000000000019001" in page and f'value="{stub.id}"' in page
+    assert "7100000000000000901" in client.get(f"/staff/sync/payload?id={stub.id}").text
+    error_id, stub_id = error.id, stub.id
+
+    load(hooked, [douyin_order("6900000000000019001", 2, utcnow() - timedelta(minutes=1))])
+    assert client.post("/staff/sync/retry", data={"payload_id": stub_id}).status_code in (200, 302, 303)
+    run_worker()
+
+    assert order_named("6900000000000019001").status == OrderStatus.PAID
+    assert db.session.scalar(select(ChannelError.resolved_at).where(ChannelError.id == error_id)) is not None
+    assert db.session.scalar(select(RawPayload.status).where(RawPayload.id == stub_id)) == PayloadStatus.SUPERSEDED

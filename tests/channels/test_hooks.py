@@ -107,7 +107,8 @@ def test_a_message_naming_only_the_order_queues_a_detail_fetch(client, fake_shop
 
     assert response.status_code == 200
     [job] = get_queue("channels").get_jobs()
-    assert (job.func_name, job.args) == ("workers.channel_sync.fetch_pushed_order", [fake_shop.id, "51004"])
+    assert (job.func_name, job.args[:2]) == ("workers.channel_sync.fetch_pushed_order", [fake_shop.id, "51004"])
+    assert job.args[2]["message_id"] == "m-4" and job.args[2]["external_id"] == "51004"
 
 
 @pytest.mark.parametrize("path", ["/hooks/taobao/tb-shop", "/hooks/jd/tb-shop", "/hooks/fakepush/no-such-shop"])

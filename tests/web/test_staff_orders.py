@@ -360,3 +360,23 @@ def test_the_order_page_shows_the_promised_ship_by_time_and_platform_amendments(
 
     assert "承诺发货" in page and "2026-12-05 12:00" in page
     assert "平台修改订单" in page and "→ 杭州市" in page and "¥209.80 → ¥180.00" in page
+
+
+def test_the_order_page_shows_who_funds_the_discount_the_town_postcode_and_invoice_kind(client, login_as, app,
+                                                                                        make_order):
+    number = make_order("01")
+    with app.app_context():
+        order = services.get_order(number)
+        order.discount_fen, order.discount_platform_fen, order.discount_seller_fen = 3000, 1200, 1800
+        order.receiver_town, order.receiver_postcode = "文新街道", "310012"
+        order.invoice_title_type, order.invoice_title, order.invoice_kind = "company", "福州某某科技有限公司", "special"
+        db.session.commit()
+    login_as("customer_service")
+
+    page = client.get(f"/staff/orders/{number}").text
+    client.post("/language/en", data={"next": "/staff/"})
+    english = client.get(f"/staff/orders/{number}").text
+
+    assert "其中平台承担" in page and "-¥12.00" in page and "其中商家承担" in page and "-¥18.00" in page
+    assert "文新街道" in page and "310012" in page and "专票" in page
+    assert "funded by the platform" in english and "VAT special invoice" in english

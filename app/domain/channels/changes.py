@@ -12,16 +12,15 @@ applying half-way.
 """
 
 from app.domain.channels.adapters.base import PlatformOrder
-from app.domain.channels.mapping import MappingError
+from app.domain.channels.amounts import discount_of, discount_split
 from app.domain.channels.models import ChannelOrder
-from app.domain.channels.regions import official_province
+from app.domain.channels.regions import official_region
 from app.domain.orders import amend, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
 from app.text import N_, Text
 
 MASK = "*"
-REGION = ("receiver_province", "receiver_city", "receiver_district")
 #: Terminal states: nothing left to amend.
 FINISHED = (OrderStatus.CLOSED, OrderStatus.REFUNDED, OrderStatus.COMPLETED)
 
@@ -29,17 +28,11 @@ FINISHED = (OrderStatus.CLOSED, OrderStatus.REFUNDED, OrderStatus.COMPLETED)
 def display_receiver(view: PlatformOrder) -> dict[str, str]:
     """The receiver as the order shows it (masked where the platform masks), cut to the columns."""
     receiver = view.receiver
+    province, city, district = official_region(receiver.province, receiver.city, receiver.district)
     return {"receiver_name": (receiver.name or MASK)[:64], "receiver_phone": (receiver.phone or MASK)[:20],
-            "receiver_province": official_province(receiver.province)[:32], "receiver_city": receiver.city[:32],
-            "receiver_district": receiver.district[:32], "receiver_address": (receiver.address or MASK)[:200]}
-
-
-def discount_of(view: PlatformOrder) -> int:
-    """The discount that makes our payable equal the platform's payment: goods + shipping − payment."""
-    discount = view.goods_fen + view.shipping_fen - view.payment_fen
-    if discount < 0:
-        raise MappingError(N_("实付金额高于商品金额加运费，请检查字段映射中的金额字段"))
-    return discount
+            "receiver_province": province[:32], "receiver_city": city[:32], "receiver_district": district[:32],
+            "receiver_town": receiver.town[:32], "receiver_address": (receiver.address or MASK)[:200],
+            "receiver_postcode": receiver.postcode[:10]}
 
 
 def follow(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
@@ -57,8 +50,13 @@ def follow(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) ->
 def _follow_amounts(order: Order, view: PlatformOrder, actor: str) -> None:
     prices = [line.unit_price_fen for line in view.lines]
     changes = amend.reprice_unpaid(order, prices, view.shipping_fen, discount_of(view))
+    changes |= _follow_split(order, discount_split(view))
     if changes:
         amend.record(order, changes, N_("平台在付款前修改了订单金额"), actor)
+
+
+def _follow_split(order: Order, split: dict[str, int]) -> dict:
+    return amend.change_fields(order, {f"discount_{name}_fen": amount for name, amount in split.items()})
 
 
 def _follow_receiver(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
@@ -80,12 +78,14 @@ def _follow_receiver(order: Order, link: ChannelOrder, view: PlatformOrder, acto
 def _receiver_moved(order: Order, link: ChannelOrder, view: PlatformOrder, new: dict[str, str]) -> bool:
     """A new region, or new OAID / ciphertexts; without tokens, a new displayed receiver. (A masked
     display alone may differ between calls — PDD masks harder after shipping — so it is not a move.)"""
-    # Orders stored before provinces were normalised (JD's "浙江") are not moved by the new spelling.
-    if official_province(order.receiver_province) != new["receiver_province"] or any(
-            getattr(order, name) != new[name] for name in REGION[1:]):
+    # Orders stored before names were normalised (JD's "浙江") are not moved by the new spelling, nor
+    # by a town they never had.
+    if official_region(order.receiver_province, order.receiver_city, order.receiver_district) != (
+            new["receiver_province"], new["receiver_city"], new["receiver_district"]) or (
+            order.receiver_town and order.receiver_town != new["receiver_town"]):
         return True
     old_tokens = link.pii_tokens or {}
     shared = set(old_tokens) & set(view.pii_tokens)
     if shared:
         return any(old_tokens[name] != view.pii_tokens[name] for name in shared)
-    return any(getattr(order, name) != value for name, value in new.items())
+    return any(getattr(order, name) != new[name] for name in ("receiver_name", "receiver_phone", "receiver_address"))

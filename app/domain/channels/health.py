@@ -53,7 +53,7 @@ class ChannelHealth:
 GREEN_WITHIN = timedelta(minutes=3)
 RED_AFTER = timedelta(minutes=15)
 LIGHT_ORDER = ("grey", "green", "amber", "red")
-RETRYABLE = (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING)
+RETRYABLE = (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING, PayloadStatus.FETCH_FAILED)
 
 
 @dataclass

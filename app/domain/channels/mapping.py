@@ -6,7 +6,10 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 
 - ``"receiver_city|receiver_district"``: alternatives, the first non-empty one wins;
 - ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
-- ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo).
+- ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo);
+- ``"order_tag_list.ship_hold"``: in a list of ``{name, value}`` pairs, the value named ``ship_hold``;
+- ``"^after_sales_status"`` (inside ``lines``): a field of the whole order, for every line (Pinduoduo
+  reports after-sales per order).
 
 Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
 ship-by time) (paths); ``time_format``
@@ -14,14 +17,23 @@ ship-by time) (paths); ``time_format``
 ``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
 ``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id}; ``waybill`` {number,
-carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code}.
+carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code};
+``holds`` {path: "values"} (flags that keep a paid order from the warehouse, see ``holds_of``);
+``discounts`` {platform, seller, coupon} (who funds the discount; ``a+b`` sums fields; the one not
+given takes the rest); ``invoice`` {requested, info, title, tax_id, email, kind, special} (``invoice_of``).
 """
 
 import copy
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from app.domain.channels.adapters.base import GMT8, MaskedReceiver, PlatformLine, PlatformOrder
+from app.domain.channels.adapters.base import (
+    GMT8,
+    MaskedReceiver,
+    PlatformInvoice,
+    PlatformLine,
+    PlatformOrder,
+)
 from app.domain.errors import DomainError
 from app.money import MoneyFormatError, yuan_to_fen
 from app.text import N_, Text
@@ -37,12 +49,18 @@ MONEY_UNITS = ("yuan", "fen")
 PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by", "payment", "shipping",
              "buyer_name", "remark")
 GROUPS = {
-    "receiver": ("name", "phone", "province", "city", "district", "address"),
+    "receiver": ("name", "phone", "province", "city", "district", "address", "town", "postcode"),
     "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id", "refund_status",
-              "refund_amount"),
+              "refund_amount", "paid_amount"),
     "waybill": ("number", "carrier"),
+    "discounts": ("platform", "seller", "coupon"),
+    "invoice": ("requested", "info", "title", "tax_id", "email", "kind", "special"),
 }
-FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds")  # any keys
+#: What a JD-style ``invoiceInfo`` text says when no invoice is wanted, and its keys.
+NO_INVOICE = ("不需要开具发票", "不开发票", "0", "false", "False")
+INFO_TITLE, INFO_KIND = ("发票抬头", "抬头"), ("发票类型", "类型")
+PERSONAL_TITLES = ("个人", "")
+FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds", "holds")  # any keys
 #: What a line's platform refund status means (``line_refunds`` {platform value: one of these}).
 LINE_REFUNDS = ("none", "requested", "granted")
 CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS}
@@ -108,6 +126,8 @@ def get_path(payload, path: str | None):
                 value = value.get(part)
             elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
                 value = value[int(part)]
+            elif isinstance(value, list):
+                value = _named(value, part)
             else:
                 value = None
             if value is None:
@@ -115,6 +135,11 @@ def get_path(payload, path: str | None):
         if value not in (None, "", [], {}):
             return value
     return None
+
+
+def _named(pairs: list, name: str):
+    """The value of the ``{name, value}`` pair called ``name`` (Pinduoduo's order_tag_list)."""
+    return next((pair.get("value") for pair in pairs if isinstance(pair, dict) and pair.get("name") == name), None)
 
 
 def identify(spec: dict, payload: dict) -> tuple[str, datetime | None]:
@@ -156,6 +181,9 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         pii_tokens={name: str(value) for name, path in spec.get("pii", {}).items()
                     if (value := get_path(payload, path)) is not None},
         lines=_lines(spec.get("lines", {}), payload, money, spec.get("line_refunds", {})),
+        holds=holds_of(spec.get("holds", {}), payload),
+        discounts={name: _money_sum(payload, path, money, name) for name, path in spec.get("discounts", {}).items()},
+        invoice=invoice_of(spec.get("invoice", {}), payload),
         waybill_no=first_token(get_path(payload, spec.get("waybill", {}).get("number"))),
         carrier=carrier, carrier_code=spec.get("carriers", {}).get(carrier, ""),
     )
@@ -168,6 +196,47 @@ def status_of(payload: dict, path: str) -> str:
         return str(get_path(payload, path) or "")
     parts = (get_path(payload, part) for part in path.split("+"))
     return "/".join("" if value is None else str(value) for value in parts)
+
+
+def holds_of(holds: dict, payload: dict) -> list[str]:
+    """The platform's flags that keep the order from the warehouse, as ``field=value``; ``holds`` maps
+    a path to the comma list of values that hold (Pinduoduo ``group_status`` ``0``: group not formed)."""
+    found = []
+    for path, values in holds.items():
+        value = get_path(payload, path)
+        if value is not None and str(value) in {each.strip() for each in values.split(",")}:
+            found.append(f"{path}={value}")
+    return found
+
+
+def _money_sum(payload: dict, path: str, money: str, name: str) -> int:
+    """``a+b``: the sum of several money fields (Pinduoduo's platform and capital-free discounts)."""
+    return sum(to_fen(get_path(payload, part) or 0, money, name) for part in path.split("+"))
+
+
+def invoice_of(paths: dict, payload: dict) -> PlatformInvoice | None:
+    """The buyer's invoice request: a title (or JD's ``invoiceInfo`` text "发票类型:…;发票抬头:…"), or
+    just a request flag (Pinduoduo ``invoice_status`` 1: a personal invoice until the buyer says more)."""
+    info = _info_pairs(str(get_path(payload, paths.get("info")) or ""))
+    title = str(get_path(payload, paths.get("title")) or next((info[key] for key in INFO_TITLE if key in info), ""))
+    tax_id = str(get_path(payload, paths.get("tax_id")) or "").strip()
+    requested = str(get_path(payload, paths.get("requested")) or "")
+    if not (title or tax_id or info) and requested in ("", *NO_INVOICE):
+        return None
+    kind = str(get_path(payload, paths.get("kind")) or next((info[key] for key in INFO_KIND if key in info), ""))
+    company = bool(tax_id) or title.strip() not in PERSONAL_TITLES
+    return PlatformInvoice(
+        title_type="company" if company else "personal", title=(title.strip() or "个人")[:100], tax_id=tax_id[:20],
+        email=str(get_path(payload, paths.get("email")) or "").strip()[:100],
+        kind="special" if kind and (kind == paths.get("special") or "专用" in kind) else "normal")
+
+
+def _info_pairs(text: str) -> dict[str, str]:
+    """"发票类型:电子普通发票;发票抬头:某某公司" → {key: value}; "不需要开具发票" → {}."""
+    if not text.strip() or text.strip() in NO_INVOICE:
+        return {}
+    pairs = (part.replace("：", ":").split(":", 1) for part in text.replace("；", ";").split(";"))
+    return {pair[0].strip(): pair[1].strip() for pair in pairs if len(pair) == 2}
 
 
 def _receiver(paths: dict, payload: dict) -> MaskedReceiver:
@@ -194,17 +263,29 @@ def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[Platfo
             title=str(get_path(item, paths.get("title")) or ""),
             item_id=str(get_path(item, paths.get("item_id")) or ""),
             platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
-            **_line_refund(paths, item, money, refunds, index),
+            paid_fen=_optional_fen(get_path(item, paths.get("paid_amount")), money, f"lines[{index}].paid"),
+            **_line_refund(paths, item, payload, money, refunds, index),
         ))
     return lines
 
 
-def _line_refund(paths: dict, item: dict, money: str, refunds: dict, index: int) -> dict:
+def _line_value(item: dict, payload: dict, path: str | None):
+    """A line's field; ``^path`` reads the whole order's instead."""
+    if path and path.startswith("^"):
+        return get_path(payload, path[1:])
+    return get_path(item, path)
+
+
+def _line_refund(paths: dict, item: dict, payload: dict, money: str, refunds: dict, index: int) -> dict:
     """A line's after-sales as the platform reports it; an unlisted status counts as none."""
-    status = str(get_path(item, paths.get("refund_status")) or "")
-    amount = get_path(item, paths.get("refund_amount"))
+    status = str(_line_value(item, payload, paths.get("refund_status")) or "")
+    amount = _line_value(item, payload, paths.get("refund_amount"))
     return {"refund": refunds.get(status, "none"), "refund_status": status,
-            "refund_fen": None if amount is None else to_fen(amount, money, f"lines[{index}].refund")}
+            "refund_fen": _optional_fen(amount, money, f"lines[{index}].refund")}
+
+
+def _optional_fen(value, money: str, name: str) -> int | None:
+    return None if value is None else to_fen(value, money, name)
 
 
 def to_fen(value, unit: str, name: str) -> int:

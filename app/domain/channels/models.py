@@ -40,6 +40,7 @@ class PayloadStatus(StrEnum):
     SUPERSEDED = "superseded"  # older than what the order already reflects
     WAITING_SKU_MAPPING = "waiting_sku_mapping"
     ERROR = "error"
+    FETCH_FAILED = "fetch_failed"  # a pushed message naming the order whose detail call failed
 
 
 PAYLOAD_STATUS_LABELS = {
@@ -48,6 +49,7 @@ PAYLOAD_STATUS_LABELS = {
     PayloadStatus.SUPERSEDED: N_("已过时"),
     PayloadStatus.WAITING_SKU_MAPPING: N_("等待商品对应"),
     PayloadStatus.ERROR: N_("出错"),
+    PayloadStatus.FETCH_FAILED: N_("详情获取失败"),
 }
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db, utcnow
-from app.domain.channels import changes, line_refunds, mapping, skus
+from app.domain.channels import amounts, changes, invoices, line_refunds, mapping, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.connect import settings_of
@@ -150,6 +150,7 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
     before = link.order.status
     if not created:
         changes.follow(link.order, link, view, actor)
+    invoices.follow(link.order, view, actor)
     _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
     link.platform_status, link.stage = view.platform_status[:40], view.stage
@@ -164,26 +165,29 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
 
     The discount is what makes our payable equal the platform's payment: goods + shipping − payment."""
     found = skus.resolve_lines(channel, view.lines)
-    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
-             for line in view.lines]
+    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen,
+                       discount_fen=share)
+             for line, share in zip(view.lines, amounts.line_discounts(view), strict=True)]
     receiver = changes.display_receiver(view)
     return OrderInput(
         receiver=Receiver(name=receiver["receiver_name"], phone=receiver["receiver_phone"],
                           province=receiver["receiver_province"], city=receiver["receiver_city"],
-                          address=receiver["receiver_address"], district=receiver["receiver_district"]),
+                          address=receiver["receiver_address"], district=receiver["receiver_district"],
+                          town=receiver["receiver_town"], postcode=receiver["receiver_postcode"]),
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
-        shipping_fen=view.shipping_fen, discount_fen=changes.discount_of(view), remark=view.remark[:500],
-        masked_pii=True,
-        placed_at=view.created_at, ship_by_at=view.ship_by_at,
+        shipping_fen=view.shipping_fen, discount_fen=amounts.discount_of(view), remark=view.remark[:500],
+        masked_pii=True, placed_at=view.created_at, ship_by_at=view.ship_by_at,
+        discount_split=amounts.discount_split(view),
     )
 
 
 def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
-    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed") else ""
-    if line_hold and stage == "paid":
-        stage = "hold"  # a refund requested on a line: the goods must not leave before it is decided
+    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed", "hold") else ""
+    flag_hold = _flag_reason(view) if stage in ("paid", "hold") else ""
+    if (line_hold or flag_hold) and stage == "paid":
+        stage = "hold"  # a refund requested on a line or a platform flag: the goods must not leave yet
     if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
         services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
@@ -193,11 +197,19 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
     elif stage == "hold" and order.status in (S.PAID, S.APPROVED, S.PACKING):
-        reason = line_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"), status=view.platform_status)
+        reason = line_hold or flag_hold or Text(N_("平台暂停或锁定了订单（%(status)s），暂缓发货"),
+                                                status=view.platform_status)
         services.mark_exception(order, reason, actor)
         link.held_by_platform = True
     elif line_hold and order.shipped_at:
         line_refunds.after_shipping(order, line_hold, actor)
+
+
+def _flag_reason(view: PlatformOrder) -> str:
+    """Why the platform keeps a paid order from shipping (group not formed, ship hold), when it does."""
+    if not view.holds:
+        return ""
+    return Text(N_("平台限制发货（%(flags)s），暂缓发货"), flags="，".join(view.holds))
 
 
 def _follow_ship_by(order: Order, view: PlatformOrder) -> None:

@@ -27,6 +27,9 @@ class LineInput:
     quantity: int
     unit_price_fen: int | None = None  # None: the SKU's list price
     is_gift: bool = False
+    #: Platform orders: the line's discount as the platform spread it (price × quantity − the line's
+    #: paid amount); used when every line has one and they add up to the order's discount.
+    discount_fen: int | None = None
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Receiver:
     city: str
     address: str
     district: str = ""
+    town: str = ""  # street / town (乡镇街道), as the platforms send it
+    postcode: str = ""
 
 
 @dataclass
@@ -65,6 +70,8 @@ class OrderInput:
     #: platform's promised ship-by time; both UTC, None for orders placed here.
     placed_at: datetime | None = None
     ship_by_at: datetime | None = None
+    #: Platform orders: who funds the discount {"platform", "seller", "coupon"}, summing to discount_fen.
+    discount_split: dict[str, int] | None = None
     skus: dict[str, Sku] = field(default_factory=dict)  # filled by validate(): code → SKU
 
 

@@ -47,6 +47,8 @@ class Order(TimestampMixin, db.Model):
     receiver_city: Mapped[str] = mapped_column(String(32))
     receiver_district: Mapped[str] = mapped_column(String(32), default="")
     receiver_address: Mapped[str] = mapped_column(String(200))
+    receiver_town: Mapped[str] = mapped_column(String(32), default="", server_default="")  # street / town (乡镇街道)
+    receiver_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     goods_fen: Mapped[int] = mapped_column(Fen, default=0)
     discount_fen: Mapped[int] = mapped_column(Fen, default=0)
@@ -54,11 +56,16 @@ class Order(TimestampMixin, db.Model):
     payable_fen: Mapped[int] = mapped_column(Fen, default=0)
     paid_fen: Mapped[int] = mapped_column(Fen, default=0)
     refunded_fen: Mapped[int] = mapped_column(Fen, default=0)
+    #: Who funds ``discount_fen`` (platform orders: as the platform says; they sum to it exactly).
+    discount_platform_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
+    discount_seller_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
+    discount_coupon_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
 
     invoice_title_type: Mapped[str | None] = mapped_column(String(16))  # personal | company
     invoice_title: Mapped[str] = mapped_column(String(100), default="")
     invoice_tax_id: Mapped[str] = mapped_column(String(20), default="")
     invoice_email: Mapped[str] = mapped_column(String(100), default="")
+    invoice_kind: Mapped[str | None] = mapped_column(String(16))  # normal (普票) | special (专票)
     remark: Mapped[str] = mapped_column(Text, default="")
 
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))

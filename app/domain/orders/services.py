@@ -306,6 +306,7 @@ def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
         receiver_name=receiver.name.strip(), receiver_phone=receiver.phone,
         receiver_province=receiver.province.strip(), receiver_city=receiver.city.strip(),
         receiver_district=(receiver.district or "").strip(), receiver_address=receiver.address.strip(),
+        receiver_town=(receiver.town or "").strip(), receiver_postcode=(receiver.postcode or "").strip(),
         shipping_fen=data.shipping_fen, discount_fen=data.discount_fen, remark=(data.remark or "").strip(),
         payment_due_at=now + timedelta(minutes=channel.unpaid_timeout_minutes),
         created_at=data.placed_at or now, ship_by_at=data.ship_by_at,
@@ -313,6 +314,10 @@ def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
     if invoice is not None:
         order.invoice_title_type, order.invoice_title = invoice.title_type, invoice.title.strip()
         order.invoice_tax_id, order.invoice_email = invoice.tax_id or "", invoice.email or ""
+    if data.discount_split is not None:
+        order.discount_platform_fen = data.discount_split.get("platform", 0)
+        order.discount_seller_fen = data.discount_split.get("seller", 0)
+        order.discount_coupon_fen = data.discount_split.get("coupon", 0)
     _add_lines(order, data, now)
     order.goods_fen = sum(line.quantity * line.unit_price_fen for line in order.lines if not line.is_component)
     order.payable_fen = order.goods_fen - order.discount_fen + order.shipping_fen
@@ -320,7 +325,7 @@ def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
 
 
 def _add_lines(order: Order, data: OrderInput, now: datetime) -> None:
-    sold = []
+    sold, given = [], [line_input.discount_fen for line_input in data.lines]
     for line_input in data.lines:
         sku = data.skus[line_input.sku]
         line = OrderLine(sku=sku, quantity=line_input.quantity, is_gift=line_input.is_gift,
@@ -331,8 +336,9 @@ def _add_lines(order: Order, data: OrderInput, now: datetime) -> None:
             order.lines.append(OrderLine(sku=item.component, quantity=item.quantity * line.quantity,
                                          unit_price_fen=0, is_gift=line.is_gift, parent=line,
                                          awaiting_presale=item.component.in_presale(now)))
-    for line, share in zip(sold, allocate(order.discount_fen, [line.quantity * line.unit_price_fen for line in sold]),
-                           strict=True):
+    shares = given if None not in given and sum(given) == order.discount_fen else allocate(
+        order.discount_fen, [line.quantity * line.unit_price_fen for line in sold])
+    for line, share in zip(sold, shares, strict=True):
         line.discount_fen = share
     order.awaiting_presale = any(line.awaiting_presale for line in order.lines)
 

@@ -58,6 +58,19 @@ class MaskedReceiver:
     city: str
     district: str
     address: str
+    town: str = ""  # street / town (乡镇街道)
+    postcode: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformInvoice:
+    """What the buyer asked to be invoiced, as the platform says it (mapping ``invoice``)."""
+
+    title_type: str  # personal | company
+    title: str
+    tax_id: str = ""
+    email: str = ""
+    kind: str = "normal"  # normal (普票) | special (专票)
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class PlatformLine:
     refund: str = "none"  # the line's after-sales: none | requested | granted (mapping ``line_refunds``)
     refund_status: str = ""  # as the platform says it (shown in the hold's reason)
     refund_fen: int | None = None  # the amount the platform refunded on the line, when it says
+    paid_fen: int | None = None  # what the buyer paid for the line after discounts, when the platform says
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,9 @@ class PlatformOrder:
     carrier: str = ""  # as the platform names it
     carrier_code: str = ""  # our carrier code, when the mapping knows it
     ship_by_at: datetime | None = None  # the platform's promised ship-by time (承诺发货时间)
+    holds: list[str] = field(default_factory=list)  # flags keeping it from the warehouse ("group_status=0")
+    discounts: dict[str, int] = field(default_factory=dict)  # funded by {"platform", "seller", "coupon"}, as given
+    invoice: PlatformInvoice | None = None
 
     @property
     def goods_fen(self) -> int:

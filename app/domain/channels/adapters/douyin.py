@@ -79,6 +79,11 @@ STATUSES = {"1": "pending", "105": "paid", "2": "paid", "101": "paid", "3": "shi
 CARRIER_CODES = {"shunfeng": "shunfeng", "zhongtong": "zhongtong", "yuantong": "yuantong", "shentong": "shentong",
                  "yunda": "yunda", "jd": "jd", "ems": "ems"}
 
+#: A sku order's ``after_sale_info.after_sale_status``: 6 applied, 7 return under way, 11 return sent
+#: back are requests; 12 after-sales succeeded; 27 refused and 28 failed end the request.
+LINE_REFUNDS = {"0": "none", "6": "requested", "7": "requested", "11": "requested", "12": "granted",
+                "27": "none", "28": "none"}
+
 DEFAULT_MAPPING = {
     "external_id": "order_id", "status": "order_status", "modified": "update_time", "created": "create_time",
     "paid_at": "pay_time", "ship_by": "exp_ship_time", "time_format": "unix", "money": "fen",
@@ -87,7 +92,7 @@ DEFAULT_MAPPING = {
                  "province": "mask_post_addr.province.name|post_addr.province.name",
                  "city": "mask_post_addr.city.name|post_addr.city.name",
                  "district": "mask_post_addr.town.name|post_addr.town.name",
-                 "address": "mask_post_addr.detail"},
+                 "address": "mask_post_addr.detail", "town": "post_addr.street.name|mask_post_addr.street.name"},
     "pii": {"encrypt_post_receiver": "encrypt_post_receiver", "encrypt_post_tel": "encrypt_post_tel",
             "encrypt_detail": "post_addr.encrypt_detail",
             # plain on Douyin: kept so the decrypted receiver is a whole address
@@ -95,7 +100,10 @@ DEFAULT_MAPPING = {
             "street": "post_addr.street.name"},
     "lines": {"path": "sku_order_list", "code": "out_sku_id|code|sku_id", "quantity": "item_num",
               "unit_price": "origin_amount", "title": "product_name", "item_id": "product_id_str|product_id",
-              "platform_sku_id": "sku_id"},
+              "platform_sku_id": "sku_id", "refund_status": "after_sale_info.after_sale_status",
+              "refund_amount": "pay_amount", "paid_amount": "pay_amount"},
+    "discounts": {"platform": "promotion_platform_amount+promotion_talent_amount", "coupon": "promotion_pay_amount"},
+    "line_refunds": LINE_REFUNDS,
     "waybill": {"number": "logistics_info.0.tracking_no", "carrier": "logistics_info.0.company"},
     "statuses": STATUSES,
     "carriers": {value: ours for ours, value in CARRIER_CODES.items()},

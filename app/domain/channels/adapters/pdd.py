@@ -79,6 +79,15 @@ STATUSES = {"/".join(key): stage for key, stage in STAGE_TABLE}
 CARRIER_CODES = {"shunfeng": "44", "zhongtong": "115", "yuantong": "85", "shentong": "1", "yunda": "121",
                  "jd": "120", "ems": "118"}
 
+#: ``after_sales_status``, per order (PDD has no per-line after-sales; one goods per order is usual):
+#: 2–8, 27 and 31 are requests under way; 0 none, 9 refused, 11 withdrawn, 12/13 lapsed. A refund
+#: granted closes the order as ``refund_status`` 4 (the status table's refunded stage).
+LINE_REFUNDS = {"0": "none", "2": "requested", "3": "requested", "4": "requested", "5": "requested",
+                "6": "requested", "7": "requested", "8": "requested", "27": "requested", "31": "requested",
+                "9": "none", "11": "none", "12": "none", "13": "none"}
+#: Paid orders the platform does not let ship yet: the group has not formed, or a ship hold tag.
+HOLDS = {"group_status": "0", "order_tag_list.ship_hold": "1"}
+
 DEFAULT_MAPPING = {
     "external_id": "order_sn", "status": "order_status+refund_status+risk_control_status",
     "modified": "updated_at", "created": "created_time", "paid_at": "pay_time", "ship_by": "last_ship_time", "time_format": "gmt8",
@@ -86,11 +95,16 @@ DEFAULT_MAPPING = {
     "remark": "buyer_memo",
     "receiver": {"name": "receiver_name_mask", "phone": "receiver_phone_mask", "province": "province",
                  "city": "city", "district": "town", "address": "receiver_address_mask|address_mask"},
+    "discounts": {"platform": "platform_discount+capital_free_discount"},
+    "invoice": {"requested": "invoice_status"},
     "pii": {"receiver_name": "receiver_name", "receiver_phone": "receiver_phone",
             "receiver_address": "receiver_address", "address": "address",
             "province": "province", "city": "city", "town": "town"},
     "lines": {"path": "item_list", "code": "outer_id|outer_goods_id|sku_id", "quantity": "goods_count",
-              "unit_price": "goods_price", "title": "goods_name", "item_id": "goods_id", "platform_sku_id": "sku_id"},
+              "unit_price": "goods_price", "title": "goods_name", "item_id": "goods_id", "platform_sku_id": "sku_id",
+              "refund_status": "^after_sales_status"},
+    "line_refunds": LINE_REFUNDS,
+    "holds": HOLDS,
     "waybill": {"number": "tracking_number", "carrier": "logistics_id"},
     "statuses": STATUSES,
     "carriers": {value: ours for ours, value in CARRIER_CODES.items()},

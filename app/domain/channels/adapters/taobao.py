@@ -16,7 +16,8 @@ Status mapping (platform status → stage → what the master order does, see no
 | Taobao status | meaning | stage |
 |---|---|---|
 | TRADE_NO_CREATE_PAY, WAIT_BUYER_PAY, PAY_PENDING, WAIT_PRE_AUTH_CONFIRM | not paid yet | pending |
-| WAIT_SELLER_SEND_GOODS, PAID_FORBID_CONSIGN | paid, to ship | paid |
+| WAIT_SELLER_SEND_GOODS | paid, to ship | paid |
+| PAID_FORBID_CONSIGN | paid, shipping blocked (group-buy not complete) | hold |
 | SELLER_CONSIGNED_PART | partly shipped: we ship the whole order ourselves | paid |
 | WAIT_BUYER_CONFIRM_GOODS | shipped (with the platform's waybill) | shipped |
 | TRADE_BUYER_SIGNED | signed for (COD) | signed |
@@ -58,7 +59,8 @@ TRADE_TYPES = ("fixed,auction,guarantee_trade,step,independent_simple_trade,inde
 DETAIL_FIELDS = ("tid,tid_str,status,type,modified,created,pay_time,consign_time,end_time,payment,total_fee,"
                  "post_fee,discount_fee,adjust_fee,buyer_nick,buyer_message,seller_memo,seller_flag,oaid,"
                  "receiver_name,receiver_mobile,receiver_phone,receiver_state,receiver_city,receiver_district,"
-                 "receiver_town,receiver_address,receiver_zip,orders")
+                 "receiver_town,receiver_address,receiver_zip,platform_subsidy_fee,invoice_name,invoice_kind,"
+                 "top_hold,team_buy_hold,share_group_hold,ofp_hold,forbid_consign,orders")
 BAN = re.compile(r"ban will last (?:for )?(\d+)", re.IGNORECASE)
 #: Waybill scenes (top.oaid.decrypt): 1001 SF, 1002 四通一达, 1003 EMS, 1004 other carriers.
 SCENES = {"shunfeng": "1001", "zhongtong": "1002", "yuantong": "1002", "shentong": "1002", "yunda": "1002",
@@ -67,7 +69,7 @@ SCENES = {"shunfeng": "1001", "zhongtong": "1002", "yuantong": "1002", "shentong
 STATUSES = {
     "TRADE_NO_CREATE_PAY": "pending", "WAIT_BUYER_PAY": "pending", "PAY_PENDING": "pending",
     "WAIT_PRE_AUTH_CONFIRM": "pending",
-    "WAIT_SELLER_SEND_GOODS": "paid", "PAID_FORBID_CONSIGN": "paid", "SELLER_CONSIGNED_PART": "paid",
+    "WAIT_SELLER_SEND_GOODS": "paid", "PAID_FORBID_CONSIGN": "hold", "SELLER_CONSIGNED_PART": "paid",
     "WAIT_BUYER_CONFIRM_GOODS": "shipped", "TRADE_BUYER_SIGNED": "signed", "TRADE_FINISHED": "completed",
     "TRADE_CLOSED": "refunded", "TRADE_CLOSED_BY_TAOBAO": "cancelled",
 }
@@ -86,12 +88,18 @@ DEFAULT_MAPPING = {
     "payment": "payment", "shipping": "post_fee", "buyer_name": "buyer_nick", "remark": "buyer_message",
     "receiver": {"name": "receiver_name", "phone": "receiver_mobile|receiver_phone", "province": "receiver_state",
                  "city": "receiver_city|receiver_district", "district": "receiver_district",
-                 "address": "receiver_address"},
+                 "address": "receiver_address", "town": "receiver_town", "postcode": "receiver_zip"},
     "pii": {"oaid": "oaid"},
     "lines": {"path": "orders.order", "code": "outer_sku_id|outer_iid|sku_id", "quantity": "num",
               "unit_price": "price", "title": "title", "item_id": "num_iid", "platform_sku_id": "sku_id",
-              "refund_status": "refund_status", "refund_amount": "divide_order_fee|payment"},
+              "refund_status": "refund_status", "refund_amount": "divide_order_fee|payment",
+              "paid_amount": "divide_order_fee"},
     "line_refunds": LINE_REFUNDS,
+    # TOP's interception flags (Trade model): 1 holds the trade from shipping.
+    "holds": {"top_hold": "1", "team_buy_hold": "1", "share_group_hold": "1", "ofp_hold": "1", "forbid_consign": "1"},
+    "discounts": {"platform": "platform_subsidy_fee"},
+    # invoice_kind: 1 electronic, 2 paper, 3 VAT special
+    "invoice": {"title": "invoice_name", "kind": "invoice_kind", "special": "3"},
     "waybill": {"number": "orders.order.0.invoice_no", "carrier": "orders.order.0.logistics_company"},
     "statuses": STATUSES,
     "carriers": {value: ours for ours, value in CARRIER_CODES.items()}

@@ -10,7 +10,7 @@ from rq.job import JobStatus
 from app.auth import role_required
 from app.auth.roles import Area
 from app.db import utcnow
-from app.domain.channels import health, normalise
+from app.domain.channels import health, intake, normalise
 from app.domain.channels.connect import credentials_of, is_api_channel
 from app.domain.channels.models import PayloadStatus, RawPayload
 from app.domain.channels.queueing import QUEUE, enqueue_once, pull_job_id
@@ -59,6 +59,11 @@ def retry_failed_payloads(row_id: int):
 def retry_payload():
     """Process a stored payload again, now (the mapping, the SKU or the stock may have been fixed)."""
     payload = db.get_or_404(RawPayload, request.form.get("payload_id", type=int) or 0)
+    if intake.is_failed_fetch(payload):  # the platform's detail call failed: make it again, in a job
+        enqueue_once(intake.FETCH_JOB, payload.channel_id, payload.external_id, payload.payload["pushed_message"],
+                     job_id=f"channel-fetch-{payload.id}")
+        flash(_("已重新排队获取订单 %(external_id)s 的详情", external_id=payload.external_id), "success")
+        return redirect_page(url_for("staff.sync_health"))
     outcome = normalise.process(payload)
     db.session.commit()
     if outcome.status in (PayloadStatus.APPLIED, PayloadStatus.SUPERSEDED):

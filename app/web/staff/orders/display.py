@@ -24,6 +24,10 @@ CHANGED_FIELDS = {
     "goods_fen": _l("商品金额"), "shipping_fen": _l("运费"), "discount_fen": _l("优惠"), "payable_fen": _l("应付"),
     "receiver_name": _l("收货人"), "receiver_phone": _l("手机号"), "receiver_province": _l("省份"),
     "receiver_city": _l("城市"), "receiver_district": _l("区县"), "receiver_address": _l("地址"), "remark": _l("备注"),
+    "receiver_town": _l("街道"), "receiver_postcode": _l("邮编"), "discount_platform_fen": _l("其中平台承担"),
+    "discount_seller_fen": _l("其中商家承担"), "discount_coupon_fen": _l("其中支付券"),
+    "invoice_title_type": _l("抬头类型"), "invoice_title": _l("发票抬头"), "invoice_tax_id": _l("税号"),
+    "invoice_email": _l("邮箱"), "invoice_kind": _l("发票类型"),
 }
 
 ACTOR_KINDS = {"user": _l("员工"), "channel": _l("渠道"), "carrier": _l("快递"), "api": "API", "system": _l("系统")}
