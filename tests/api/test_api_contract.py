@@ -13,14 +13,16 @@ from tests.api.openapi_check import resolve
 from tests.api.test_openapi import app_routes
 
 ERRORS = {"401", "429"}
-SKU_FIELDS = ("code", "name", "weight_g", "price", "tax_rate", "components[].sku", "components[].qty")
+SKU_FIELDS = ("code", "name", "weight_g", "length_cm", "width_cm", "height_cm", "price", "tax_rate",
+              "components[].sku", "components[].qty")
 ORDER_FIELDS = ("order_no", "status", "status_name", "payment_due_at", "lines[].sku", "lines[].qty",
                 "amounts.goods", "amounts.discount", "amounts.shipping", "amounts.payable", "events[].at",
                 "events[].actor", "events[].action", "events[].from", "events[].to", "events[].note")
 
 #: (method, path) → (statuses, request fields, response fields of the success status)
 CONTRACT = {
-    ("PUT", "/skus/{code}"): ({"200", "201", "422", "403"}, ("name", "weight_g", "price", "tax_rate",
+    ("PUT", "/skus/{code}"): ({"200", "201", "422", "403"}, ("name", "weight_g", "length_cm", "width_cm",
+                                                              "height_cm", "price", "tax_rate",
                                                               "components[].sku", "components[].qty"),
                               SKU_FIELDS),
     ("GET", "/skus/{code}"): ({"200", "404"}, (), SKU_FIELDS),
@@ -82,7 +84,7 @@ NOT_BUILT = {
 #: Fields API.md adds to endpoints that exist: (method, path, "request" | "response", field).
 FIELDS_NOT_BUILT = {
     *{("PUT", "/skus/{code}", side, name) for side in ("request", "response")
-      for name in ("length_cm", "width_cm", "height_cm", "tax_code", "tax_name")},
+      for name in ("tax_code", "tax_name")},
     ("GET", "/orders/{order_no}", "response", "lines[].line_id"),
     ("GET", "/orders/{order_no}", "response", "routing"),
     ("GET", "/orders/{order_no}", "response", "shipments"),

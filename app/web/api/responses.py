@@ -58,7 +58,10 @@ class Component(Schema):
 class Sku(Schema):
     code: str
     name: str
-    weight_g: Count
+    weight_g: Annotated[int, Field(ge=0, description="单件重量（克）；组合装为其子商品之和")]
+    length_cm: Count
+    width_cm: Count
+    height_cm: Count
     price: Money
     tax_rate: Annotated[str, Field(examples=["0.13"], description="增值税率，字符串")]
     barcode: str | None
@@ -71,7 +74,8 @@ class Sku(Schema):
 
     @classmethod
     def of(cls, sku: catalog.Sku) -> "Sku":
-        return cls(code=sku.code, name=sku.name, weight_g=sku.weight_g, price=fen_to_yuan(sku.price_fen),
+        return cls(code=sku.code, name=sku.name, weight_g=sku.parcel_weight_g, length_cm=sku.length_cm,
+                   width_cm=sku.width_cm, height_cm=sku.height_cm, price=fen_to_yuan(sku.price_fen),
                    tax_rate=f"{Decimal(sku.tax_rate_bp) / BASIS_POINTS:.2f}", barcode=sku.barcode,
                    category=sku.category, active=sku.active, is_bundle=sku.is_bundle,
                    components=[Component(sku=item.component.code, name=item.component.name, qty=item.quantity)
