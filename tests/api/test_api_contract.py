@@ -41,7 +41,11 @@ CONTRACT = {
         "lines[].unit_price", "shipping_fee", "discount", "invoice.title_type", "invoice.title",
         "invoice.tax_id", "invoice.email", "remark"), ORDER_FIELDS),
     ("GET", "/orders"): ({"200", "403"}, (), ("orders[].order_no", "orders[].status", "next_page")),
-    ("GET", "/orders/{order_no}"): ({"200", "403", "404"}, (), ORDER_FIELDS),
+    ("GET", "/orders/{order_no}"): ({"200", "403", "404"}, (), (
+        *ORDER_FIELDS, "routing.strategy", "routing.decided_at", "routing.reason", "shipments[].id",
+        "shipments[].warehouse", "shipments[].carrier", "shipments[].waybill_no", "shipments[].lines",
+        "shipments[].status", "shipments[].tracking[].at", "shipments[].tracking[].state",
+        "shipments[].tracking[].context")),
     ("POST", "/orders/{order_no}/pay"): ({"200", "404", "409", "422"}, ("paid_amount", "paid_at", "payment_ref"),
                                          ORDER_FIELDS),
     ("POST", "/orders/{order_no}/cancel"): ({"200", "404", "409"}, ("reason",), ORDER_FIELDS),
@@ -75,8 +79,7 @@ CONTRACT = {
 }
 
 NOT_BUILT = {
-    ("PUT", "/warehouses/{code}"), ("GET", "/carriers"), ("PUT", "/carriers/{code}"),
-    ("PUT", "/carriers/{code}/rate-card"), ("POST", "/routing/plan"), ("POST", "/orders/{order_no}/shipments"),
+    ("POST", "/orders/{order_no}/shipments"),
     ("POST", "/orders/{order_no}/complete"), ("POST", "/orders/{order_no}/invoices"),
     ("GET", "/orders/{order_no}/invoices"), ("GET", "/invoices/{id}/pdf"),
 }
@@ -86,8 +89,6 @@ FIELDS_NOT_BUILT = {
     *{("PUT", "/skus/{code}", side, name) for side in ("request", "response")
       for name in ("tax_code", "tax_name")},
     ("GET", "/orders/{order_no}", "response", "lines[].line_id"),
-    ("GET", "/orders/{order_no}", "response", "routing"),
-    ("GET", "/orders/{order_no}", "response", "shipments"),
     ("POST", "/orders/{order_no}/refund", "request", "lines[].line_id"),
 }
 

@@ -80,6 +80,25 @@ def test_orders_and_their_actions_answer_as_documented(checked, sku):
     checked.call("POST", f"/orders/{second['order_no']}/cancel", 200)
 
 
+def test_warehouses_carriers_rate_cards_and_plans_answer_as_documented(checked, sku):
+    card = {"rates": [{"from": "上海", "to": "浙江", "first_kg": "1", "first_price": "6.00",
+                       "additional_price_per_kg": "2.00", "days": 1}], "unserved": ["西藏"]}
+    checked.call("PUT", "/carriers/ZTO", 201, json={"name": "中通快递", "tracking_code": "zhongtong"})
+    checked.call("PUT", "/carriers/ZTO", 200, json={"active": True})
+    checked.call("PUT", "/carriers/ZTO", 422, json={"tracking_code": "x y"})
+    checked.call("GET", "/carriers", 200)
+    checked.call("PUT", "/carriers/ZTO/rate-card", 200, json=card)
+    checked.call("PUT", "/carriers/ZTO/rate-card", 422, json=card | {"unserved": ["火星"]})
+    checked.call("PUT", "/carriers/NOPE/rate-card", 404, json=card)
+    checked.call("PUT", "/warehouses/WH-HZ", 201, json={"name": "杭州仓", "province": "浙江", "city": "杭州"})
+    checked.call("PUT", "/warehouses/WH-HZ", 200, json={"carriers": ["ZTO"]})
+    checked.call("PUT", "/warehouses/WH-HZ", 422, json={"province": "火星"})
+    plan = {"receiver": {"province": "浙江省", "city": "杭州市"}, "lines": [{"sku": "SKU-001", "qty": 1}]}
+    checked.call("POST", "/routing/plan", 200, json=plan)
+    checked.call("POST", "/routing/plan", 409, json=plan | {"receiver": {"province": "西藏"}})
+    checked.call("POST", "/routing/plan", 422, json=plan | {"lines": [{"sku": "NOPE", "qty": 1}]})
+
+
 def test_the_rate_limit_answers_as_documented(app, checked, warehouse):
     app.config["API_RATE_LIMIT"] = "1 per minute"
     try:
@@ -95,6 +114,8 @@ def test_the_scenarios_above_reach_every_route(app):
                ("POST", "/stock/receipts"), ("POST", "/stock/adjustments"), ("GET", "/stock/{code}"),
                ("POST", "/orders"), ("GET", "/orders"), ("GET", "/orders/{order_no}"),
                ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
-               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json")}
+               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json"), ("PUT", "/warehouses/{code}"),
+               ("GET", "/carriers"), ("PUT", "/carriers/{code}"), ("PUT", "/carriers/{code}/rate-card"),
+               ("POST", "/routing/plan")}
 
     assert app_routes(app) == covered
