@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from app.domain.errors import ValidationError
+from app.domain.reference.places import locate
 from app.domain.routing.cards import RateRow, check_rows
 from app.domain.routing.models import RateCard
 from app.money import fen_to_yuan
@@ -57,6 +58,8 @@ def read(content: bytes) -> list[RateRow]:
         if len(parsed) == len(COLUMNS):
             rows.append(RateRow(**parsed))
             lines.append(line)
+        else:  # the row's other cells are still checked, so that one upload names every problem
+            errors |= _province_errors(line, parsed)
     if not rows and not errors:
         raise ValidationError({"file": N_("文件只有表头，没有数据行")})
     try:
@@ -148,6 +151,11 @@ def _shown(kind: str, value, translate):
     if kind == "yes_no":
         return translate(N_("是") if value else N_("否"))
     return value
+
+
+def _province_errors(line: int, parsed: dict) -> dict[str, str]:
+    return {cell_key(line, field): Text(N_("省份无法识别: %(name)s"), name=parsed[field])
+            for field in ("origin_province", "destination_province") if field in parsed and locate(parsed[field]) is None}
 
 
 def cell_key(line: int, field: str) -> str:
