@@ -2,7 +2,6 @@
 rate-card file with a bad row (every bad row named, nothing imported) and then a good one, and edit a
 warehouse's routing profile (coordinates come from the city)."""
 
-import io
 import re
 
 import pytest
