@@ -79,7 +79,6 @@ CONTRACT = {
 }
 
 NOT_BUILT = {
-    ("POST", "/orders/{order_no}/shipments"),
     ("POST", "/orders/{order_no}/complete"), ("POST", "/orders/{order_no}/invoices"),
     ("GET", "/orders/{order_no}/invoices"), ("GET", "/invoices/{id}/pdf"),
 }

@@ -4,6 +4,7 @@ from the document (a renamed, retyped, missing or undocumented field) fails here
 
 import pytest
 
+from tests import factories
 from tests.api.conftest import Api, order_body
 from tests.api.openapi_check import check_response, strict_components
 from tests.api.test_openapi import app_routes
@@ -76,6 +77,14 @@ def test_orders_and_their_actions_answer_as_documented(checked, sku):
     checked.call("POST", f"/orders/{order_no}/refund", 422, json={"amount": "1.00", "restock": "yes"})
     checked.call("POST", f"/orders/{order_no}/refund", 200,
                  json={"amount": "59.00", "lines": [{"sku": "SKU-001", "qty": 1}], "reason": "部分退款"})
+    third = checked.call("POST", "/orders", 201, json=order_body(external_id="MP-3",
+                                                                 lines=[{"sku": "SKU-001", "qty": 1}]))
+    checked.call("POST", f"/orders/{third['order_no']}/pay", 200, json={"paid_amount": "49.00"})
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 422, json={"carrier": "NOPE", "waybill_no": "1"})
+    factories.CarrierFactory(code="SF", name="顺丰速运")
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 201, json={"carrier": "SF", "waybill_no": "SF1"})
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 409, json={"carrier": "SF", "waybill_no": "SF2"})
+    checked.call("GET", f"/orders/{third['order_no']}", 200)
     second = checked.call("POST", "/orders", 201, json=order_body(external_id="MP-2"))
     checked.call("POST", f"/orders/{second['order_no']}/cancel", 200)
 
@@ -116,6 +125,6 @@ def test_the_scenarios_above_reach_every_route(app):
                ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
                ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json"), ("PUT", "/warehouses/{code}"),
                ("GET", "/carriers"), ("PUT", "/carriers/{code}"), ("PUT", "/carriers/{code}/rate-card"),
-               ("POST", "/routing/plan")}
+               ("POST", "/routing/plan"), ("POST", "/orders/{order_no}/shipments")}
 
     assert app_routes(app) == covered

@@ -167,6 +167,15 @@ PATHS = {
                         "amount 小于可退金额则为仅退款（不退货、不动库存，订单状态不变）。"
                         "传 lines 时按所列商品和数量退货退款；全部商品或全部金额退完时订单变为 R1。"),
     },
+    "/orders/{order_no}/shipments": {
+        "parameters": [ORDER_NO],
+        "post": _operation(
+            "createShipment", "发货（仓储系统回传运单）", {"201": _json(ref("Shipment"), "包裹")},
+            scope=Scope.FULFILMENT, body="ShipmentInput", parameters=(IDEMPOTENCY,), errors=ORDER_ACTION_ERRORS,
+            description="订单为 02、03、04 时接受；跳过的审核、打包步骤以令牌所属渠道的名义记入时间线。"
+                        "库存扣减，运单订阅物流跟踪，销售平台收到发货通知，订单变为 05 已出库。"
+                        "令牌只能为其渠道管理的仓库的订单发货，其他订单返回 404。"),
+    },
     "/openapi.json": {
         "get": {"operationId": "getOpenApi", "summary": "本文档", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1 文档",
