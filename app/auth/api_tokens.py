@@ -24,6 +24,8 @@ class Scope(StrEnum):
     STOCK_READ = "stock:read"
     STOCK_WRITE = "stock:write"
     CATALOG_WRITE = "catalog:write"
+    ROUTING_WRITE = "routing:write"
+    FULFILMENT = "fulfilment"
 
 
 class ApiToken(TimestampMixin, db.Model):

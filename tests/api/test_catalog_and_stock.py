@@ -16,8 +16,9 @@ def test_put_creates_a_sku_with_201_then_updates_it_with_200(api):
 
     assert created.status_code == 201, created.json
     assert created.json | {"created_at": None, "updated_at": None} == {
-        "code": "CUP-500", "name": "保温杯 500ml", "weight_g": 500, "price": "59.00", "tax_rate": "0.13",
-        "tax_code": "", "tax_name": "", "barcode": None, "category": "", "active": True, "is_bundle": False, "components": [],
+        "code": "CUP-500", "name": "保温杯 500ml", "weight_g": 500, "length_cm": 0, "width_cm": 0, "height_cm": 0,
+        "price": "59.00", "tax_rate": "0.13", "tax_code": "", "tax_name": "", "barcode": None, "category": "",
+        "active": True, "is_bundle": False, "components": [],
         "created_at": None, "updated_at": None}
     assert updated.status_code == 200
     assert (updated.json["name"], updated.json["price"], updated.json["category"]) == ("保温杯 500ml", "69.90", "杯壶")
@@ -57,6 +58,9 @@ def test_put_with_components_makes_a_bundle(api, sku):
     (CUP | {"tax_rate": "0.2"}, "tax_rate"),
     (CUP | {"tax_rate": 0.13}, "tax_rate"),
     (CUP | {"weight_g": -1}, "weight_g"),
+    (CUP | {"length_cm": -1}, "length_cm"),
+    (CUP | {"height_cm": 501}, "height_cm"),
+    (CUP | {"width_cm": "10"}, "width_cm"),
     (CUP | {"barcode": "12"}, "barcode"),
     (CUP | {"components": [{"sku": "NOPE", "qty": 1}]}, "components"),
     (CUP | {"components": [{"sku": "SKU-001", "qty": 0}]}, "components[0].qty"),
@@ -68,6 +72,17 @@ def test_put_sku_errors_name_the_field(api, sku, body, field):
     assert response.status_code == 422, response.json
     assert field in response.json["error"]["details"]["fields"]
     assert count(Sku, Sku.code == "NEW-1") == 0
+
+
+def test_dimensions_are_kept_and_a_bundle_weighs_its_components(api):
+    api.put("/skus/CUP-500", json=CUP | {"length_cm": 8, "width_cm": 8, "height_cm": 25})
+    api.put("/skus/LID-01", json={"name": "杯盖", "weight_g": 40, "price": "5.00"})
+    renamed = api.put("/skus/CUP-500", json={"name": "保温杯"})
+    bundle = api.put("/skus/GIFT-SET", json={"name": "礼盒", "weight_g": 1, "price": "99.00", "components": [
+        {"sku": "CUP-500", "qty": 2}, {"sku": "LID-01", "qty": 1}]})
+
+    assert (renamed.json["length_cm"], renamed.json["width_cm"], renamed.json["height_cm"]) == (8, 8, 25)
+    assert bundle.json["weight_g"] == 2 * 500 + 40
 
 
 def test_a_bad_code_in_the_path_is_named(api):

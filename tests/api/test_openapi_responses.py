@@ -8,6 +8,7 @@ from app.domain.invoicing import reversal, sweep
 from app.domain.invoicing.models import Invoice
 from app.domain.invoicing.rules import InvoicingRules
 from app.extensions import db
+from tests import factories
 from tests.api.conftest import VALID_TAX_ID, Api, order_body
 from tests.api.openapi_check import check_response, strict_components
 from tests.api.test_invoices import completed, issue
@@ -82,6 +83,14 @@ def test_orders_and_their_actions_answer_as_documented(checked, sku):
     checked.call("POST", f"/orders/{order_no}/refund", 422, json={"amount": "1.00", "restock": "yes"})
     checked.call("POST", f"/orders/{order_no}/refund", 200,
                  json={"amount": "59.00", "lines": [{"sku": "SKU-001", "qty": 1}], "reason": "部分退款"})
+    third = checked.call("POST", "/orders", 201, json=order_body(external_id="MP-3",
+                                                                 lines=[{"sku": "SKU-001", "qty": 1}]))
+    checked.call("POST", f"/orders/{third['order_no']}/pay", 200, json={"paid_amount": "49.00"})
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 422, json={"carrier": "NOPE", "waybill_no": "1"})
+    factories.CarrierFactory(code="SF", name="顺丰速运")
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 201, json={"carrier": "SF", "waybill_no": "SF1"})
+    checked.call("POST", f"/orders/{third['order_no']}/shipments", 409, json={"carrier": "SF", "waybill_no": "SF2"})
+    checked.call("GET", f"/orders/{third['order_no']}", 200)
     second = checked.call("POST", "/orders", 201, json=order_body(external_id="MP-2"))
     checked.call("POST", f"/orders/{second['order_no']}/cancel", 200)
 
@@ -107,6 +116,25 @@ def test_invoices_answer_as_documented(app, checked, sku):
     checked.call("GET", f"/invoices/{invoice['id']}/pdf", 200)
 
 
+def test_warehouses_carriers_rate_cards_and_plans_answer_as_documented(checked, sku):
+    card = {"rates": [{"from": "上海", "to": "浙江", "first_kg": "1", "first_price": "6.00",
+                       "additional_price_per_kg": "2.00", "days": 1}], "unserved": ["西藏"]}
+    checked.call("PUT", "/carriers/ZTO", 201, json={"name": "中通快递", "tracking_code": "zhongtong"})
+    checked.call("PUT", "/carriers/ZTO", 200, json={"active": True})
+    checked.call("PUT", "/carriers/ZTO", 422, json={"tracking_code": "x y"})
+    checked.call("GET", "/carriers", 200)
+    checked.call("PUT", "/carriers/ZTO/rate-card", 200, json=card)
+    checked.call("PUT", "/carriers/ZTO/rate-card", 422, json=card | {"unserved": ["火星"]})
+    checked.call("PUT", "/carriers/NOPE/rate-card", 404, json=card)
+    checked.call("PUT", "/warehouses/WH-HZ", 201, json={"name": "杭州仓", "province": "浙江", "city": "杭州"})
+    checked.call("PUT", "/warehouses/WH-HZ", 200, json={"carriers": ["ZTO"]})
+    checked.call("PUT", "/warehouses/WH-HZ", 422, json={"province": "火星"})
+    plan = {"receiver": {"province": "浙江省", "city": "杭州市"}, "lines": [{"sku": "SKU-001", "qty": 1}]}
+    checked.call("POST", "/routing/plan", 200, json=plan)
+    checked.call("POST", "/routing/plan", 409, json=plan | {"receiver": {"province": "西藏"}})
+    checked.call("POST", "/routing/plan", 422, json=plan | {"lines": [{"sku": "NOPE", "qty": 1}]})
+
+
 def test_the_rate_limit_answers_as_documented(app, checked, warehouse):
     app.config["API_RATE_LIMIT"] = "1 per minute"
     try:
@@ -124,6 +152,8 @@ def test_the_scenarios_above_reach_every_route(app):
                ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
                ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json"),
                ("POST", "/orders/{order_no}/invoices"), ("GET", "/orders/{order_no}/invoices"),
-               ("GET", "/invoices/{invoice_id}/pdf")}
+               ("GET", "/invoices/{invoice_id}/pdf"), ("PUT", "/warehouses/{code}"),
+               ("GET", "/carriers"), ("PUT", "/carriers/{code}"), ("PUT", "/carriers/{code}/rate-card"),
+               ("POST", "/routing/plan"), ("POST", "/orders/{order_no}/shipments")}
 
     assert app_routes(app) == covered

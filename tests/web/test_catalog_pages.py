@@ -119,6 +119,16 @@ class TestCreate:
         assert (sku.name, sku.price_fen, sku.weight_g, sku.barcode) == ("开心果 500g", 6990, 560, "6923745100145")
         assert "已创建 SN-100" in client.get("/staff/skus").text
 
+    def test_dimensions_are_saved_and_a_bad_one_is_named_on_its_field(self, app, client):
+        saved = client.post("/staff/skus/new", data=sku_form(length_cm="30", width_cm="20", height_cm="10"))
+        refused = client.post("/staff/skus/new", data=sku_form(code="SN-101", length_cm="900"))
+
+        assert saved.status_code == 303
+        sku = find_sku(app, "SN-100")
+        assert (sku.length_cm, sku.width_cm, sku.height_cm) == (30, 20, 10)
+        assert refused.status_code == 422 and "尺寸应在 0 到 500 厘米之间" in refused.text
+        assert find_sku(app, "SN-101") is None
+
     def test_creating_a_bundle_from_component_lines(self, app, client, skus):
         form = sku_form(code="KIT-009", name="早餐组合装", components="SN-001 2\nSN-002 × 1\n")
 

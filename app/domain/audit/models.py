@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
     CHANGE_PASSWORD = "change_password"
     CREATE_API_TOKEN = "create_api_token"
     REVOKE_API_TOKEN = "revoke_api_token"
+    REPLACE_RATE_CARD = "replace_rate_card"
 
 
 ACTION_LABELS = {
@@ -31,6 +32,7 @@ ACTION_LABELS = {
     AuditAction.CHANGE_PASSWORD: N_("修改密码"),
     AuditAction.CREATE_API_TOKEN: N_("创建接口令牌"),
     AuditAction.REVOKE_API_TOKEN: N_("吊销接口令牌"),
+    AuditAction.REPLACE_RATE_CARD: N_("修改运费模板"),
 }
 
 

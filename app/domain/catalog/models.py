@@ -52,6 +52,23 @@ class Sku(TimestampMixin, db.Model):
     def is_bundle(self) -> bool:
         return bool(self.components)
 
+    @property
+    def volume_cm3(self) -> int:
+        return self.length_cm * self.width_cm * self.height_cm
+
+    @property
+    def parcel_weight_g(self) -> int:
+        """What one unit weighs in a parcel: a bundle weighs its components (it has no stock of its own)."""
+        if self.is_bundle:
+            return sum(item.component.weight_g * item.quantity for item in self.components)
+        return self.weight_g
+
+    @property
+    def parcel_volume_cm3(self) -> int:
+        if self.is_bundle:
+            return sum(item.component.volume_cm3 * item.quantity for item in self.components)
+        return self.volume_cm3
+
     def in_presale(self, now: datetime) -> bool:
         return self.presale_release_at is not None and now < self.presale_release_at
 

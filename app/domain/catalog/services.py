@@ -18,6 +18,9 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BARCODE_PATTERN = re.compile(r"^[0-9]{8,14}$")
 TAX_CODE_PATTERN = re.compile(r"^[0-9]{19}$")
 TAX_NAME_MAX = 32
+DIMENSIONS = ("length_cm", "width_cm", "height_cm")
+#: Longer than any parcel an express carrier takes: a bigger number is a typo (mm or m for cm).
+MAX_DIMENSION_CM = 500
 
 
 @dataclass
@@ -30,6 +33,10 @@ class SkuData:
     barcode: str | None = None
     category: str = ""
     active: bool = True
+    #: Outer dimensions of one unit (cm), for volumetric weight; 0: not measured.
+    length_cm: int = 0
+    width_cm: int = 0
+    height_cm: int = 0
     #: 税收分类编码 and its short name. None keeps what the SKU has (callers that do not edit tax data,
     #: like the SKU form, leave them out); empty means not classified yet: no invoice can name the SKU.
     tax_code: str | None = None
@@ -100,6 +107,10 @@ def _validate_sku(data: SkuData, existing: Sku | None) -> None:
         errors["name"] = N_("请输入商品名称")
     if data.weight_g is None or data.weight_g < 0:
         errors["weight_g"] = N_("重量不能为负数")
+    for name in DIMENSIONS:
+        value = getattr(data, name)
+        if value is None or not 0 <= value <= MAX_DIMENSION_CM:
+            errors[name] = Text(N_("尺寸应在 0 到 %(cm)s 厘米之间"), cm=MAX_DIMENSION_CM)
     if data.price_fen is None or data.price_fen < 0:
         errors["price_fen"] = N_("价格不能为负数")
     if data.tax_rate_bp not in VAT_RATES_BP:

@@ -41,7 +41,7 @@ def call_for(shipment: Shipment, tracker: TrackingAdapter, callback_url: str, su
     """The call to make for ``shipment``; None when there is nothing to ask (a finished parcel)."""
     if shipment.status in FINAL:
         return None
-    company = tracker.company_code(shipment.carrier.code)
+    company = tracker.company_code(shipment.carrier.tracking_company)
     phone = carrier_phone(shipment.order.receiver_phone)
     request = None
     if subscribe and shipment.subscription != Subscription.SUBSCRIBED:

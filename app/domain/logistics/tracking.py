@@ -25,10 +25,10 @@ MAX_CONTEXT = 500  # the tracking_events.context column
 def find_shipment(company: str, number: str, company_code: Callable[[str], str]) -> Shipment | None:
     """The newest parcel with this waybill whose carrier the aggregator calls ``company``."""
     candidates = db.session.execute(
-        select(Shipment.id, Carrier.code).join(Carrier, Shipment.carrier_id == Carrier.id)
+        select(Shipment.id, Carrier).join(Carrier, Shipment.carrier_id == Carrier.id)
         .where(Shipment.waybill_no == number.strip()).order_by(Shipment.id.desc())).all()
-    for shipment_id, carrier_code in candidates:
-        if not company or company_code(carrier_code) == company.strip().lower():
+    for shipment_id, carrier in candidates:
+        if not company or company_code(carrier.tracking_company) == company.strip().lower():
             return lock(shipment_id)
     return None
 

@@ -104,7 +104,13 @@ class Carrier(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    #: The tracking service's company code (``shunfeng``); empty: the same as ``code``.
+    tracking_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def tracking_company(self) -> str:
+        return self.tracking_code or self.code
 
     def __repr__(self) -> str:
         return f"<Carrier {self.code}>"

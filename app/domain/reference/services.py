@@ -24,6 +24,7 @@ MAX_AUTO_COMPLETE_DAYS = 90
 DEFAULT_AUTO_COMPLETE_DAYS = 7
 CUTOFF_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_HANDLING_HOURS = 240
+TRACKING_CODE_PATTERN = re.compile(r"^[a-z0-9]{1,32}$")
 
 
 @dataclass
@@ -62,6 +63,8 @@ class CarrierData:
     code: str
     name: str
     active: bool = True
+    #: the tracking service's company code (shunfeng, zhongtong …); empty: the carrier's own code
+    tracking_code: str = ""
 
 
 def get_by_code(model, code: str):
@@ -129,6 +132,9 @@ def save_channel(data: ChannelData, channel: Channel | None = None) -> Channel:
 
 def save_carrier(data: CarrierData, carrier: Carrier | None = None) -> Carrier:
     errors = _code_errors(Carrier, data.code, carrier) | _required(data, "name")
+    data.tracking_code = (data.tracking_code or "").strip().lower()
+    if data.tracking_code and not TRACKING_CODE_PATTERN.match(data.tracking_code):
+        errors["tracking_code"] = N_("快递100 公司编码只能包含小写字母和数字，例如 shunfeng")
     return _save(Carrier, carrier, data, errors)
 
 

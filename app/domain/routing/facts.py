@@ -24,12 +24,8 @@ def items_of(order: Order) -> list[Item]:
     """The stock-holding units of the order (bundles through their components), with weight and volume."""
     demand = stock_demand(order)
     skus = {sku.id: sku for sku in db.session.scalars(select(Sku).where(Sku.id.in_(demand)))}
-    return [Item(sku_id, quantity, skus[sku_id].weight_g, volume_cm3(skus[sku_id]))
+    return [Item(sku_id, quantity, skus[sku_id].weight_g, skus[sku_id].volume_cm3)
             for sku_id, quantity in sorted(demand.items())]
-
-
-def volume_cm3(sku: Sku) -> int:
-    return sku.length_cm * sku.width_cm * sku.height_cm
 
 
 def destination_of(order: Order) -> Destination | None:

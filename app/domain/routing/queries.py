@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.db import db
+from app.db import db, utcnow
 from app.domain.orders.models import Order
-from app.domain.reference.models import Channel
-from app.domain.routing import services
+from app.domain.reference.models import Channel, Warehouse
+from app.domain.routing import facts, services
 from app.domain.routing.engine import Plan
 
 #: A simulation replans at most this many open orders (the newest), so the page answers in seconds.
@@ -27,6 +27,11 @@ class Simulation:
     @property
     def average_eta_hours(self) -> float:
         return round(self.eta_hours / self.routed, 1) if self.routed else 0.0
+
+
+def todays_load(warehouse: Warehouse) -> int:
+    """Paid orders the warehouse has taken today (Shanghai day): what its daily capacity is measured by."""
+    return facts.todays_loads(utcnow()).get(warehouse.id, 0)
 
 
 def open_orders(limit: int = SIMULATION_LIMIT) -> list[Order]:

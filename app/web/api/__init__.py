@@ -21,4 +21,4 @@ limiter.shared_limit(auth.rate_limit, scope="api-v1", key_func=auth.rate_limit_k
 limiter.shared_limit(auth.failure_limit, scope="api-v1-auth", key_func=auth.failure_limit_key,
                      deduct_when=auth.refused, error_message="请求过于频繁，请稍后再试")(bp)
 
-from app.web.api import catalog, invoices, openapi, orders, stock, warehouses  # noqa: E402, F401  (views register on bp)
+from app.web.api import catalog, fulfilment, invoices, openapi, orders, routing, stock, warehouses  # noqa: E402, F401  (views register on bp)

@@ -19,6 +19,7 @@ from app.domain.orders.states import OrderStatus
 from app.web.api.schema import Body, MoneyIn, StrictBool, StrictInt, StrictText, TimeIn, fields_of
 
 Code = Annotated[StrictText, Field(max_length=64)]
+Centimetres = Annotated[StrictInt, Field(ge=0, le=500, description="单件外包装尺寸（厘米），用于体积重；0 为未测量")]
 
 
 def _text(max_length: int, **extra) -> type:
@@ -36,7 +37,10 @@ class SkuInput(Body):
     """新建时 name 必填；更新时未传的字段保持原值（包括 components）。"""
 
     name: _text(200, examples=["保温杯 500ml"]) | None = None
-    weight_g: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)] | None = None
+    weight_g: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="组合装的重量按子商品计")] | None = None
+    length_cm: Centimetres | None = None
+    width_cm: Centimetres | None = None
+    height_cm: Centimetres | None = None
     price: MoneyIn | None = None
     tax_rate: Annotated[StrictText, Field(examples=["0.13"], description="增值税率，字符串: 0.13、0.09、0.06、"
                                                                         "0.05、0.03、0.01 或 0")] | None = None

@@ -59,7 +59,8 @@ def _sku_data(body: SkuInput, code: str, existing: Sku | None) -> services.SkuDa
     data = services.SkuData(code=code, name="") if existing is None else services.SkuData(
         code=code, name=existing.name, weight_g=existing.weight_g, price_fen=existing.price_fen,
         tax_rate_bp=existing.tax_rate_bp, barcode=existing.barcode, category=existing.category,
-        active=existing.active, tax_code=existing.tax_code, tax_name=existing.tax_name)
+        active=existing.active, tax_code=existing.tax_code, tax_name=existing.tax_name,
+        length_cm=existing.length_cm, width_cm=existing.width_cm, height_cm=existing.height_cm)
     given = body.model_dump(exclude_none=True, exclude={"components"})
     if "tax_rate" in given:
         given["tax_rate"] = _tax_rate(given["tax_rate"])

@@ -68,6 +68,44 @@ PATHS = {
             "200": _json(ref("WarehouseList"), "所有仓库（含停用的，见 active）")},
             description="任何有效令牌都可读取。"),
     },
+    "/warehouses/{code}": {
+        "parameters": [SKU_CODE],
+        "put": _operation(
+            "putWarehouse", "新建或更新仓库",
+            {"200": _json(ref("WarehouseDetail"), "已更新"), "201": _json(ref("WarehouseDetail"), "已新建")},
+            scope=Scope.ROUTING_WRITE, body="WarehouseInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "Conflict"),
+            description="省份可用简称或全称（浙江 = 浙江省），响应总是全称。不传坐标时按城市（区县）查找。"),
+    },
+    "/carriers": {
+        "get": _operation("listCarriers", "快递公司列表", {"200": _json(ref("CarrierList"), "所有快递公司")},
+                          description="任何有效令牌都可读取。"),
+    },
+    "/carriers/{code}": {
+        "parameters": [SKU_CODE],
+        "put": _operation(
+            "putCarrier", "新建或更新快递公司",
+            {"200": _json(ref("Carrier"), "已更新"), "201": _json(ref("Carrier"), "已新建")},
+            scope=Scope.ROUTING_WRITE, body="CarrierInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "Conflict")),
+    },
+    "/carriers/{code}/rate-card": {
+        "parameters": [SKU_CODE],
+        "put": _operation(
+            "putRateCard", "替换快递公司的运费模板", {"200": _json(ref("RateCardSaved"), "已替换")},
+            scope=Scope.ROUTING_WRITE, body="RateCardInput", parameters=(IDEMPOTENCY,),
+            errors=("ValidationError", "NotFound"),
+            description="整张模板一次替换：任一行有误则返回 422 并列出每个错误字段，原模板不变。"
+                        "计费重 = 实重与体积重（长×宽×高 ÷ 抛重系数）取大，按续重步长进位；"
+                        "运费 = 首重价格 + 超出首重部分 × 续重单价 + 目的省偏远附加费。没有价格的线路即不配送。"),
+    },
+    "/routing/plan": {
+        "post": _operation(
+            "planRouting", "分仓试算", {"200": _json(ref("RoutingPlan"), "分仓方案及每个候选仓的结果")},
+            scope=Scope.ORDERS, body="PlanInput", parameters=(IDEMPOTENCY,), errors=("ValidationError", "Conflict"),
+            description="只试算，不预占库存、不写任何数据。没有仓库能发时 409 unroutable（details.reasons）；"
+                        "未知商品或省份 422 并指出字段。"),
+    },
     "/stock/receipts": {
         "post": _operation("createReceipt", "入库", {"201": _json(ref("Receipt"), "入库后的库存")},
                            scope=Scope.STOCK_WRITE, body="ReceiptInput", parameters=(IDEMPOTENCY,),
@@ -149,6 +187,15 @@ PATHS = {
             {"200": {"description": "发票 PDF", "content": {"application/pdf": {
                 "schema": {"type": "string", "format": "binary"}}}}},
             scope=Scope.ORDERS, errors=("NotFound",), description="仅限令牌所属渠道订单的发票；PDF 尚未生成时 404。"),
+    },
+    "/orders/{order_no}/shipments": {
+        "parameters": [ORDER_NO],
+        "post": _operation(
+            "createShipment", "发货（仓储系统回传运单）", {"201": _json(ref("Shipment"), "包裹")},
+            scope=Scope.FULFILMENT, body="ShipmentInput", parameters=(IDEMPOTENCY,), errors=ORDER_ACTION_ERRORS,
+            description="订单为 02、03、04 时接受；跳过的审核、打包步骤以令牌所属渠道的名义记入时间线。"
+                        "库存扣减，运单订阅物流跟踪，销售平台收到发货通知，订单变为 05 已出库。"
+                        "令牌只能为其渠道管理的仓库的订单发货，其他订单返回 404。"),
     },
     "/openapi.json": {
         "get": {"operationId": "getOpenApi", "summary": "本文档", "security": [],

@@ -1,7 +1,7 @@
 """The OpenAPI components (schemas, parameters, responses) of the v1 document; paths are in openapi.py."""
 
 from app.auth.api_tokens import Scope
-from app.web.api import bodies, responses
+from app.web.api import bodies, responses, routing_schemas
 from app.web.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.web.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
 from app.web.api.schema import component_schemas
@@ -12,8 +12,8 @@ def ref(name: str) -> dict:
 
 
 SCHEMAS = {
-    **component_schemas(responses.PUBLISHED, "serialization"),
-    **component_schemas(bodies.PUBLISHED, "validation"),
+    **component_schemas(responses.PUBLISHED + routing_schemas.RESPONSES, "serialization"),
+    **component_schemas(bodies.PUBLISHED + routing_schemas.BODIES, "validation"),
 }
 
 

@@ -19,9 +19,13 @@ from app.domain.inventory.queries import WarehouseStock
 from app.domain.invoicing import models as invoicing
 from app.domain.invoicing.states import InvoiceStatus
 from app.domain.invoicing.tax import rate_text
+from app.domain.logistics import models as shipments
+from app.domain.logistics import queries as logistics
 from app.domain.orders import models as orders
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action
 from app.domain.reference import models as reference
+from app.domain.routing import models as routing
+from app.domain.routing import services as routing_services
 from app.money import fen_to_yuan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,7 +68,10 @@ class Component(Schema):
 class Sku(Schema):
     code: str
     name: str
-    weight_g: Count
+    weight_g: Annotated[int, Field(ge=0, description="单件重量（克）；组合装为其子商品之和")]
+    length_cm: Count
+    width_cm: Count
+    height_cm: Count
     price: Money
     tax_rate: Annotated[str, Field(examples=["0.13"], description="增值税率，字符串")]
     tax_code: Annotated[str, Field(examples=["1060512990000000000"], description="税收分类编码（19 位；未设置为空）")]
@@ -79,7 +86,8 @@ class Sku(Schema):
 
     @classmethod
     def of(cls, sku: catalog.Sku) -> "Sku":
-        return cls(code=sku.code, name=sku.name, weight_g=sku.weight_g, price=fen_to_yuan(sku.price_fen),
+        return cls(code=sku.code, name=sku.name, weight_g=sku.parcel_weight_g, length_cm=sku.length_cm,
+                   width_cm=sku.width_cm, height_cm=sku.height_cm, price=fen_to_yuan(sku.price_fen),
                    tax_rate=f"{Decimal(sku.tax_rate_bp) / BASIS_POINTS:.2f}", tax_code=sku.tax_code,
                    tax_name=sku.tax_name, barcode=sku.barcode,
                    category=sku.category, active=sku.active, is_bundle=sku.is_bundle,
@@ -223,6 +231,68 @@ class OrderEvent(Schema):
                    from_=event.from_status, to=event.to_status, note=event.reason)
 
 
+# ---- parcels and routing of an order ---------------------------------------------------------------
+
+class TrackingEntry(Schema):
+    at: Time
+    state: str
+    context: str
+
+
+class ShipmentLine(Schema):
+    line_id: int
+    sku: str
+    qty: Annotated[int, Field(ge=1)]
+
+
+class Shipment(Schema):
+    id: int
+    warehouse: str | None
+    carrier: str
+    waybill_no: str | None = Field(description="planned 包裹尚无运单号")
+    lines: list[ShipmentLine]
+    status: Annotated[str, Field(examples=["in_transit"], description="planned、shipped、collected、in_transit、"
+                                                                       "delivering、signed、problem、returning …")]
+    shipped_at: Time | None
+    estimated_cost: Money | None
+    tracking: list[TrackingEntry]
+
+    @classmethod
+    def of(cls, shipment: shipments.Shipment) -> "Shipment":
+        return cls(id=shipment.id, warehouse=shipment.warehouse.code if shipment.warehouse else None,
+                   carrier=shipment.carrier.code, waybill_no=shipment.waybill_no or None,
+                   lines=[ShipmentLine(line_id=line.order_line_id, sku=line.order_line.sku.code, qty=line.quantity)
+                          for line in shipment.lines],
+                   status=shipment.status, shipped_at=iso(shipment.shipped_at) if shipment.waybill_no else None,
+                   estimated_cost=fen_to_yuan(shipment.estimated_cost_fen)
+                   if shipment.estimated_cost_fen is not None else None,
+                   tracking=[TrackingEntry(at=iso(event.occurred_at), state=str(event.status_name),
+                                           context=event.context) for event in shipment.events])
+
+
+class OrderRouting(Schema):
+    strategy: str
+    outcome: Annotated[str, Field(json_schema_extra={"enum": ["routed", "split", "parked", "manual", "pending"]})]
+    decided_at: Time
+    reason: str
+
+    @classmethod
+    def of(cls, decision: routing.RoutingDecision | None) -> "OrderRouting | None":
+        if decision is None:
+            return None
+        return cls(strategy=decision.strategy, outcome=decision.outcome, decided_at=iso(decision.decided_at),
+                   reason=_reason(decision))
+
+
+def _reason(decision: routing.RoutingDecision) -> str:
+    """Why it went where it went, in the contract's Chinese: the parked reasons, or the parcels chosen."""
+    if decision.outcome == "parked":
+        return "、".join(str(routing_services.REASON_LABELS.get(reason, reason)) for reason in decision.reasons)
+    sites = "、".join(f"{parcel['site']}/{parcel['carrier']}" for parcel in decision.plan.get("parcels", ()))
+    strategy = str(routing_services.STRATEGY_LABELS.get(decision.strategy, decision.strategy))
+    return f"{strategy}：{sites}"
+
+
 class OrderSummary(Schema):
     order_no: str
     external_id: str | None
@@ -272,13 +342,17 @@ class OrderSummary(Schema):
 
 
 class Order(OrderSummary):
-    """One order with its change log."""
+    """One order with its change log, its routing decision and its parcels."""
 
     events: list[OrderEvent]
+    routing: OrderRouting | None = Field(description="分仓结果；未分仓时为 null")
+    shipments: list[Shipment]
 
     @classmethod
     def of(cls, order: orders.Order) -> "Order":
-        return cls(**cls.fields_of(order), events=[OrderEvent.of(event) for event in order.events])
+        return cls(**cls.fields_of(order), events=[OrderEvent.of(event) for event in order.events],
+                   routing=OrderRouting.of(routing_services.latest_decision(order)),
+                   shipments=[Shipment.of(shipment) for shipment in logistics.parcels_of(order.id)])
 
 
 class OrderList(Schema):
@@ -394,4 +468,5 @@ class Error(Schema):
 
 
 #: Every response body; each is published under its class name.
-PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, InvoiceRecord, InvoiceList, Error]
+PUBLISHED = [Sku, WarehouseList, Stock, Receipt, Adjustment, Order, OrderList, Shipment, InvoiceRecord, InvoiceList,
+             Error]

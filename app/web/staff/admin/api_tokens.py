@@ -26,6 +26,8 @@ SCOPE_LABELS = {
     Scope.STOCK_READ: _l("库存查询"),
     Scope.STOCK_WRITE: _l("入库与盘点"),
     Scope.CATALOG_WRITE: _l("商品维护"),
+    Scope.ROUTING_WRITE: _l("仓库、快递与运费模板维护"),
+    Scope.FULFILMENT: _l("发货（仓储系统）"),
 }
 
 

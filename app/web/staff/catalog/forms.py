@@ -2,12 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.domain.catalog.models import VAT_RATES_BP
 from app.web.forms import YuanField
 from app.web.staff.forms import REQUIRED, int_field
+
+NUMERIC = {"inputmode": "numeric"}
 
 
 class SkuForm(FlaskForm):
@@ -16,6 +18,9 @@ class SkuForm(FlaskForm):
     barcode = StringField(_l("条码"), validators=[Optional(), Length(max=32)])
     category = StringField(_l("类目"), validators=[Optional(), Length(max=32)])
     weight_g = int_field(_l("重量（克）"), 0)
+    length_cm = IntegerField(_l("长（厘米）"), default=0, validators=[Optional()], render_kw=NUMERIC)
+    width_cm = IntegerField(_l("宽（厘米）"), default=0, validators=[Optional()], render_kw=NUMERIC)
+    height_cm = IntegerField(_l("高（厘米）"), default=0, validators=[Optional()], render_kw=NUMERIC)
     price_fen = YuanField(_l("价格（元）"), validators=[REQUIRED])
     tax_rate_bp = SelectField(_l("税率"), coerce=int, default=1300,
                               choices=[(rate, f"{rate // 100}%") for rate in VAT_RATES_BP])

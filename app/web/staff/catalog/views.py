@@ -15,6 +15,7 @@ def _sku_data(form: SkuForm) -> services.SkuData:
     return services.SkuData(
         code=form.code.data, name=form.name.data, barcode=form.barcode.data or None,
         category=form.category.data or "", weight_g=form.weight_g.data, price_fen=form.price_fen.data,
+        length_cm=form.length_cm.data or 0, width_cm=form.width_cm.data or 0, height_cm=form.height_cm.data or 0,
         tax_rate_bp=form.tax_rate_bp.data, active=form.active.data,
         tax_code=(form.tax_code.data or "").strip(), tax_name=(form.tax_name.data or "").strip(),
     )
@@ -38,7 +39,8 @@ SKU_COLUMNS = (
     Column(_l("名称"), lambda s: s.name),
     Column(_l("类目"), lambda s: s.category),
     Column(_l("条码"), lambda s: s.barcode or ""),
-    Column(_l("重量"), lambda s: f"{s.weight_g} g"),
+    Column(_l("重量"), lambda s: f"{s.parcel_weight_g} g"),
+    Column(_l("尺寸（厘米）"), lambda s: f"{s.length_cm}×{s.width_cm}×{s.height_cm}" if s.volume_cm3 else "—"),
     Column(_l("价格"), lambda s: format_money(s.price_fen)),
     Column(_l("税率"), lambda s: f"{s.tax_rate_bp // 100}%"),
     Column(_l("开票名称"), lambda s: f"*{s.tax_name}*" if s.tax_name else "—"),

@@ -55,4 +55,5 @@ class ChannelForm(FlaskForm):
 class CarrierForm(FlaskForm):
     code = StringField(_l("编码"), validators=[REQUIRED, Length(max=32)])
     name = StringField(_l("名称"), validators=[REQUIRED, Length(max=64)])
+    tracking_code = StringField(_l("快递100 公司编码（如 shunfeng，留空同编码）"), validators=[Optional(), Length(max=32)])
     active = BooleanField(_l("启用"), default=True)

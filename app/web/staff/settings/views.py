@@ -1,14 +1,21 @@
 """Warehouses, channels and carriers (operations' reference data)."""
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.auth.roles import Area
 from app.domain.reference import services
 from app.domain.reference.models import Carrier, Channel, Warehouse
+from app.domain.routing.queries import todays_load
 from app.web.staff import bp, resources
 from app.web.staff.resources import Column, Resource
 from app.web.staff.settings.forms import CarrierForm, ChannelForm, WarehouseForm
+
+
+def _rate_card_link(carrier: Carrier) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url_for("staff.show_rate_card", carrier_id=carrier.id), _("查看与编辑"))
 
 
 def _yes_no(value: bool) -> str:
@@ -49,7 +56,8 @@ def _save_channel(form: ChannelForm, channel):
 
 
 def _save_carrier(form: CarrierForm, carrier):
-    data = services.CarrierData(code=form.code.data, name=form.name.data, active=form.active.data)
+    data = services.CarrierData(code=form.code.data, name=form.name.data, active=form.active.data,
+                                tracking_code=form.tracking_code.data or "")
     return services.save_carrier(data, carrier)
 
 
@@ -58,10 +66,12 @@ resources.register(bp, Resource(
     columns=(
         Column(_l("编码"), lambda w: w.code),
         Column(_l("名称"), lambda w: w.name),
-        Column(_l("省市"), lambda w: f"{w.province} {w.city}"),
+        Column(_l("省市区"), lambda w: f"{w.province} {w.city} {w.district}".strip()),
         Column(_l("地址"), lambda w: w.address),
         Column(_l("坐标"), lambda w: f"{w.latitude:.4f}, {w.longitude:.4f}"),
-        Column(_l("日处理能力"), lambda w: w.daily_capacity),
+        Column(_l("今日单量 / 日处理能力"), lambda w: f"{todays_load(w)} / {w.daily_capacity or '∞'}"),
+        Column(_l("处理时长（小时）"), lambda w: w.handling_hours),
+        Column(_l("合作快递"), lambda w: "、".join(w.carrier_codes) or _("全部")),
         Column(_l("截单时间"), lambda w: w.cutoff_time),
         Column(_l("不配送"), lambda w: "、".join(w.unserved_provinces)),
         Column(_l("优先级"), lambda w: w.priority),
@@ -90,7 +100,9 @@ resources.register(bp, Resource(
     columns=(
         Column(_l("编码"), lambda c: c.code),
         Column(_l("名称"), lambda c: c.name),
+        Column(_l("快递100 编码"), lambda c: c.tracking_company),
         Column(_l("启用"), lambda c: _yes_no(c.active)),
+        Column(_l("运费模板"), _rate_card_link),
     ),
     search_columns=(Carrier.code, Carrier.name),
     order_by=(Carrier.code,), save=_save_carrier, area=Area.SETTINGS,
