@@ -1,7 +1,9 @@
-"""Routing jobs: route an order once it is paid (queued by the payment, after its commit)."""
+"""Routing jobs: route an order once it is paid (queued by the payment, after its commit), and replay a
+back-test."""
 
 from app.domain.orders.models import Order
-from app.domain.routing import services
+from app.domain.routing import backtest, services
+from app.domain.routing.models import Backtest
 from app.extensions import db
 from workers.runtime import job
 
@@ -14,3 +16,17 @@ def route_paid_order(order_id: int) -> str:
         return "missing"
     decision = services.route_order(order, "system")
     return decision.outcome if decision is not None else "skipped"
+
+
+@job
+def run_backtest(backtest_id: int) -> dict:
+    """Replay a back-test, committing its progress as it goes; a failure leaves it marked as stopped."""
+    run = db.session.get(Backtest, backtest_id)
+    try:
+        backtest.run(run, checkpoint=db.session.commit)
+    except Exception:
+        db.session.rollback()
+        db.session.get(Backtest, backtest_id).status = backtest.FAILED
+        db.session.commit()
+        raise
+    return {"orders": run.total}

@@ -1,4 +1,4 @@
 """Staff routing pages: the strategy and its simulation, the parked-orders queue, manual assign and
 re-route (registered on the staff blueprint)."""
 
-from app.web.staff.routing import views  # noqa: F401  (views register on the staff blueprint)
+from app.web.staff.routing import backtests, views  # noqa: F401  (views register on the staff blueprint)
