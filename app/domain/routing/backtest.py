@@ -24,13 +24,12 @@ from app.db import db, utcnow
 from app.domain.catalog.models import Sku
 from app.domain.errors import ValidationError
 from app.domain.inventory.models import Reservation, ReservationStatus, StockLevel, StockMovement
-from app.domain.logistics.models import Shipment
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import stock_demand
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.routing import engine, facts, services
 from app.domain.routing.engine import Destination, Option, Plan
-from app.domain.routing.models import Backtest
+from app.domain.routing.models import Backtest, RoutingDecision
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 
@@ -182,9 +181,14 @@ class Replay:
                 Reservation.order_id.in_(chunk), Reservation.status == ReservationStatus.SHIPPED)):
             shipped[reservation.order_id][reservation.warehouse_id].add(reservation.sku_id)
         codes = dict(db.session.execute(select(Carrier.id, Carrier.code)).all())
+        warehouse_ids = dict(db.session.execute(select(Warehouse.code, Warehouse.id)).all())
         carriers = {(order.id, None): codes.get(order.carrier_id) for order in orders}
-        for shipment in _chunked(ids, lambda chunk: select(Shipment).where(Shipment.order_id.in_(chunk))):
-            carriers[(shipment.order_id, shipment.warehouse_id)] = codes[shipment.carrier_id]
+        # A split order's other parcels went with the carriers its decision gave them (rounds in order,
+        # so the last decision wins); the order itself names one carrier only.
+        for decision in _chunked(ids, lambda chunk: select(RoutingDecision).where(
+                RoutingDecision.order_id.in_(chunk)).order_by(RoutingDecision.round)):
+            for parcel in decision.plan.get("parcels", ()):
+                carriers[(decision.order_id, warehouse_ids.get(parcel["site"]))] = parcel["carrier"]
         return cls(rules, StockHistory.load(sku_ids, since - timedelta(minutes=1)), skus, shipped, carriers)
 
     def row(self, order: Order) -> dict:
@@ -204,8 +208,8 @@ class Replay:
                 "changed": actual is None or replayed is None or actual["sites"] != replayed["sites"]}
 
     def _actual(self, order: Order, items, destination: Destination, when: datetime) -> dict | None:
-        """The parcels as they went: the shipped reservations per warehouse, each with the carrier of
-        that warehouse's shipment (else the order's); priced on today's cards."""
+        """The parcels as they went: the shipped reservations per warehouse, each with the carrier the
+        order's routing decision gave that warehouse's parcel (else the order's); priced on today's cards."""
         by_warehouse = self.shipped.get(order.id) or {order.warehouse_id: {item.sku_id for item in items}}
         parcels = []
         for warehouse_id, sku_ids in sorted(by_warehouse.items(), key=lambda pair: pair[0] or 0):
