@@ -88,3 +88,30 @@ def test_operations_switch_the_strategy_and_simulate_another(client, login_as, a
 def test_customer_service_may_not_change_the_strategy(client, login_as):
     login_as("customer_service")
     assert client.get("/staff/routing").status_code == 403
+
+
+def test_operations_edit_the_channel_and_region_rules(client, login_as, app, cards_for_shop):
+    login_as("operations")
+    assert 'data-testid="rules-form"' in client.get("/staff/routing").text
+    refused = client.post("/staff/routing/rules", data={"channel_carriers": "jd: nope", "reserved_warehouses": "",
+                                                        "restricted_regions": ""})
+    assert refused.status_code == 422 and "未知的快递公司：nope" in refused.text
+    saved = client.post("/staff/routing/rules", data={"channel_carriers": "jd: shunfeng",
+                                                      "reserved_warehouses": "WH-B：taobao",
+                                                      "restricted_regions": "SN-002: 新疆，西藏"})
+    assert saved.status_code == 303
+    with app.app_context():
+        setting = db.session.scalar(select(RoutingSetting))
+        assert setting.channel_carriers == {"jd": ["shunfeng"]}
+        assert setting.reserved_warehouses == {"WH-B": "taobao"}
+        assert setting.restricted_regions == {"SN-002": ["新疆维吾尔自治区", "西藏自治区"]}
+    page = client.get("/staff/routing")
+    assert "WH-B: taobao" in page.text and "新疆维吾尔自治区" in page.text
+
+
+def test_the_simulation_lists_each_open_order_with_cost_and_eta(client, login_as, app, make_order, cards_for_shop):
+    number = make_order("02")
+    login_as("operations")
+    page = client.get("/staff/routing?simulate=fastest")
+    assert 'data-testid="simulated-orders"' in page.text
+    assert number in page.text and "WH-A/shunfeng" in page.text and "¥8.00" in page.text

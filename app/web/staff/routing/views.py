@@ -16,7 +16,7 @@ from app.extensions import db
 from app.web.errors import error_message
 from app.web.staff import bp
 from app.web.staff.pages import form_status, paginate, save_form, saved
-from app.web.staff.routing.forms import AssignForm, StrategyForm, strategy_choices
+from app.web.staff.routing.forms import AssignForm, RulesForm, StrategyForm, strategy_choices
 
 
 @bp.route("/routing", methods=["GET", "POST"])
@@ -28,13 +28,32 @@ def routing_strategy():
                          lambda _setting: saved(_("分仓策略已保存"), url_for("staff.routing_strategy")))
     if response:
         return response
+    rules_form = RulesForm(formdata=None)
+    rules_form.fill(services.rules_in_force())
+    return _strategy_page(form, rules_form, form_status(form))
+
+
+@bp.post("/routing/rules")
+@role_required(Area.SETTINGS)
+def routing_rules():
+    rules_form = RulesForm()
+    response = save_form(rules_form, lambda: services.save_rules(**rules_form.rules(), actor=_actor()),
+                         lambda _setting: saved(_("分仓规则已保存"), url_for("staff.routing_strategy")))
+    if response:
+        return response
+    setting = services.current_setting()
+    form = StrategyForm(formdata=None, data={"strategy": setting.strategy, **services.strategy_for(None).weights})
+    return _strategy_page(form, rules_form, form_status(rules_form))
+
+
+def _strategy_page(form: StrategyForm, rules_form: RulesForm, status: int):
     candidate = request.args.get("simulate", "")
     simulation = None
     if candidate in engine.STRATEGIES:
         simulation = queries.simulate(candidate, queries.open_orders())
-    return render_template("staff/routing/strategy.html", form=form, setting=setting, simulation=simulation,
-                           candidate=candidate, choices=strategy_choices(), labels=services.STRATEGY_LABELS), \
-        form_status(form)
+    return render_template("staff/routing/strategy.html", form=form, rules_form=rules_form,
+                           setting=services.current_setting(), simulation=simulation, candidate=candidate,
+                           choices=strategy_choices(), labels=services.STRATEGY_LABELS), status
 
 
 @bp.get("/routing/parked")
