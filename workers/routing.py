@@ -19,6 +19,17 @@ def route_paid_order(order_id: int) -> str:
 
 
 @job
+def reroute_returned_order(order_id: int) -> str:
+    """An order back from an exception is decided anew (a new round); one that is shipped, packing or
+    sells from its channel's own warehouse is left alone by route_order."""
+    order = db.session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        return "missing"
+    decision = services.route_order(order, "system", again=True)
+    return decision.outcome if decision is not None else "skipped"
+
+
+@job
 def run_backtest(backtest_id: int) -> dict:
     """Replay a back-test, committing its progress as it goes; a failure leaves it marked as stopped."""
     run = db.session.get(Backtest, backtest_id)

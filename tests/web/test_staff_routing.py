@@ -115,3 +115,25 @@ def test_the_simulation_lists_each_open_order_with_cost_and_eta(client, login_as
     page = client.get("/staff/routing?simulate=fastest")
     assert 'data-testid="simulated-orders"' in page.text
     assert number in page.text and "WH-A/shunfeng" in page.text and "¥8.00" in page.text
+
+
+def test_an_order_back_from_an_exception_is_routed_again(app, make_order, shop, cards_for_shop):
+    from app.domain.routing.models import RoutingDecision
+    from tests.conftest import run_worker
+
+    number = make_order("02", lines=(("SN-001", 1),))
+    with app.app_context():
+        for warehouse_id in (shop.warehouse_id, shop.spare_warehouse_id):
+            db.session.get(Warehouse, warehouse_id).unserved_provinces = ["上海市"]
+        db.session.commit()
+    assert route(app, number) == "parked"
+    with app.app_context():
+        db.session.get(Warehouse, shop.spare_warehouse_id).unserved_provinces = []
+        orders.resolve_exception(orders.get_order(number), "华南仓恢复配送上海", "user:cs")
+        db.session.commit()
+        run_worker()
+        order = orders.get_order(number)
+        latest = db.session.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id)
+                                   .order_by(RoutingDecision.round.desc()))
+        assert (latest.round, latest.outcome, order.warehouse_id) == (2, "routed", shop.spare_warehouse_id)
+        assert db.session.scalars(services.parked_decisions()).all() == []

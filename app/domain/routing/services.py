@@ -204,7 +204,7 @@ def route_order(order: Order, actor: str, strategy_name: str | None = None, agai
     decision.outcome = "routed" if len(plan.parcels) == 1 else "split"
     _settle_earlier(order, decision)
     if order.status == OrderStatus.EXCEPTION:  # a parked order that can ship now goes back to work
-        orders.resolve_exception(order, Text(N_("重新分仓成功")), actor)
+        orders.resolve_exception(order, Text(N_("重新分仓成功")), actor, reroute=False)
     orders.add_event(order, "route", actor, order.status, order.status, _summary(plan), details=decision.plan)
     db.session.flush()
     return decision
@@ -224,7 +224,7 @@ def manual_assign(order: Order, warehouse: Warehouse, carrier: Carrier, reason: 
                      "candidates": []}
     _settle_earlier(order, decision)
     if order.status == OrderStatus.EXCEPTION:
-        orders.resolve_exception(order, reason, actor)
+        orders.resolve_exception(order, reason, actor, reroute=False)
     orders.add_event(order, "route", actor, order.status, order.status, reason, details=decision.plan)
     db.session.flush()
     return decision
