@@ -4,8 +4,10 @@ back-test."""
 from app.domain.orders.models import Order
 from app.domain.routing import backtest, services
 from app.domain.routing.models import Backtest
+from app.domain.workbench import batches, reroute
 from app.extensions import db
 from workers.runtime import job
+from workers.workbench import failure_recorded
 
 
 @job
@@ -41,3 +43,12 @@ def run_backtest(backtest_id: int) -> dict:
         db.session.commit()
         raise
     return {"orders": run.total}
+
+
+@job
+def run_warehouse_reroute(batch_id: int) -> dict:
+    """Route again the open orders of a warehouse taken offline, committing progress as it goes."""
+    with failure_recorded(batch_id):
+        batch = batches.get_batch(batch_id)
+        reroute.run(batch, checkpoint=db.session.commit)
+    return {"total": batch.total, "done": batch.done, "refused": batch.refused}

@@ -137,3 +137,23 @@ def test_an_order_back_from_an_exception_is_routed_again(app, make_order, shop, 
                                    .order_by(RoutingDecision.round.desc()))
         assert (latest.round, latest.outcome, order.warehouse_id) == (2, "routed", shop.spare_warehouse_id)
         assert db.session.scalars(services.parked_decisions()).all() == []
+
+
+def test_taking_a_warehouse_offline_routes_its_open_orders_again(client, login_as, app, make_order, shop,
+                                                                  cards_for_shop):
+    from tests.conftest import run_worker
+
+    nuts, bread = make_order("02", lines=(("SN-001", 1),)), make_order("02", lines=(("SN-002", 1),))
+    login_as("operations")
+    assert 'data-testid="offline-form"' in client.get("/staff/routing").text
+    answer = client.post("/staff/routing/offline", data={"warehouse_id": shop.warehouse_id})
+    assert answer.status_code == 303 and "/staff/orders/batches/" in answer.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Warehouse, shop.warehouse_id).active is False
+        run_worker()
+        # WH-B holds the one SN-001 left elsewhere: that order moves; nobody else has SN-002: parked.
+        assert orders.get_order(nuts).warehouse_id == shop.spare_warehouse_id
+        assert orders.get_order(bread).status == "E1"
+    page = client.get(answer.headers["Location"])
+    assert "批量重新分仓" in page.text and "已分仓" in page.text and "无法自动分仓：库存不足" in page.text
+    assert client.post("/staff/routing/offline", data={"warehouse_id": 999999}).status_code == 404
