@@ -11,7 +11,7 @@ from workers.runtime import job
 
 @job
 def run_batch(batch_id: int) -> dict:
-    with _failure_recorded(batch_id):
+    with failure_recorded(batch_id):
         batch = batches.get_batch(batch_id)
         batches.run(batch, checkpoint=db.session.commit)
     return {"total": batch.total, "done": batch.done, "refused": batch.refused}
@@ -19,14 +19,14 @@ def run_batch(batch_id: int) -> dict:
 
 @job
 def run_export(batch_id: int) -> dict:
-    with _failure_recorded(batch_id):
+    with failure_recorded(batch_id):
         batch = batches.get_batch(batch_id)
         export.run(batch)
     return {"total": batch.total}
 
 
 @contextmanager
-def _failure_recorded(batch_id: int):
+def failure_recorded(batch_id: int):
     """A job that breaks leaves the orders committed so far done, and its batch saying it stopped
     (the job's failure, on the 后台任务 page, has the why), so the batch page stops waiting."""
     try:

@@ -16,6 +16,8 @@ from app.domain.notifications import models as notification_models
 from app.domain.orders.deadlines import RULE_LABELS
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS
 from app.domain.reference.models import PLATFORM_LABELS
+from app.domain.routing import backtest as routing_backtest
+from app.domain.routing import services as routing
 from app.i18n import LANGUAGE_NAMES, select_locale
 from app.money import format_money
 from app.text import Text
@@ -35,7 +37,8 @@ def domain_labels() -> frozenset[str]:
               channel_mapping.STAGE_LABELS, channel_models.SYNC_STATUS_LABELS,
               channel_models.PAYLOAD_STATUS_LABELS, channel_models.IMPORT_STATUS_LABELS,
               notification_models.CHANNEL_LABELS, notification_models.STATUS_LABELS,
-              invoice_states.STATUS_LABELS, invoice_states.EVENT_LABELS, invoice_reversal.RED_REASONS)
+              invoice_states.STATUS_LABELS, invoice_states.EVENT_LABELS, invoice_reversal.RED_REASONS,
+              routing.REASON_LABELS, routing.OUTCOME_LABELS, routing.STRATEGY_LABELS, routing_backtest.STATUS_LABELS)
     return frozenset(label for table in tables for label in table.values())
 
 

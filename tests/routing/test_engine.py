@@ -91,7 +91,7 @@ def test_unserved_rate_pairs_and_channel_carrier_rules_remove_carriers():
     assert plan(ONE_KG, [site("SH")], rates, HANGZHOU, Strategy("cheapest")).parcels[0].carrier == "sf"
     jd_only = plan(ONE_KG, [site("SH")], rates, HANGZHOU, Strategy("cheapest", carriers=("jd",)))
     assert not jd_only.routed
-    assert jd_only.candidates[0].verdict == engine.NO_CARRIER
+    assert jd_only.candidates[0].verdict == engine.CARRIER_RULE  # the channel rule, not the cards, excluded it
 
 
 def test_split_only_when_no_single_warehouse_holds_everything():
@@ -160,3 +160,29 @@ def test_split_is_minimal_in_parcels_then_cost(scenario):
     assert (len(result.parcels), result.cost_fen) == expected
     shipped = sorted(sku for parcel in result.parcels for sku in parcel.sku_ids)
     assert shipped == [item.sku_id for item in items]
+
+
+def test_a_channel_carrier_rule_keeps_only_its_carriers():
+    # cheapest overall is GZ by zt (¥6); JD orders ship by sf only: SH ¥13 beats GZ ¥14.
+    result = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("cheapest", carriers=("sf",), channel="jd"))
+    assert [(p.site, p.carrier, p.cost_fen) for p in result.parcels] == [("SH", "sf", 1300)]
+
+
+def test_a_warehouse_reserved_for_one_channel_ships_only_its_orders():
+    reserved = {"GZ": "jd"}
+    taobao = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("cheapest", channel="taobao", reserved=reserved))
+    assert [p.site for p in taobao.parcels] == ["SH"]
+    assert {c.site: c.verdict for c in taobao.candidates} == {"GZ": engine.RESERVED, "SH": engine.WON}
+    jd = plan(ONE_KG, [GZ, SH], RATES, HANGZHOU, Strategy("cheapest", channel="jd", reserved=reserved))
+    assert [(p.site, p.cost_fen) for p in jd.parcels] == [("GZ", 600)]
+
+
+def test_a_sku_restricted_in_the_destination_province_is_not_routed_anywhere():
+    items = [Item(1, 1, 1000, 0), Item(2, 1, 1000, 0)]
+    everywhere = site("SH", stock={1: 5, 2: 5})
+    rules = Strategy("cheapest", restricted=frozenset({(2, "浙江省")}))
+    result = plan(items, [everywhere], RATES, HANGZHOU, rules)
+    assert not result.routed
+    assert [c.verdict for c in result.candidates] == [engine.RESTRICTED]
+    elsewhere = Strategy("cheapest", restricted=frozenset({(2, "新疆维吾尔自治区")}))
+    assert plan(items, [everywhere], RATES, HANGZHOU, elsewhere).routed

@@ -88,3 +88,72 @@ def test_operations_switch_the_strategy_and_simulate_another(client, login_as, a
 def test_customer_service_may_not_change_the_strategy(client, login_as):
     login_as("customer_service")
     assert client.get("/staff/routing").status_code == 403
+
+
+def test_operations_edit_the_channel_and_region_rules(client, login_as, app, cards_for_shop):
+    login_as("operations")
+    assert 'data-testid="rules-form"' in client.get("/staff/routing").text
+    refused = client.post("/staff/routing/rules", data={"channel_carriers": "jd: nope", "reserved_warehouses": "",
+                                                        "restricted_regions": ""})
+    assert refused.status_code == 422 and "未知的快递公司：nope" in refused.text
+    saved = client.post("/staff/routing/rules", data={"channel_carriers": "jd: shunfeng",
+                                                      "reserved_warehouses": "WH-B：taobao",
+                                                      "restricted_regions": "SN-002: 新疆，西藏"})
+    assert saved.status_code == 303
+    with app.app_context():
+        setting = db.session.scalar(select(RoutingSetting))
+        assert setting.channel_carriers == {"jd": ["shunfeng"]}
+        assert setting.reserved_warehouses == {"WH-B": "taobao"}
+        assert setting.restricted_regions == {"SN-002": ["新疆维吾尔自治区", "西藏自治区"]}
+    page = client.get("/staff/routing")
+    assert "WH-B: taobao" in page.text and "新疆维吾尔自治区" in page.text
+
+
+def test_the_simulation_lists_each_open_order_with_cost_and_eta(client, login_as, app, make_order, cards_for_shop):
+    number = make_order("02")
+    login_as("operations")
+    page = client.get("/staff/routing?simulate=fastest")
+    assert 'data-testid="simulated-orders"' in page.text
+    assert number in page.text and "WH-A/shunfeng" in page.text and "¥8.00" in page.text
+
+
+def test_an_order_back_from_an_exception_is_routed_again(app, make_order, shop, cards_for_shop):
+    from app.domain.routing.models import RoutingDecision
+    from tests.conftest import run_worker
+
+    number = make_order("02", lines=(("SN-001", 1),))
+    with app.app_context():
+        for warehouse_id in (shop.warehouse_id, shop.spare_warehouse_id):
+            db.session.get(Warehouse, warehouse_id).unserved_provinces = ["上海市"]
+        db.session.commit()
+    assert route(app, number) == "parked"
+    with app.app_context():
+        db.session.get(Warehouse, shop.spare_warehouse_id).unserved_provinces = []
+        orders.resolve_exception(orders.get_order(number), "华南仓恢复配送上海", "user:cs")
+        db.session.commit()
+        run_worker()
+        order = orders.get_order(number)
+        latest = db.session.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id)
+                                   .order_by(RoutingDecision.round.desc()))
+        assert (latest.round, latest.outcome, order.warehouse_id) == (2, "routed", shop.spare_warehouse_id)
+        assert db.session.scalars(services.parked_decisions()).all() == []
+
+
+def test_taking_a_warehouse_offline_routes_its_open_orders_again(client, login_as, app, make_order, shop,
+                                                                  cards_for_shop):
+    from tests.conftest import run_worker
+
+    nuts, bread = make_order("02", lines=(("SN-001", 1),)), make_order("02", lines=(("SN-002", 1),))
+    login_as("operations")
+    assert 'data-testid="offline-form"' in client.get("/staff/routing").text
+    answer = client.post("/staff/routing/offline", data={"warehouse_id": shop.warehouse_id})
+    assert answer.status_code == 303 and "/staff/orders/batches/" in answer.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Warehouse, shop.warehouse_id).active is False
+        run_worker()
+        # WH-B holds the one SN-001 left elsewhere: that order moves; nobody else has SN-002: parked.
+        assert orders.get_order(nuts).warehouse_id == shop.spare_warehouse_id
+        assert orders.get_order(bread).status == "E1"
+    page = client.get(answer.headers["Location"])
+    assert "批量重新分仓" in page.text and "已分仓" in page.text and "无法自动分仓：库存不足" in page.text
+    assert client.post("/staff/routing/offline", data={"warehouse_id": 999999}).status_code == 404

@@ -28,6 +28,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
 #: Routing picks the warehouse, carrier and parcels once an order is paid (by dotted name: routing sits above orders).
 ROUTE_JOB = "workers.routing.route_paid_order"
+REROUTE_JOB = "workers.routing.reroute_returned_order"
 
 
 def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
@@ -216,10 +217,15 @@ def mark_exception(order: Order, reason: str, actor: str) -> Order:
     return order
 
 
-def resolve_exception(order: Order, reason: str, actor: str) -> Order:
+def resolve_exception(order: Order, reason: str, actor: str, reroute: bool = True) -> Order:
+    """The order goes back to where it was. Whatever held it up (stock, an address, a warehouse) may have
+    changed where it should ship from, so it is routed again (after the commit) — unless routing itself
+    is what resolves it (``reroute=False``)."""
     if transition(order, Action.RESOLVE_EXCEPTION, actor, reason=reason,
                    previous=order.status_before_exception):
         order.status_before_exception = None
+        if reroute:
+            enqueue_after_commit(REROUTE_JOB, order.id)
     return order
 
 

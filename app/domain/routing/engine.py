@@ -23,6 +23,9 @@ NO_STOCK = "no_stock"
 UNSERVED = "unserved"
 NO_CAPACITY = "no_capacity"
 NO_CARRIER = "no_carrier"
+CARRIER_RULE = "carrier_rule"  #: carriers reach the destination, but none the channel's rule allows
+RESERVED = "reserved"  #: the warehouse ships for another channel only
+RESTRICTED = "restricted"  #: a SKU of the order is not sold to the destination's province (限购)
 LOST = "lost"
 WON = "won"
 
@@ -57,6 +60,12 @@ class Strategy:
     weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     #: Only these carriers may ship (a channel rule, e.g. JD orders → 京东物流); empty: any.
     carriers: tuple[str, ...] = ()
+    #: The order's channel platform, for the warehouse reservations below.
+    channel: str = ""
+    #: warehouse code → the only platform it ships for (a warehouse reserved for one channel).
+    reserved: dict = field(default_factory=dict)
+    #: (sku id, province) pairs not sold or shipped there (限购 regions).
+    restricted: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,13 +119,17 @@ def plan(items: list[Item], sites: list[Site], rates: dict[tuple[str, str, str],
          destination: Destination, strategy: Strategy) -> Plan:
     """Route one order: the best single warehouse, else the smallest split (fewest parcels, then the
     strategy's order), else no parcels — every candidate with its verdict either way."""
+    if any((item.sku_id, destination.province) in strategy.restricted for item in items):
+        return Plan(strategy.name, (), tuple(Candidate(site.code, RESTRICTED) for site in sites))
     reachable: dict[str, list[Option]] = {}
     verdicts: dict[str, str] = {}
     for site in sites:
-        verdict = _exclusion(site, destination)
+        verdict = _exclusion(site, destination, strategy)
         options = [] if verdict else _options(site, items, rates, destination, strategy)
         if not verdict and not options:
             verdict = NO_CARRIER
+            if strategy.carriers and _options(site, items, rates, destination, Strategy(strategy.name)):
+                verdict = CARRIER_RULE
         if verdict:
             verdicts[site.code] = verdict
         else:
@@ -140,7 +153,9 @@ def plan(items: list[Item], sites: list[Site], rates: dict[tuple[str, str, str],
     return Plan(strategy.name, parcels, tuple(candidates))
 
 
-def _exclusion(site: Site, destination: Destination) -> str | None:
+def _exclusion(site: Site, destination: Destination, strategy: Strategy) -> str | None:
+    if site.code in strategy.reserved and strategy.reserved[site.code] != strategy.channel:
+        return RESERVED
     if destination.province in site.unserved:
         return UNSERVED
     if site.capacity_left is not None and site.capacity_left <= 0:
@@ -244,3 +259,10 @@ def _assignments(items: list[Item], group: tuple[Site, ...], rates, destination:
             parcels.append(_best(options, by_code, strategy))
         else:
             yield tuple(parcels)
+
+
+def shipped_parcel(site: Site, carrier: str, items: list[Item], rates, destination: Destination) -> Option | None:
+    """A parcel as it really went (warehouse and carrier chosen already), priced like the engine's own;
+    None when the cards have no served row for it."""
+    rate = rates.get((carrier, site.province, destination.province))
+    return None if rate is None or not rate.served else _option(site, carrier, rate, items, destination)

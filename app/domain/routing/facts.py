@@ -20,10 +20,12 @@ from app.domain.routing.rates import Item, Rate
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def items_of(order: Order) -> list[Item]:
-    """The stock-holding units of the order (bundles through their components), with weight and volume."""
+def items_of(order: Order, skus: dict[int, Sku] | None = None) -> list[Item]:
+    """The stock-holding units of the order (bundles through their components), with weight and volume;
+    ``skus`` (by id) saves the read when the caller loaded them already."""
     demand = stock_demand(order)
-    skus = {sku.id: sku for sku in db.session.scalars(select(Sku).where(Sku.id.in_(demand)))}
+    if skus is None:
+        skus = {sku.id: sku for sku in db.session.scalars(select(Sku).where(Sku.id.in_(demand)))}
     return [Item(sku_id, quantity, skus[sku_id].weight_g, skus[sku_id].volume_cm3)
             for sku_id, quantity in sorted(demand.items())]
 
@@ -36,7 +38,7 @@ def destination_of(order: Order) -> Destination | None:
 def sites_for(order: Order | None, sku_ids: list[int], now: datetime) -> list[Site]:
     """Every active warehouse, with the stock ``order`` may take there (its own holding counts as
     available where it is) and what is left of today's capacity."""
-    warehouses = list(db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.code)))
+    warehouses = active_warehouses()
     stock = _sellable(sku_ids)
     if order is not None:
         for reservation in db.session.scalars(select(Reservation).where(
@@ -44,8 +46,8 @@ def sites_for(order: Order | None, sku_ids: list[int], now: datetime) -> list[Si
             key = (reservation.warehouse_id, reservation.sku_id)
             stock[key] = stock.get(key, 0) + reservation.quantity
     loads = todays_loads(now, exclude_order_id=order.id if order is not None else None)
-    all_carriers = tuple(db.session.scalars(select(Carrier.code).where(Carrier.active).order_by(Carrier.code)))
-    return [_site(warehouse, stock, loads.get(warehouse.id, 0), all_carriers, now) for warehouse in warehouses]
+    all_carriers = active_carriers()
+    return [site_of(warehouse, stock, loads.get(warehouse.id, 0), all_carriers, now) for warehouse in warehouses]
 
 
 def rate_table() -> dict[tuple[str, str, str], Rate]:
@@ -73,7 +75,16 @@ def _sellable(sku_ids: list[int]) -> dict[tuple[int, int], int]:
     return {(level.warehouse_id, level.sku_id): max(0, level.position - level.safety) for level in rows}
 
 
-def _site(warehouse: Warehouse, stock: dict, load: int, all_carriers: tuple[str, ...], now: datetime) -> Site:
+def active_warehouses() -> list[Warehouse]:
+    return list(db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.code)))
+
+
+def active_carriers() -> tuple[str, ...]:
+    return tuple(db.session.scalars(select(Carrier.code).where(Carrier.active).order_by(Carrier.code)))
+
+
+def site_of(warehouse: Warehouse, stock: dict, load: int, all_carriers: tuple[str, ...], now: datetime) -> Site:
+    """``warehouse`` as the engine sees it at ``now``; ``stock`` maps (warehouse id, sku id) → units."""
     capacity = None if warehouse.daily_capacity == 0 else warehouse.daily_capacity - load
     carriers = tuple(code for code in all_carriers if not warehouse.carrier_codes or code in warehouse.carrier_codes)
     return Site(code=warehouse.code, province=warehouse.province, latitude=float(warehouse.latitude),

@@ -1,6 +1,6 @@
 """Rate cards (运费模板), the routing settings and every routing decision."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,7 +39,7 @@ class RateCard(TimestampMixin, db.Model):
 
 
 class RoutingSetting(db.Model):
-    """The strategy in force (one row): its name, the balanced weights, and the channel carrier rules."""
+    """The strategy in force (one row): its name, the balanced weights, and the channel and region rules."""
 
     __tablename__ = "routing_settings"
 
@@ -48,6 +48,10 @@ class RoutingSetting(db.Model):
     weights: Mapped[dict] = mapped_column(JSON, default=dict)
     #: platform → carrier codes allowed for its orders (e.g. {"jd": ["jd"]})
     channel_carriers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: warehouse code → the one platform it ships for (e.g. {"WH-JD": "jd"})
+    reserved_warehouses: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: 限购: SKU code → full province names it is not sold or shipped to
+    restricted_regions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
 
@@ -72,3 +76,36 @@ class RoutingDecision(db.Model):
     settled: Mapped[bool] = mapped_column(default=False, index=True)
 
     order: Mapped[Order] = relationship()
+
+
+class Backtest(db.Model):
+    """One replay (回测) of a candidate rule set over the orders shipped in a period, run as a job.
+
+    ``rules`` holds the candidate as the settings row does (strategy, weights, channel carriers, reserved
+    warehouses, restricted regions); ``rows`` one comparison per order, ``summary`` the totals, so a
+    finished back-test can be reopened and exported without replaying it.
+    """
+
+    __tablename__ = "routing_backtests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    strategy: Mapped[str] = mapped_column(String(16))
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

@@ -34,6 +34,19 @@ def todays_load(warehouse: Warehouse) -> int:
     return facts.todays_loads(utcnow()).get(warehouse.id, 0)
 
 
+@dataclass(frozen=True)
+class SimulatedOrder:
+    """One open order under the strategy in force and under the candidate (None: not routable)."""
+
+    order_no: str
+    today: Plan | None
+    trial: Plan | None
+
+    @property
+    def different(self) -> bool:
+        return _sites(self.today) != _sites(self.trial)
+
+
 def open_orders(limit: int = SIMULATION_LIMIT) -> list[Order]:
     """Paid orders not shipped yet, from channels that are routed (no warehouse of their own)."""
     return list(db.session.scalars(
@@ -42,18 +55,20 @@ def open_orders(limit: int = SIMULATION_LIMIT) -> list[Order]:
         .order_by(Order.id.desc()).limit(limit)))
 
 
-def simulate(candidate: str, orders: list[Order]) -> tuple[Simulation, Simulation]:
-    """How ``orders`` route under the strategy in force and under ``candidate``; nothing is written."""
+def simulate(candidate: str, orders: list[Order]) -> tuple[Simulation, Simulation, list[SimulatedOrder]]:
+    """How ``orders`` route under the strategy in force and under ``candidate`` — in total and per
+    order; nothing is written."""
     current = services.strategy_for(None)
     now_figures, candidate_figures = Simulation(current.name), Simulation(candidate)
+    rows = []
     for order in orders:
-        today = services.plan_for(order, services.strategy_for(order, current.name))
-        trial = services.plan_for(order, services.strategy_for(order, candidate))
-        _count(now_figures, today)
-        _count(candidate_figures, trial)
-        if _sites(today) != _sites(trial):
-            candidate_figures.differences += 1
-    return now_figures, candidate_figures
+        row = SimulatedOrder(order.order_no, services.plan_for(order, services.strategy_for(order, current.name)),
+                             services.plan_for(order, services.strategy_for(order, candidate)))
+        _count(now_figures, row.today)
+        _count(candidate_figures, row.trial)
+        candidate_figures.differences += row.different
+        rows.append(row)
+    return now_figures, candidate_figures, rows
 
 
 def _count(figures: Simulation, plan: Plan | None) -> None:

@@ -6,17 +6,20 @@ Two routers on one order: each first inserts the decision row for the order's ne
 then sees the key taken), and only the one that recorded acts.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
 from app.db import db, insert_unless_taken, utcnow
+from app.domain.catalog.models import Sku
 from app.domain.errors import Conflict, ValidationError
 from app.domain.orders import services as orders
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.domain.reference.models import Carrier, Warehouse
+from app.domain.reference.models import Carrier, Platform, Warehouse
+from app.domain.reference.places import locate
 from app.domain.routing import engine, facts
 from app.domain.routing.engine import Plan, Strategy
 from app.domain.routing.models import RateCard, RoutingDecision, RoutingSetting
@@ -30,6 +33,9 @@ REASON_LABELS = {
     engine.UNSERVED: N_("不配送该地区"),
     engine.NO_CAPACITY: N_("今日产能已满"),
     engine.NO_CARRIER: N_("没有快递可达"),
+    engine.CARRIER_RULE: N_("渠道指定的快递不可达"),
+    engine.RESERVED: N_("仓库为其他渠道专用"),
+    engine.RESTRICTED: N_("商品限购：不向该地区销售"),
     engine.LOST: N_("未胜出"),
     engine.WON: N_("胜出"),
     UNPLACED: N_("收货地址无法识别"),
@@ -56,14 +62,12 @@ LABELS = {"reasons": REASON_LABELS, "outcomes": OUTCOME_LABELS, "strategies": ST
 def current_setting() -> RoutingSetting:
     """The settings row, or (before anyone saved one) the defaults, unsaved: reading writes nothing."""
     setting = db.session.scalar(select(RoutingSetting).order_by(RoutingSetting.id))
-    return setting or RoutingSetting(strategy="cheapest", weights=dict(engine.DEFAULT_WEIGHTS), channel_carriers={})
+    return setting or RoutingSetting(strategy="cheapest", weights=dict(engine.DEFAULT_WEIGHTS), channel_carriers={},
+                                     reserved_warehouses={}, restricted_regions={})
 
 
 def save_setting(strategy: str, weights: dict, actor: str) -> RoutingSetting:
-    if strategy not in engine.STRATEGIES:
-        raise ValidationError({"strategy": N_("未知的分仓策略")})
-    if any(not isinstance(value, int | float) or value < 0 for value in weights.values()):
-        raise ValidationError({"weights": N_("权重须为不小于 0 的数")})
+    check_strategy(strategy, weights)
     setting = current_setting()
     setting.strategy, setting.weights, setting.updated_by = strategy, dict(weights), actor
     db.session.add(setting)
@@ -71,13 +75,95 @@ def save_setting(strategy: str, weights: dict, actor: str) -> RoutingSetting:
     return setting
 
 
-def strategy_for(order: Order | None, name: str | None = None) -> Strategy:
-    """The strategy in force (or ``name``), with the channel's carrier rule for this order."""
+def save_rules(channel_carriers: dict, reserved_warehouses: dict, restricted_regions: dict,
+               actor: str) -> RoutingSetting:
+    """The channel and region rules: each checked against what exists, provinces normalised to their
+    official names; nothing is saved when one is wrong."""
+    rules = check_rules(channel_carriers, reserved_warehouses, restricted_regions)
     setting = current_setting()
-    carriers = ()
-    if order is not None:
-        carriers = tuple(setting.channel_carriers.get(order.channel.platform, ()))
-    return Strategy(name or setting.strategy, {**engine.DEFAULT_WEIGHTS, **(setting.weights or {})}, carriers)
+    setting.channel_carriers = rules["channel_carriers"]
+    setting.reserved_warehouses = rules["reserved_warehouses"]
+    setting.restricted_regions = rules["restricted_regions"]
+    setting.updated_by = actor
+    db.session.add(setting)
+    db.session.flush()
+    return setting
+
+
+def check_rules(channel_carriers: dict, reserved_warehouses: dict, restricted_regions: dict) -> dict:
+    """The rules as stored, or a ValidationError naming the first unknown platform, carrier, warehouse,
+    SKU or province of each field."""
+    platforms = {platform.value for platform in Platform}
+    carriers = set(db.session.scalars(select(Carrier.code)))
+    warehouses = set(db.session.scalars(select(Warehouse.code)))
+    skus = set(db.session.scalars(select(Sku.code).where(Sku.code.in_(list(restricted_regions)))))
+    errors: dict = {}
+    unknown = _first_unknown([*channel_carriers, *reserved_warehouses.values()], platforms)
+    if unknown:
+        errors["channel_carriers" if unknown in channel_carriers else "reserved_warehouses"] = Text(
+            N_("未知的渠道平台：%(name)s"), name=unknown)
+    unknown = _first_unknown([code for codes in channel_carriers.values() for code in codes], carriers)
+    if unknown:
+        errors["channel_carriers"] = Text(N_("未知的快递公司：%(name)s"), name=unknown)
+    unknown = _first_unknown(list(reserved_warehouses), warehouses)
+    if unknown:
+        errors["reserved_warehouses"] = Text(N_("未知的仓库：%(name)s"), name=unknown)
+    unknown = _first_unknown(list(restricted_regions), skus)
+    if unknown:
+        errors["restricted_regions"] = Text(N_("未知的商品编码：%(name)s"), name=unknown)
+    regions = {}
+    for code, names in restricted_regions.items():
+        places = [(name, locate(name)) for name in names]
+        unplaced = next((name for name, place in places if place is None), None)
+        if unplaced is not None:
+            errors["restricted_regions"] = Text(N_("无法识别的省份：%(name)s"), name=unplaced)
+            break
+        regions[code] = sorted({place.province for _name, place in places})
+    if errors:
+        raise ValidationError(errors)
+    return {"channel_carriers": {platform: list(codes) for platform, codes in channel_carriers.items() if codes},
+            "reserved_warehouses": dict(reserved_warehouses), "restricted_regions": regions}
+
+
+def _first_unknown(names: list[str], known: set[str]) -> str | None:
+    return next((name for name in names if name not in known), None)
+
+
+def check_strategy(strategy: str, weights: dict) -> None:
+    if strategy not in engine.STRATEGIES:
+        raise ValidationError({"strategy": N_("未知的分仓策略")})
+    if any(not isinstance(value, int | float) or value < 0 for value in weights.values()):
+        raise ValidationError({"weights": N_("权重须为不小于 0 的数")})
+
+
+def rules_in_force() -> dict:
+    """The strategy, weights and rules in force, in the shape a back-test stores its candidate."""
+    setting = current_setting()
+    return {"strategy": setting.strategy, "weights": {**engine.DEFAULT_WEIGHTS, **(setting.weights or {})},
+            "channel_carriers": setting.channel_carriers or {},
+            "reserved_warehouses": setting.reserved_warehouses or {},
+            "restricted_regions": setting.restricted_regions or {}}
+
+
+def strategy_maker(rules: dict, name: str | None = None) -> Callable[[str], Strategy]:
+    """``rules`` (see rules_in_force) as the engine's Strategy for an order of a given platform; SKU codes
+    are looked up once, so a replay over many orders asks the database one time."""
+    regions = rules.get("restricted_regions") or {}
+    ids = dict(db.session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(list(regions)))).all()) if regions else {}
+    restricted = frozenset((ids[code], province) for code, provinces in regions.items() if code in ids
+                           for province in provinces)
+    weights = {**engine.DEFAULT_WEIGHTS, **(rules.get("weights") or {})}
+    channel_carriers, reserved = rules.get("channel_carriers") or {}, rules.get("reserved_warehouses") or {}
+
+    def for_platform(platform: str) -> Strategy:
+        return Strategy(name or rules["strategy"], weights, tuple(channel_carriers.get(platform, ())), platform,
+                        reserved, restricted)
+    return for_platform
+
+
+def strategy_for(order: Order | None, name: str | None = None) -> Strategy:
+    """The strategy in force (or ``name``), with the channel and region rules for this order."""
+    return strategy_maker(rules_in_force(), name)(order.channel.platform if order is not None else "")
 
 
 def is_set_up() -> bool:
@@ -118,7 +204,7 @@ def route_order(order: Order, actor: str, strategy_name: str | None = None, agai
     decision.outcome = "routed" if len(plan.parcels) == 1 else "split"
     _settle_earlier(order, decision)
     if order.status == OrderStatus.EXCEPTION:  # a parked order that can ship now goes back to work
-        orders.resolve_exception(order, Text(N_("重新分仓成功")), actor)
+        orders.resolve_exception(order, Text(N_("重新分仓成功")), actor, reroute=False)
     orders.add_event(order, "route", actor, order.status, order.status, _summary(plan), details=decision.plan)
     db.session.flush()
     return decision
@@ -138,7 +224,7 @@ def manual_assign(order: Order, warehouse: Warehouse, carrier: Carrier, reason: 
                      "candidates": []}
     _settle_earlier(order, decision)
     if order.status == OrderStatus.EXCEPTION:
-        orders.resolve_exception(order, reason, actor)
+        orders.resolve_exception(order, reason, actor, reroute=False)
     orders.add_event(order, "route", actor, order.status, order.status, reason, details=decision.plan)
     db.session.flush()
     return decision

@@ -13,7 +13,7 @@ from app.db import db
 from app.domain.errors import ValidationError
 from app.domain.orders import queries
 from app.domain.orders.models import Order
-from app.domain.workbench import batches, export
+from app.domain.workbench import batches, export, reroute
 from app.domain.workbench.models import OrderBatch
 from app.web.errors import field_messages, translate
 from app.web.htmx import render_page_or_partial
@@ -56,7 +56,8 @@ def show_batch(batch_id: int):
     batch = db.get_or_404(OrderBatch, batch_id)
     results = [(result["order_no"], result["ok"], translate(batches.message_text(result["message"])))
                for result in batch.results]
-    label = export.LABEL if batch.action == export.ACTION else batches.ACTIONS[batch.action].label
+    label = {export.ACTION: export.LABEL, reroute.ACTION: reroute.LABEL}.get(batch.action) \
+        or batches.ACTIONS[batch.action].label
     return render_page_or_partial("staff/orders/batch.html", "staff/orders/_batch_progress.html",
                                   batch=batch, results=results, label=_(label), is_export=batch.action == export.ACTION)
 

@@ -1,8 +1,10 @@
 """Forms of the routing pages."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, StringField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, NumberRange
 
 from app.domain.routing.services import STRATEGY_LABELS
@@ -14,6 +16,8 @@ def strategy_choices() -> list[tuple[str, str]]:
 
 
 class StrategyForm(FlaskForm):
+    """The strategy and its balanced weights (the strategy page saves them, a back-test tries them)."""
+
     strategy = SelectField(_l("分仓策略"))
     cost = DecimalField(_l("运费权重"), places=2, default=1, validators=[REQUIRED, NumberRange(min=0, max=100)])
     distance = DecimalField(_l("距离权重"), places=2, default=1, validators=[REQUIRED, NumberRange(min=0, max=100)])
@@ -25,6 +29,69 @@ class StrategyForm(FlaskForm):
 
     def weights(self) -> dict[str, float]:
         return {"cost": float(self.cost.data), "distance": float(self.distance.data), "eta": float(self.eta.data)}
+
+
+#: "key: value, value" — either colon, and commas, Chinese commas or spaces between values.
+RULE_LINE = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
+VALUE_SEPARATORS = re.compile(r"[,，、\s]+")
+
+
+def rule_lines(text: str) -> dict[str, list[str]]:
+    """One rule per line, ``key: value, value`` → {key: [values]}; ValueError names a line without a colon."""
+    rules: dict[str, list[str]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = RULE_LINE.match(line)
+        if match is None:
+            raise ValueError(number)
+        rules.setdefault(match.group(1), []).extend(value for value in VALUE_SEPARATORS.split(match.group(2)) if value)
+    return rules
+
+
+def rule_text(rules: dict) -> str:
+    return "\n".join(f"{key}: {', '.join(values) if isinstance(values, list) else values}"
+                     for key, values in rules.items())
+
+
+class RuleField(TextAreaField):
+    """A textarea of ``key: values`` lines, checked for shape here (the service checks the names)."""
+
+    def pre_validate(self, form):
+        try:
+            rule_lines(self.data)
+        except ValueError as error:
+            raise ValidationError(_l("第 %(line)s 行应写成“名称: 值”", line=error.args[0])) from error
+
+
+class RulesForm(FlaskForm):
+    channel_carriers = RuleField(_l("渠道指定快递"), render_kw={"rows": 3, "placeholder": "jd: jd"},
+                                 description=_l("每行一条：渠道平台: 快递公司代码（可多个）"))
+    reserved_warehouses = RuleField(_l("渠道专用仓库"), render_kw={"rows": 3, "placeholder": "WH-JD: jd"},
+                                    description=_l("每行一条：仓库代码: 渠道平台（该仓只发这个渠道的订单）"))
+    restricted_regions = RuleField(_l("限购地区"), render_kw={"rows": 3, "placeholder": "SKU-001: 新疆, 西藏"},
+                                   description=_l("每行一条：商品编码: 不销售的省份（可多个）"))
+
+    def fill(self, rules: dict) -> None:
+        for name in ("channel_carriers", "reserved_warehouses", "restricted_regions"):
+            getattr(self, name).data = rule_text(rules.get(name) or {})
+
+    def rules(self) -> dict:
+        """The rules as the routing services take them."""
+        reserved = rule_lines(self.reserved_warehouses.data)
+        return {"channel_carriers": rule_lines(self.channel_carriers.data),
+                "reserved_warehouses": {code: values[-1] if values else "" for code, values in reserved.items()},
+                "restricted_regions": rule_lines(self.restricted_regions.data)}
+
+
+class BacktestForm(RulesForm, StrategyForm):
+    """A candidate rule set (strategy, weights, rules) and the shipping days to replay it on."""
+
+    period_from = DateField(_l("发货日期从"), validators=[REQUIRED])
+    period_to = DateField(_l("至"), validators=[REQUIRED])
+
+    def candidate(self) -> dict:
+        return {"strategy": self.strategy.data, "weights": self.weights(), **self.rules()}
 
 
 class AssignForm(FlaskForm):

@@ -7,16 +7,18 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, ValidationError
 from app.domain.orders import services as orders
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.routing import engine, queries, services
+from app.domain.workbench import reroute
 from app.extensions import db
-from app.web.errors import error_message
+from app.web.errors import error_message, field_messages
 from app.web.staff import bp
+from app.web.staff.forms import warehouse_choices
 from app.web.staff.pages import form_status, paginate, save_form, saved
-from app.web.staff.routing.forms import AssignForm, StrategyForm, strategy_choices
+from app.web.staff.routing.forms import AssignForm, RulesForm, StrategyForm, strategy_choices
 
 
 @bp.route("/routing", methods=["GET", "POST"])
@@ -28,13 +30,48 @@ def routing_strategy():
                          lambda _setting: saved(_("分仓策略已保存"), url_for("staff.routing_strategy")))
     if response:
         return response
+    rules_form = RulesForm(formdata=None)
+    rules_form.fill(services.rules_in_force())
+    return _strategy_page(form, rules_form, form_status(form))
+
+
+@bp.post("/routing/rules")
+@role_required(Area.SETTINGS)
+def routing_rules():
+    rules_form = RulesForm()
+    response = save_form(rules_form, lambda: services.save_rules(**rules_form.rules(), actor=_actor()),
+                         lambda _setting: saved(_("分仓规则已保存"), url_for("staff.routing_strategy")))
+    if response:
+        return response
+    setting = services.current_setting()
+    form = StrategyForm(formdata=None, data={"strategy": setting.strategy, **services.strategy_for(None).weights})
+    return _strategy_page(form, rules_form, form_status(rules_form))
+
+
+def _strategy_page(form: StrategyForm, rules_form: RulesForm, status: int):
     candidate = request.args.get("simulate", "")
     simulation = None
     if candidate in engine.STRATEGIES:
         simulation = queries.simulate(candidate, queries.open_orders())
-    return render_template("staff/routing/strategy.html", form=form, setting=setting, simulation=simulation,
-                           candidate=candidate, choices=strategy_choices(), labels=services.STRATEGY_LABELS), \
-        form_status(form)
+    return render_template("staff/routing/strategy.html", form=form, rules_form=rules_form,
+                           setting=services.current_setting(), simulation=simulation, candidate=candidate,
+                           choices=strategy_choices(), labels=services.STRATEGY_LABELS,
+                           warehouses=warehouse_choices()), status
+
+
+@bp.post("/routing/offline")
+@role_required(Area.SETTINGS)
+def take_warehouse_offline():
+    """停用仓库并重新分仓: the warehouse leaves routing; its open orders are routed again as a batch job."""
+    warehouse = db.get_or_404(Warehouse, request.form.get("warehouse_id", type=int))
+    try:
+        batch = reroute.take_offline(warehouse, _actor())
+    except ValidationError as error:
+        db.session.rollback()
+        flash(field_messages(error)["warehouse_id"], "error")
+        return redirect(url_for("staff.routing_strategy"), 303)
+    db.session.commit()
+    return redirect(url_for("staff.show_batch", batch_id=batch.id), 303)
 
 
 @bp.get("/routing/parked")
