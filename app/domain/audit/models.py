@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
     CHANGE_PASSWORD = "change_password"
     CREATE_API_TOKEN = "create_api_token"
     REVOKE_API_TOKEN = "revoke_api_token"
+    PRINT_DOCUMENTS = "print_documents"  # labels, slips, pick lists: full receivers on paper
 
 
 ACTION_LABELS = {
@@ -31,6 +32,7 @@ ACTION_LABELS = {
     AuditAction.CHANGE_PASSWORD: N_("修改密码"),
     AuditAction.CREATE_API_TOKEN: N_("创建接口令牌"),
     AuditAction.REVOKE_API_TOKEN: N_("吊销接口令牌"),
+    AuditAction.PRINT_DOCUMENTS: N_("打印单据"),
 }
 
 

@@ -38,6 +38,7 @@ from app.web.staff.orders.forms import (
     mark_paid_form_for,
     refund_form_for,
 )
+from app.web.staff.orders.printing import print_options
 from app.web.staff.pages import form_status, save_form
 
 
@@ -150,6 +151,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "rule_labels": deadlines.RULE_LABELS,
         "display": display,
         "review_stops": review_stops([order.id]),
+        **print_options(current_user.role),
     }
 
 

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "move_warehouse": _l("更换仓库"),
     "amended": _l("平台修改订单"),
     "auto_review_stopped": _l("自动审单未通过"),
+    "printed": _l("打印单据"),
     **deadlines.RULE_LABELS,
 }
 
