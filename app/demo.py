@@ -20,6 +20,7 @@ from app.domain.reference.services import (
     save_warehouse,
 )
 from app.domain.routing.cards import seed_demo_cards
+from app.domain.workbench import review
 
 WAREHOUSES = (
     WarehouseData("WH-SH", "华东仓", "上海市", "上海市", 31.247812, 121.226534,
@@ -159,6 +160,7 @@ def seed_demo(password: str = "orderhub-demo") -> dict[str, int]:
         "carriers": _seed_carriers(),
         "rate cards": seed_demo_cards(),
         "users": _seed_users(password),
+        "auto-review": review.switch_on_for_demo(),
         "stock receipts": demo_orders.seed_stock(),
         "orders": demo_orders.seed_orders(),
         "invoices": demo_invoices.seed_invoices(),

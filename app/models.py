@@ -26,7 +26,13 @@ from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.routing.models import RateCard, RoutingDecision, RoutingSetting
-from app.domain.workbench.models import OrderBatch, PoolWaybill
+from app.domain.workbench.models import (
+    AutoReview,
+    AutoReviewSetting,
+    BlacklistedReceiver,
+    OrderBatch,
+    PoolWaybill,
+)
 from app.job_outbox import OutboxJob
 from app.web.api.idempotency_models import IdempotencyRecord
 
@@ -35,5 +41,5 @@ __all__ = [
     "Reservation", "SafetyStockFigure", "Sku", "StockLevel", "StockMovement", "User", "Warehouse",
     "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent", "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
     "InvoiceSettings", "ReconciliationDay", "RateCard", "RoutingDecision", "RoutingSetting",
-    "OrderBatch", "PoolWaybill", "OutboxJob",
+    "OrderBatch", "PoolWaybill", "OutboxJob", "AutoReview", "AutoReviewSetting", "BlacklistedReceiver",
 ]

@@ -1,10 +1,10 @@
-"""Routing jobs: route an order once it is paid (queued by the payment, after its commit), and replay a
-back-test."""
+"""Routing jobs: route an order once it is paid (queued by the payment, after its commit) and let the
+auto-review rules judge it, route again, and replay a back-test."""
 
 from app.domain.orders.models import Order
 from app.domain.routing import backtest, services
 from app.domain.routing.models import Backtest
-from app.domain.workbench import batches, reroute
+from app.domain.workbench import batches, reroute, review
 from app.extensions import db
 from workers.runtime import job
 from workers.workbench import failure_recorded
@@ -12,11 +12,13 @@ from workers.workbench import failure_recorded
 
 @job
 def route_paid_order(order_id: int) -> str:
-    """Route the order if it still waits for it; the decision's own guard makes a repeat a no-op."""
+    """Route the order if it still waits for it; the decision's own guard makes a repeat a no-op. A
+    routed (or not routable) order that is still paid then goes through auto-review, in the same step."""
     order = db.session.get(Order, order_id, with_for_update=True)
     if order is None:
         return "missing"
     decision = services.route_order(order, "system")
+    review.review_order(order)
     return decision.outcome if decision is not None else "skipped"
 
 

@@ -3,7 +3,13 @@ everything; a batch commits its progress as it goes so the batch page's bar move
 
 from contextlib import contextmanager
 
-from app.domain.workbench import batches, export
+from flask import current_app
+
+from app.domain.channels import pii
+from app.domain.channels.adapters.base import PlainReceiver
+from app.domain.channels.connect import build_adapter
+from app.domain.orders.models import Order
+from app.domain.workbench import batches, export, printing
 from app.domain.workbench.models import BatchStatus
 from app.extensions import db
 from workers.runtime import job
@@ -23,6 +29,23 @@ def run_export(batch_id: int) -> dict:
         batch = batches.get_batch(batch_id)
         export.run(batch)
     return {"total": batch.total}
+
+
+@job
+def run_print(batch_id: int) -> dict:
+    with _failure_recorded(batch_id):
+        batch = batches.get_batch(batch_id)
+        printing.run(batch, lambda order: _reveal(order, batch.created_by), db.session.commit,
+                     current_app.template_folder, current_app.static_folder)
+    return {"total": batch.total, "done": batch.done, "refused": batch.refused}
+
+
+def _reveal(order: Order, actor: str) -> PlainReceiver:
+    """The platform's decrypt call for a label or slip; the scene is the order's carrier (Taobao's
+    waybill scenes are per carrier)."""
+    scene = order.carrier.code if order.carrier else "print"
+    return pii.reveal_receiver(order, build_adapter(order.channel, current_app.config), scene, actor,
+                               checkpoint=db.session.commit)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ NAVIGATION = (
     NavItem(_l("渠道"), "staff.list_channels", Area.SETTINGS),
     NavItem(_l("快递公司"), "staff.list_carriers", Area.SETTINGS),
     NavItem(_l("分仓策略"), "staff.routing_strategy", Area.SETTINGS),
+    NavItem(_l("自动审单"), "staff.auto_review_rules", Area.SETTINGS),
     NavItem(_l("商品对应"), "staff.list_sku_mappings", Area.SETTINGS),
     NavItem(_l("渠道同步"), "staff.sync_health", Area.SYNC),
     NavItem(_l("开放接口"), "staff.list_api_tokens", Area.SETTINGS),

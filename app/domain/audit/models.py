@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     CREATE_API_TOKEN = "create_api_token"
     REVOKE_API_TOKEN = "revoke_api_token"
     REPLACE_RATE_CARD = "replace_rate_card"
+    PRINT_DOCUMENTS = "print_documents"  # labels, slips, pick lists: full receivers on paper
 
 
 ACTION_LABELS = {
@@ -33,6 +34,7 @@ ACTION_LABELS = {
     AuditAction.CREATE_API_TOKEN: N_("创建接口令牌"),
     AuditAction.REVOKE_API_TOKEN: N_("吊销接口令牌"),
     AuditAction.REPLACE_RATE_CARD: N_("修改运费模板"),
+    AuditAction.PRINT_DOCUMENTS: N_("打印单据"),
 }
 
 

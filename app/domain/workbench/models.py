@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import UTCDateTime, db, utcnow
+from app.db import Fen, UTCDateTime, db, utcnow
 from app.domain.reference.models import Carrier
 from app.text import N_
 
@@ -79,3 +79,44 @@ class PoolWaybill(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     carrier: Mapped[Carrier] = relationship()
+
+
+class AutoReviewSetting(db.Model):
+    """The auto-review (自动审单) rules in force (one row): whether auto-review runs at all (a new
+    installation approves nothing by itself until operations switch it on), which rules are on, and the
+    amount limit."""
+
+    __tablename__ = "auto_review_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    #: rule name → on/off; a rule missing here is on (a rule added later starts switched on)
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    max_amount_fen: Mapped[int] = mapped_column(Fen, default=100000)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="system")
+
+
+class BlacklistedReceiver(db.Model):
+    """A receiver whose orders are never approved by the rules (a phone number; a person reviews them)."""
+
+    __tablename__ = "receiver_blacklist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AutoReview(db.Model):
+    """The rules' verdict on one paid order, once: approved, or the rules that stopped it."""
+
+    __tablename__ = "auto_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    approved: Mapped[bool] = mapped_column(index=True)
+    failed_rules: Mapped[list] = mapped_column(JSON, default=list)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -44,7 +44,12 @@ def add_numbers(carrier: Carrier, text: str, actor: str) -> tuple[int, int]:
 
 
 def take(carrier: Carrier, order_id: int, attempts: int = 5) -> str:
-    """The next free number of ``carrier``'s pool, now used by the order; Conflict when none is left."""
+    """The number of ``carrier``'s pool kept for the order (its label was printed), else the next free
+    one, now used by the order; Conflict when none is left."""
+    kept = db.session.scalar(select(PoolWaybill.waybill_no).where(
+        PoolWaybill.carrier_id == carrier.id, PoolWaybill.order_id == order_id).order_by(PoolWaybill.id).limit(1))
+    if kept:
+        return kept
     for _attempt in range(attempts):
         candidate = db.session.scalar(select(PoolWaybill.id).where(
             PoolWaybill.carrier_id == carrier.id, PoolWaybill.order_id.is_(None)).order_by(PoolWaybill.id).limit(1))

@@ -1,4 +1,13 @@
 """Orders for customer service and the warehouse: the list, one order's page and its actions, manual orders."""
 
 # Imported for their side effect: the view modules register their routes on the staff blueprint.
-from app.web.staff.orders import actions, batches, invoices, views, waybill_pool  # noqa: F401
+from app.web.staff.orders import (  # noqa: F401
+    actions,
+    auto_review,
+    batches,
+    invoices,
+    printing,
+    scanning,
+    views,
+    waybill_pool,
+)

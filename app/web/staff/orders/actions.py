@@ -28,6 +28,7 @@ from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders import display
+from app.web.staff.orders.auto_review import review_stops
 from app.web.staff.orders.forms import (
     ConfirmForm,
     OptionalReasonForm,
@@ -37,6 +38,7 @@ from app.web.staff.orders.forms import (
     mark_paid_form_for,
     refund_form_for,
 )
+from app.web.staff.orders.printing import print_options
 from app.web.staff.pages import form_status, save_form
 
 
@@ -148,6 +150,8 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "status_labels": STATUS_LABELS,
         "rule_labels": deadlines.RULE_LABELS,
         "display": display,
+        "review_stops": review_stops([order.id]),
+        **print_options(current_user.role),
     }
 
 

@@ -8,8 +8,17 @@ from wtforms.validators import Length, Optional
 from app.auth.roles import may_act
 from app.domain.orders.states import Action
 from app.domain.reference import queries as reference
-from app.domain.workbench import batches, waybills
+from app.domain.workbench import batches, printing, waybills
 from app.web.staff.forms import REQUIRED, optional_int
+
+
+def may_print(role: str) -> bool:
+    """Labels, slips and pick lists are the warehouse's paper: whoever may pack may print them."""
+    return may_act(role, Action.PACK)
+
+
+def may_start(role: str, action: str) -> bool:
+    return may_print(role) if action in printing.DOCUMENTS else may_act(role, action)
 
 
 class BatchForm(FlaskForm):
@@ -25,7 +34,8 @@ class BatchForm(FlaskForm):
 
     def __init__(self, role: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [(name, _l(spec.label)) for name, spec in batches.ACTIONS.items() if may_act(role, name)]
+        self.action.choices = [(name, _l(spec.label)) for name, spec in batches.ACTIONS.items() if may_act(role, name)] + [
+            (name, label) for name, label in printing.DOCUMENTS.items() if may_print(role)]
         self.carrier_id.choices = [("", _l("请选择"))] + [
             (c.id, c.name) for c in reference.carriers(active_only=True)]
 

@@ -8,18 +8,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import role_required
-from app.auth.roles import Area, may_act
+from app.auth.roles import Area
 from app.db import db
 from app.domain.errors import ValidationError
 from app.domain.orders import queries
 from app.domain.orders.models import Order
-from app.domain.workbench import batches, export, reroute
+from app.domain.workbench import batches, export, printing, reroute
 from app.domain.workbench.models import OrderBatch
 from app.web.errors import field_messages, translate
 from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
-from app.web.staff.orders.batch_forms import BatchForm
+from app.web.staff.orders.batch_forms import BatchForm, may_start
 from app.web.staff.orders.forms import OrderFilterForm
 from app.web.staff.orders.views import list_page
 
@@ -29,10 +29,13 @@ from app.web.staff.orders.views import list_page
 def start_batch():
     form = BatchForm(current_user.role)
     if form.validate_on_submit():
-        if not may_act(current_user.role, form.action.data):
+        if not may_start(current_user.role, form.action.data):
             abort(403)
         try:
-            batch = batches.start(form.action.data, _chosen_orders(form), form.params(), current_user.actor)
+            if form.action.data in printing.DOCUMENTS:
+                batch = printing.start(form.action.data, _chosen_orders(form), current_user.actor)
+            else:
+                batch = batches.start(form.action.data, _chosen_orders(form), form.params(), current_user.actor)
         except ValidationError as error:
             db.session.rollback()
             show_domain_errors(form, error)
@@ -56,10 +59,17 @@ def show_batch(batch_id: int):
     batch = db.get_or_404(OrderBatch, batch_id)
     results = [(result["order_no"], result["ok"], translate(batches.message_text(result["message"])))
                for result in batch.results]
-    label = {export.ACTION: export.LABEL, reroute.ACTION: reroute.LABEL}.get(batch.action) \
-        or batches.ACTIONS[batch.action].label
     return render_page_or_partial("staff/orders/batch.html", "staff/orders/_batch_progress.html",
-                                  batch=batch, results=results, label=_(label), is_export=batch.action == export.ACTION)
+                                  batch=batch, results=results, label=_(batch_label(batch)),
+                                  is_export=batch.action == export.ACTION, is_print=batch.action in printing.DOCUMENTS)
+
+
+def batch_label(batch: OrderBatch) -> str:
+    if batch.action == export.ACTION:
+        return export.LABEL
+    if batch.action == reroute.ACTION:
+        return reroute.LABEL
+    return printing.DOCUMENTS.get(batch.action) or batches.ACTIONS[batch.action].label
 
 
 @bp.post("/orders/export")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.domain.orders import deadlines
 from app.domain.orders.models import OrderEvent
 from app.domain.orders.states import ACTION_LABELS
+from app.domain.workbench import review
 from app.money import format_money
 
 #: Events that are not transitions have names of their own (timeouts use their rule's name).
@@ -17,6 +18,8 @@ EVENT_LABELS = {
     "route": _l("分仓"),
     "move_warehouse": _l("更换仓库"),
     "amended": _l("平台修改订单"),
+    "auto_review_stopped": _l("自动审单未通过"),
+    "printed": _l("打印单据"),
     **deadlines.RULE_LABELS,
 }
 
@@ -63,6 +66,8 @@ def event_details(event: OrderEvent) -> list[str]:
         phrases.append(_("退回入库") if details["restock"] else _("不退回入库"))
     if details.get("skus"):
         phrases.append("、".join(details["skus"]))
+    if details.get("review_rules"):  # what stopped auto-review
+        phrases.append(_("、").join(_(review.STOP_LABELS[rule]) for rule in details["review_rules"]))
     for name, (old, new) in (details.get("changes") or {}).items():  # platform amendments, old → new
         if name.endswith("_fen"):
             old, new = format_money(old), format_money(new)

@@ -21,6 +21,7 @@ from app.web.staff import bp
 from app.web.staff.audit import trail
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders.actions import panel_context
+from app.web.staff.orders.auto_review import review_stops
 from app.web.staff.orders.batch_forms import BatchForm
 from app.web.staff.orders.forms import MAX_LINE_ROWS, ManualOrderForm, OrderFilterForm, shortage_messages
 from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
@@ -44,6 +45,7 @@ def list_page(batch_form=None, status: int = 200):
         form=form, pagination=pagination, counts=queries.status_counts(filters), status_labels=STATUS_LABELS,
         rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
         may_create=may_act(current_user.role, CREATE_ORDER), batch_form=batch_form,
+        review_stops=review_stops([order.id for order in pagination.items]),
     )
 
 
