@@ -9,6 +9,14 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 
 from app.domain.orders.states import Action
+from app.domain.workbench.edits import (
+    ADD_GIFT,
+    ADD_NOTE,
+    EDIT_ADDRESS,
+    EDIT_LABELS,
+    EDIT_SHIPPING,
+    REMOVE_GIFT,
+)
 
 
 class Role(StrEnum):
@@ -66,11 +74,13 @@ CREATE_ORDER = "create_order"
 _CUSTOMER_SERVICE_ACTIONS = frozenset({
     Action.PAY, Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
     Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER,
+    EDIT_ADDRESS, EDIT_SHIPPING, ADD_GIFT, REMOVE_GIFT, ADD_NOTE,
 })
+# The warehouse ships from where the stock is, with the carrier at the door: it may change both.
 _WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,
-                                Action.MARK_EXCEPTION})
+                                Action.MARK_EXCEPTION, EDIT_SHIPPING, ADD_NOTE})
 _ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(Action) | {CREATE_ORDER},
+    Role.ADMIN: frozenset(Action) | {CREATE_ORDER, *EDIT_LABELS},
     Role.CUSTOMER_SERVICE: _CUSTOMER_SERVICE_ACTIONS,
     Role.WAREHOUSE: _WAREHOUSE_ACTIONS,
     Role.OPERATIONS: _CUSTOMER_SERVICE_ACTIONS | _WAREHOUSE_ACTIONS,
@@ -79,7 +89,7 @@ _ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
 #: Which roles may perform which order action; the order's state must allow it too (states.py).
 ORDER_ACTION_ROLES: dict[str, frozenset[Role]] = {
     action: frozenset(role for role, actions in _ROLE_ORDER_ACTIONS.items() if action in actions)
-    for action in (*Action, CREATE_ORDER)
+    for action in (*Action, CREATE_ORDER, *EDIT_LABELS)
 }
 
 

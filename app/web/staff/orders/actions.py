@@ -28,6 +28,7 @@ from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders import display
+from app.web.staff.orders.edit_forms import offered_edits
 from app.web.staff.orders.forms import (
     ConfirmForm,
     OptionalReasonForm,
@@ -117,13 +118,13 @@ def act_on_order(order_no: str, action: str):
                          lambda _result: _done(spec, order), show_errors=_show_errors,
                          # InvalidTransition, OutOfStock, a parcel in transit, …: why, next to the order as it is now
                          refused=lambda form, error: flash(error_message(error), "error"))
-    return response or _panel_response(order, form_status(form), {spec.name: form})
+    return response or panel_response(order, form_status(form), {spec.name: form})
 
 
 def _done(spec: OrderAction, order: Order):
     flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name), "success")
     if is_partial():
-        return _panel_response(order, 200)
+        return panel_response(order, 200)
     return redirect(url_for("staff.show_order", order_no=order.order_no), 303)
 
 
@@ -140,6 +141,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
     return {
         "order": order,
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
+        "edits": offered_edits(order, forms),
         "timeline": queries.timeline(order),
         "parcels": logistics_queries.parcels_of(order.id),
         "decision": routing.latest_decision(order),
@@ -154,9 +156,9 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
 def _refused(order: Order, message: str):
     """409: the order's state (or stock) does not allow it; show why, next to the order as it is now."""
     flash(message, "error")
-    return _panel_response(order, 409)
+    return panel_response(order, 409)
 
 
-def _panel_response(order: Order, status: int, forms: dict[str, FlaskForm] | None = None):
+def panel_response(order: Order, status: int, forms: dict[str, FlaskForm] | None = None):
     return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel_update.html", status,
                                   **panel_context(order, forms))
