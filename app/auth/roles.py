@@ -58,7 +58,9 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.SETTINGS: frozenset({Role.ADMIN, Role.OPERATIONS}),
     Area.JOBS: frozenset({Role.ADMIN, Role.OPERATIONS}),
     Area.USERS: frozenset({Role.ADMIN}),
-    Area.ORDERS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.WAREHOUSE, Role.OPERATIONS}),
+    # Finance reads orders, their payments and refunds (no order action is theirs: may_act says no).
+    Area.ORDERS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.WAREHOUSE, Role.OPERATIONS, Role.FINANCE,
+                            Role.FINANCE_SUPERVISOR}),
     Area.STOCK: frozenset({Role.ADMIN, Role.WAREHOUSE, Role.OPERATIONS}),
     Area.NOTIFICATIONS: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
     Area.SYNC: frozenset({Role.ADMIN, Role.CUSTOMER_SERVICE, Role.OPERATIONS}),
@@ -95,6 +97,11 @@ ORDER_ACTION_ROLES: dict[str, frozenset[Role]] = {
 
 def may_open(role: str, area: Area) -> bool:
     return role in AREA_ROLES[area]
+
+
+def works_on_orders(role: str) -> bool:
+    """Whether the role acts on orders (finance only reads them)."""
+    return bool(_ROLE_ORDER_ACTIONS.get(role))
 
 
 def may_act(role: str, action: str) -> bool:

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
-from app.web.finance import invoices, reconciliation, settings  # noqa: E402, F401  (views register on bp)
+from app.web.finance import invoices, reconciliation, refunds, settings  # noqa: E402, F401  (views register on bp)

@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.domain.orders import deadlines
+from app.domain.orders import deadlines, refund_approvals
 from app.domain.orders.models import OrderEvent
 from app.domain.orders.states import ACTION_LABELS
 from app.domain.workbench import edits
@@ -18,7 +18,7 @@ EVENT_LABELS = {
     "route": _l("分仓"),
     "move_warehouse": _l("更换仓库"),
     "amended": _l("平台修改订单"),
-    **{name: _l(label) for name, label in edits.EVENT_LABELS.items()},
+    **{name: _l(label) for name, label in {**edits.EVENT_LABELS, **refund_approvals.EVENT_LABELS}.items()},
     **deadlines.RULE_LABELS,
 }
 
