@@ -122,3 +122,33 @@ def recognise(text: str) -> PastedAddress:
     city = _name(row["市"]) or (province if str(row["adcode"])[:2] in MUNICIPALITIES else "")
     return PastedAddress(name=name, phone=phone, province=province, city=city,
                          district=_name(row["区"]), street=row["地址"].strip())
+
+
+@dataclass(frozen=True)
+class Divisions:
+    provinces: list[str]
+    cities: list[str]
+    districts: list[str]
+
+
+def divisions(province: str = "", city: str = "") -> Divisions:
+    """The choices for the province / city / district pickers: every province, the cities of
+    ``province``, the districts of ``city`` (a municipality's districts directly)."""
+    rows = _divisions()
+    place = locate(province, city) if province else None
+    cities, districts = [], []
+    if place is not None:
+        prefix = place.adcode[:2]
+        municipality = prefix in MUNICIPALITIES
+        cities = [place.province] if municipality else [name for code, name, rank in rows
+                                                         if rank == 1 and code[:2] == prefix and name != "市辖区"]
+        if municipality or place.city:
+            within = prefix if municipality else place.adcode[:4]
+            districts = [name for code, name, rank in rows
+                         if rank == 2 and code.startswith(within) and name != "市辖区"]
+    return Divisions([name for _code, name, rank in rows if rank == 0], cities, districts)
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> list[tuple[str, str, int]]:
+    return sorted((info.adcode, info.name, int(info.rank)) for info in cpca.ad_2_addr_dict.values())
