@@ -3,6 +3,7 @@ with its event, each refused with a reason once the order is past the point wher
 
 from sqlalchemy import select
 
+from app.domain.logistics.models import Shipment
 from app.domain.orders import services
 from app.domain.orders.models import OrderEvent
 from app.extensions import db
@@ -158,3 +159,42 @@ def test_the_warehouse_may_not_change_the_address(client, login_as, make_order):
 
     assert edit(client, number, "edit_address", ADDRESS).status_code == 403
     assert 'edit-edit_address' not in client.get(f"/staff/orders/{number}").text
+
+
+def split_data(app, number: str, carrier_id: int, second: dict[str, int]) -> dict:
+    with app.app_context():
+        lines = [(line.id, line.sku.code) for line in services.get_order(number).lines if not line.is_component]
+    data = {"carrier_id": carrier_id, "waybill_no": "SF-1", "second_carrier_id": carrier_id, "second_waybill_no": "SF-2"}
+    for index, (line_id, code) in enumerate(lines):
+        data[f"lines-{index}-line_id"] = str(line_id)
+        data[f"lines-{index}-quantity"] = str(second.get(code, 0))
+    return data
+
+
+def test_a_packing_order_ships_out_in_two_parcels(app, client, login_as, make_order, shop):
+    login_as("warehouse")
+    number = make_order("04", lines=(("SN-001", 2), ("SN-002", 1)))
+
+    response = edit(client, number, "split_ship", split_data(app, number, shop.carrier_id, {"SN-002": 1}))
+
+    assert response.status_code == 200
+    assert order_state(app, number).status == "05"
+    with app.app_context():
+        order = services.get_order(number)
+        parcels = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)
+                                     .order_by(Shipment.id)).all()
+        assert [p.waybill_no for p in parcels] == ["SF-1", "SF-2"]
+        assert [[line.quantity for line in p.lines] for p in parcels] == [[2], [1]]
+    assert_stock_consistent(app)
+
+
+def test_two_parcels_need_goods_in_each_and_a_packing_order(app, client, login_as, make_order, shop):
+    login_as("warehouse")
+    number = make_order("04", lines=(("SN-001", 2),))
+
+    everything = edit(client, number, "split_ship", split_data(app, number, shop.carrier_id, {"SN-001": 2}))
+    assert everything.status_code == 422 and "两个包裹都要有商品" in everything.text
+
+    paid = make_order("02")
+    assert edit(client, paid, "split_ship", split_data(app, paid, shop.carrier_id, {"SN-001": 1})).status_code == 409
+    assert order_state(app, number).status == "04"

@@ -10,6 +10,8 @@ from app.domain.catalog.queries import skus_by_code_any_case
 from app.domain.errors import Conflict, ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
+from app.domain.logistics import shipments
+from app.domain.logistics.shipments import Parcel
 from app.domain.orders import amend
 from app.domain.orders import services as orders
 from app.domain.orders.inputs import normalise_phone
@@ -30,12 +32,14 @@ EDIT_SHIPPING = "edit_shipping"
 ADD_GIFT = "add_gift"
 REMOVE_GIFT = "remove_gift"
 ADD_NOTE = "add_note"
+SPLIT_SHIP = "split_ship"
 EDIT_LABELS = {
     EDIT_ADDRESS: N_("修改收货地址"),
     EDIT_SHIPPING: N_("更换仓库或快递"),
     ADD_GIFT: N_("添加赠品"),
     REMOVE_GIFT: N_("删除赠品"),
     ADD_NOTE: N_("添加备注"),
+    SPLIT_SHIP: N_("拆成两个包裹出库"),
 }
 #: The events these edits leave that the timeline names (changing the warehouse leaves orders' move_warehouse).
 EVENT_LABELS = {**EDIT_LABELS, "change_carrier": N_("更换快递")}
@@ -45,6 +49,8 @@ def allowed(order: Order, edit: str) -> bool:
     """Whether ``edit`` still makes sense for the order (for the buttons; the services check it again)."""
     if edit == ADD_NOTE:
         return True
+    if edit == SPLIT_SHIP:  # the parcels are made while packing
+        return order.status == S.PACKING and not order.awaiting_presale
     return order.status in BEFORE_PACKING and order.shipped_at is None
 
 
@@ -124,6 +130,23 @@ def remove_gift(order: Order, line_id: int, actor: str) -> None:
     orders.add_event(order, REMOVE_GIFT, actor, order.status, order.status,
                      details={"lines": [{"sku": line.sku.code, "qty": line.quantity}]})
     db.session.flush()
+
+
+def ship_in_two(order: Order, first: tuple[Carrier, str], second: tuple[Carrier, str], second_lines: dict[int, int],
+                actor: str) -> Order:
+    """Ship the order out as two parcels (two waybills, carriers may differ): ``second_lines`` (sold line
+    id → quantity) go in the second, the rest in the first; both must hold something."""
+    _check(order, SPLIT_SHIP)
+    sold = {line.id: line.quantity for line in order.lines if not line.is_component}
+    second_lines = {line_id: quantity for line_id, quantity in second_lines.items() if quantity}
+    if any(line_id not in sold or not 0 < quantity <= sold[line_id] for line_id, quantity in second_lines.items()):
+        raise ValidationError({"lines": N_("第二个包裹的数量应在 0 和订单数量之间")})
+    first_lines = {line_id: quantity - second_lines.get(line_id, 0) for line_id, quantity in sold.items()
+                   if quantity > second_lines.get(line_id, 0)}
+    if not first_lines or not second_lines:
+        raise ValidationError({"lines": N_("两个包裹都要有商品")})
+    return shipments.ship_parcels(order, [Parcel(first[0], first[1], first_lines),
+                                          Parcel(second[0], second[1], second_lines)], actor)
 
 
 def add_note(order: Order, note: str, actor: str) -> None:

@@ -4,10 +4,11 @@ service call each, offered on the order page only where the order's state and th
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.auth.roles import may_act
@@ -16,7 +17,8 @@ from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.workbench import edits
 from app.extensions import db
-from app.web.staff.forms import REQUIRED, optional_int, warehouse_choices
+from app.web.staff.forms import REQUIRED, SubForm, optional_int, warehouse_choices
+from app.web.staff.orders.forms import MAX_LINE_ROWS
 
 
 class AddressForm(FlaskForm):
@@ -65,6 +67,43 @@ class RemoveGiftForm(FlaskForm):
     line_id = HiddenField(validators=[REQUIRED])
 
 
+class SecondParcelLineForm(SubForm):
+    line_id = HiddenField()
+    quantity = IntegerField(_l("第二个包裹数量"), default=0, validators=[Optional(), NumberRange(min=0)],
+                            render_kw={"inputmode": "numeric", "min": 0})
+
+
+class SplitShipForm(FlaskForm):
+    carrier_id = SelectField(_l("第一个包裹快递"), coerce=optional_int, validators=[REQUIRED])
+    waybill_no = StringField(_l("第一个包裹运单号"), validators=[REQUIRED, Length(max=40)])
+    second_carrier_id = SelectField(_l("第二个包裹快递"), coerce=optional_int, validators=[REQUIRED])
+    second_waybill_no = StringField(_l("第二个包裹运单号"), validators=[REQUIRED, Length(max=40)])
+    lines = FieldList(FormField(SecondParcelLineForm), max_entries=MAX_LINE_ROWS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        carriers = [("", _l("请选择"))] + [(c.id, c.name) for c in reference.carriers(active_only=True)]
+        self.carrier_id.choices = self.second_carrier_id.choices = carriers
+
+    def second_lines(self) -> dict[int, int]:
+        return {int(entry.form.line_id.data): entry.form.quantity.data or 0 for entry in self.lines
+                if (entry.form.line_id.data or "").isdigit()}
+
+
+def _split_form(order: Order, formdata, prefix: str) -> SplitShipForm:
+    """One quantity row per sold line, labelled with its SKU."""
+    sold = [line for line in order.lines if not line.is_component]
+    form = SplitShipForm(formdata=formdata, prefix=prefix, data={"lines": [{"line_id": line.id} for line in sold]})
+    for entry, line in zip(form.lines, sold, strict=False):
+        entry.form.quantity.label.text = _("%(sku)s × %(quantity)s：第二个包裹数量", sku=line.sku.code,
+                                           quantity=line.quantity)
+    return form
+
+
+def _carrier(carrier_id) -> Carrier:
+    return db.session.get(Carrier, carrier_id)
+
+
 class NoteForm(FlaskForm):
     note = StringField(_l("备注"), validators=[REQUIRED, Length(max=200)])
 
@@ -96,6 +135,10 @@ ORDER_EDITS = (
     OrderEdit(edits.ADD_GIFT, _form(GiftForm), lambda o, f, a: edits.add_gift(o, f.sku.data, f.quantity.data, a)),
     OrderEdit(edits.REMOVE_GIFT, _form(RemoveGiftForm),
               lambda o, f, a: edits.remove_gift(o, int(f.line_id.data) if f.line_id.data.isdigit() else 0, a)),
+    OrderEdit(edits.SPLIT_SHIP, _split_form,
+              lambda o, f, a: edits.ship_in_two(o, (_carrier(f.carrier_id.data), f.waybill_no.data),
+                                                (_carrier(f.second_carrier_id.data), f.second_waybill_no.data),
+                                                f.second_lines(), a)),
     OrderEdit(edits.ADD_NOTE, _form(NoteForm), lambda o, f, a: edits.add_note(o, f.note.data, a)),
 )
 EDITS_BY_NAME = {spec.name: spec for spec in ORDER_EDITS}
