@@ -17,7 +17,8 @@ MISSING_ID = 987654  # no row has it: the guard must answer before the view look
 # says so, hence this list; a view attribute like ``required_area`` would let the matrix read it instead.
 #: Views that need an order right (order_right_required) say which on the view; these must keep saying it.
 ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER,
-                 "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out"}
+                 "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out",
+                 "staff.recognise_address": CREATE_ORDER, "staff.place_options": CREATE_ORDER}
 
 
 def staff_rules(app) -> list:
