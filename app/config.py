@@ -45,6 +45,7 @@ TUNABLE_FROM_ENVIRONMENT = {
     "KUAIDI100_SIMULATOR_PORT": int,
     "TRACKING_SILENT_HOURS": int,
     "TRACKING_RETRY_MINUTES": int,
+    "REFUND_APPROVAL_ABOVE_FEN": int,
 }
 
 MIN_SECRET_KEY_BYTES = 32
@@ -219,6 +220,7 @@ class Config:
     INVOICE_ON_PAYMENT_CHANNELS: tuple = ()  # channel codes invoiced on payment rather than completion
     INVOICE_APPROVAL_LEVEL1_FEN = 1_000_000  # above ¥10,000: a 财务 approval (until a supervisor edits it)
     INVOICE_APPROVAL_LEVEL2_FEN = 5_000_000  # above ¥50,000: a 财务主管 approval as well
+    REFUND_APPROVAL_ABOVE_FEN = 20_000  # refunds above ¥200 (and every one after shipping) wait for finance
     INVOICE_RECONCILE_STALE_DAYS = 7  # an invoice asked for and not issued after this many days is a difference
 
     @classmethod

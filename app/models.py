@@ -24,6 +24,7 @@ from app.domain.invoicing.models import (
 from app.domain.logistics.models import Shipment, ShipmentLine, TrackingEvent
 from app.domain.notifications.models import Message, ReminderOptOut
 from app.domain.orders.models import Order, OrderEvent, OrderLine
+from app.domain.orders.refund_approvals import RefundRequest
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.routing.models import RateCard, RoutingDecision, RoutingSetting
 from app.domain.workbench.models import (
@@ -42,4 +43,5 @@ __all__ = [
     "Message", "ReminderOptOut", "Shipment", "ShipmentLine", "TrackingEvent", "Message", "ReminderOptOut", "Invoice", "InvoiceApproval", "InvoiceEvent", "InvoiceLine", "InvoiceProfile",
     "InvoiceSettings", "ReconciliationDay", "RateCard", "RoutingDecision", "RoutingSetting",
     "OrderBatch", "PoolWaybill", "OutboxJob", "AutoReview", "AutoReviewSetting", "BlacklistedReceiver",
+    "RefundRequest",
 ]

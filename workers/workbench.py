@@ -33,7 +33,7 @@ def run_export(batch_id: int) -> dict:
 
 @job
 def run_print(batch_id: int) -> dict:
-    with _failure_recorded(batch_id):
+    with failure_recorded(batch_id):
         batch = batches.get_batch(batch_id)
         printing.run(batch, lambda order: _reveal(order, batch.created_by), db.session.commit,
                      current_app.template_folder, current_app.static_folder)

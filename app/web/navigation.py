@@ -38,6 +38,7 @@ NAVIGATION = (
     NavItem(_l("消息模拟器"), "staff.show_message_simulator", Area.NOTIFICATIONS),
     NavItem(_l("发票"), "finance.list_invoices", Area.FINANCE),
     NavItem(_l("对账"), "finance.show_reconciliation", Area.FINANCE),
+    NavItem(_l("退款审批"), "finance.list_refunds", Area.FINANCE),
     NavItem(_l("后台任务"), "staff.list_jobs", Area.JOBS),
     NavItem(_l("员工账号"), "staff.list_users", Area.USERS),
     NavItem(_l("审计日志"), "staff.list_audit_entries", Area.AUDIT),

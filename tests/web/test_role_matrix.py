@@ -18,7 +18,8 @@ MISSING_ID = 987654  # no row has it: the guard must answer before the view look
 #: Views that need an order right (order_right_required) say which on the view; these must keep saying it.
 ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER,
                  "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out",
-                 "staff.request_order_invoice": REQUEST_INVOICE, "staff.scan_to_ship": "ship_out"}
+                 "staff.request_order_invoice": REQUEST_INVOICE, "staff.scan_to_ship": "ship_out",
+                 "staff.recognise_address": CREATE_ORDER, "staff.place_options": CREATE_ORDER}
 
 
 def staff_rules(app) -> list:

@@ -5,6 +5,8 @@ from itertools import count
 
 import pytest
 
+from app.domain.orders import refund_approvals
+from app.extensions import db
 from tests.conftest import htmx_headers
 from tests.web.conftest import assert_stock_consistent, level, order_state, pay_order
 from tests.web.test_staff_orders import manual_order
@@ -16,6 +18,14 @@ def act(client, number: str, action: str, data: dict | None = None, htmx: bool =
 
 
 USER_NUMBERS = count(1)
+
+
+def approve_refunds(app) -> None:
+    """Finance approves every refund waiting (those after shipping or above the approval amount)."""
+    with app.app_context():
+        for request in db.session.scalars(refund_approvals.requests()).all():
+            refund_approvals.approve(request, "user:caiwu")
+        db.session.commit()
 
 
 def become(client, login_as, role: str) -> None:
@@ -76,7 +86,8 @@ def test_an_order_from_the_manual_form_to_delivery_and_a_return(app, client, log
 
     become(client, login_as, "customer_service")
     refunded = act(client, number, "refund", refund_data("199.80"), htmx=True)
-    assert refunded.status_code == 200
+    assert refunded.status_code == 200 and order_state(app, number).status == "07"  # after shipping: finance approves
+    approve_refunds(app)
     order = order_state(app, number)
     assert order.status == "R1" and order.refunded_fen == 19980
     assert level(app, "SN-001") == {"on_hand": 10, "reserved": 0, "locked": 0, "damaged": 0}
@@ -285,6 +296,7 @@ class TestCustomerServiceActions:
         number = make_order("07")
 
         act(client, number, "refund", refund_data("20.00", scope="money"))
+        approve_refunds(app)
 
         order = order_state(app, number)
         assert order.status == "07" and order.refunded_fen == 2000
@@ -295,6 +307,7 @@ class TestCustomerServiceActions:
         number = make_order("08")
 
         act(client, number, "refund", refund_data("199.80", damaged=True))
+        approve_refunds(app)
 
         assert level(app, "SN-001") == {"on_hand": 8, "reserved": 0, "locked": 0, "damaged": 2}
         assert_stock_consistent(app)

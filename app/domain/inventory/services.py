@@ -88,6 +88,41 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
     raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids)})
 
 
+def add_to_order(order_id: int, warehouse_id: int, demand: dict[int, int], lock: bool, change: Change) -> None:
+    """More units for an order already holding stock (a gift added by staff): reserved in its warehouse,
+    and locked at once when the order is paid. Raises OutOfStock, writing nothing, when it can't."""
+    savepoint = db.session.begin_nested()
+    for sku_id, quantity in sorted(demand.items()):
+        ledger.ensure_level(warehouse_id, sku_id)
+        after = ledger.apply(warehouse_id, sku_id, MovementKind.RESERVE, change, guard=sellable_at_least(quantity),
+                             reserved=quantity)
+        if after is None:
+            savepoint.rollback()
+            raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, [warehouse_id])})
+        status = ReservationStatus.RESERVED
+        if lock:
+            ledger.apply(warehouse_id, sku_id, MovementKind.LOCK, change, reserved=-quantity, locked=quantity)
+            status = ReservationStatus.LOCKED
+        reorder.evaluate(after)
+        _hold_more(order_id, warehouse_id, sku_id, quantity, status)
+    savepoint.commit()
+    db.session.flush()
+
+
+def _hold_more(order_id: int, warehouse_id: int, sku_id: int, quantity: int, status: str) -> None:
+    existing = db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
+                                                           Reservation.sku_id == sku_id))
+    if existing is None:
+        db.session.add(Reservation(order_id=order_id, warehouse_id=warehouse_id, sku_id=sku_id, quantity=quantity,
+                                   status=status))
+    elif existing.status == ReservationStatus.RELEASED:
+        existing.warehouse_id, existing.quantity, existing.status = warehouse_id, quantity, status
+    elif existing.status == status and existing.warehouse_id == warehouse_id:
+        existing.quantity += quantity
+    else:
+        raise Conflict(N_("订单已在其他仓库或状态下占用该商品"))
+
+
 def lock_order(order_id: int, change: Change) -> None:
     """Payment: the order's reserved units become locked."""
     for reservation in _reservations(order_id, ReservationStatus.RESERVED):

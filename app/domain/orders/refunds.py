@@ -30,10 +30,7 @@ def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restoc
     amounts or quantities beyond what was paid or sold, InvalidTransition where refunds are not allowed."""
     if next_status(order.status, Action.REFUND) is None:
         return order  # already fully refunded: a repeated request changes nothing
-    refundable = order.paid_fen - order.refunded_fen
-    if amount_fen is None or not 0 < amount_fen <= refundable:
-        raise ValidationError({"amount": Text(N_("退款金额应大于 0 且不超过可退金额 %(amount)s"), amount=f"{refundable / 100:.2f}")})
-    refunded_lines = _refunded_lines(order, lines)
+    refunded_lines = check(order, amount_fen, lines)
     change = Change(actor, reason or "退款", order.id)
     _move_stock(order, refunded_lines, restock, damaged, change)
     for line, quantity in refunded_lines:
@@ -51,6 +48,15 @@ def refund(order: Order, amount_fen: int, lines: list[RefundLine] | None, restoc
         add_event(order, "partial_refund", actor, order.status, order.status, reason, details)
     db.session.flush()
     return order
+
+
+def check(order: Order, amount_fen: int | None, lines: list[RefundLine] | None) -> list[tuple[OrderLine, int]]:
+    """The order lines and quantities a refund of ``amount_fen`` for ``lines`` would take back; raises
+    ValidationError for amounts or quantities beyond what was paid or sold."""
+    refundable = order.paid_fen - order.refunded_fen
+    if amount_fen is None or not 0 < amount_fen <= refundable:
+        raise ValidationError({"amount": Text(N_("退款金额应大于 0 且不超过可退金额 %(amount)s"), amount=f"{refundable / 100:.2f}")})
+    return _refunded_lines(order, lines)
 
 
 def _refunded_lines(order: Order, lines: list[RefundLine] | None) -> list[tuple[OrderLine, int]]:

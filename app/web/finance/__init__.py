@@ -8,6 +8,6 @@ from app.auth import send_to_change_password
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
-from app.web.finance import invoices, reconciliation, settings  # noqa: E402, F401  (views register on bp)
+from app.web.finance import invoices, reconciliation, refunds, settings  # noqa: E402, F401  (views register on bp)
 
 bp.before_request(send_to_change_password)

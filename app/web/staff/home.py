@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth import role_required
-from app.auth.roles import Area, may_open
+from app.auth.roles import Area, may_open, works_on_orders
 from app.db import utcnow
 from app.domain.workbench import dashboard
 from app.web.htmx import render_page_or_partial
@@ -44,7 +44,8 @@ TILES = (
 @bp.get("/")
 @role_required(Area.HOME)
 def home():
-    tiles = [tile for tile in TILES if may_open(current_user.role, tile.area)]
+    tiles = [tile for tile in TILES if may_open(current_user.role, tile.area)
+             and (tile.area != Area.ORDERS or works_on_orders(current_user.role))]  # finance only reads orders
     counts = dashboard.counts([tile.name for tile in tiles])
     return render_page_or_partial("staff/home.html", "staff/_dashboard.html", user=current_user, tiles=tiles,
                                   counts=counts, charts=charts_for(current_user.role, utcnow()))

@@ -5,6 +5,7 @@ from app.web.staff.orders import (  # noqa: F401
     actions,
     auto_review,
     batches,
+    edits,
     invoices,
     printing,
     scanning,

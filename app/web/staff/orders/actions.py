@@ -8,7 +8,7 @@ the order page shows exactly the buttons that view would accept: those the order
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,10 +18,11 @@ from app.auth.roles import Area, may_act
 from app.domain.logistics import queries as logistics_queries
 from app.domain.logistics import shipments
 from app.domain.logistics.models import SUBSCRIPTION_LABELS
-from app.domain.orders import deadlines, payments, queries, refunds, services
+from app.domain.orders import deadlines, payments, queries, refund_approvals, services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
 from app.domain.routing import services as routing
+from app.money import format_money
 from app.text import N_
 from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
@@ -29,6 +30,7 @@ from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders import display
 from app.web.staff.orders.auto_review import review_stops
+from app.web.staff.orders.edit_forms import offered_edits
 from app.web.staff.orders.forms import (
     ConfirmForm,
     OptionalReasonForm,
@@ -72,8 +74,9 @@ def _form(form_class: type[FlaskForm]):
 
 def _refund(order: Order, form: RefundForm, actor: str):
     lines, _rows = form.refund_lines()
-    return refunds.refund(order, form.amount.data, lines, form.restock.data, form.reason.data, actor,
-                          damaged=form.damaged.data)
+    return refund_approvals.request_refund(order, form.amount.data, lines, form.restock.data, form.reason.data,
+                                           actor, current_app.config["REFUND_APPROVAL_ABOVE_FEN"],
+                                           damaged=form.damaged.data)
 
 
 A = Action
@@ -116,16 +119,20 @@ def act_on_order(order_no: str, action: str):
                                  status=_(order.status_name), action=_(spec.label)))
     form = spec.form_for(order, request.form)
     response = save_form(form, lambda: spec.perform(order, form, current_user.actor),
-                         lambda _result: _done(spec, order), show_errors=_show_errors,
+                         lambda result: _done(spec, order, result), show_errors=_show_errors,
                          # InvalidTransition, OutOfStock, a parcel in transit, …: why, next to the order as it is now
                          refused=lambda form, error: flash(error_message(error), "error"))
-    return response or _panel_response(order, form_status(form), {spec.name: form})
+    return response or panel_response(order, form_status(form), {spec.name: form})
 
 
-def _done(spec: OrderAction, order: Order):
-    flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name), "success")
+def _done(spec: OrderAction, order: Order, result=None):
+    if isinstance(result, refund_approvals.RefundRequest):
+        flash(_("退款 %(amount)s 已提交财务审批", amount=format_money(result.amount_fen)), "success")
+    else:
+        flash(_("已完成「%(action)s」，订单现在是「%(status)s」", action=spec.label, status=order.status_name),
+              "success")
     if is_partial():
-        return _panel_response(order, 200)
+        return panel_response(order, 200)
     return redirect(url_for("staff.show_order", order_no=order.order_no), 303)
 
 
@@ -142,6 +149,8 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
     return {
         "order": order,
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
+        "edits": offered_edits(order, forms),
+        "refund_request": refund_approvals.pending_request(order),
         "timeline": queries.timeline(order),
         "parcels": logistics_queries.parcels_of(order.id),
         "decision": routing.latest_decision(order),
@@ -158,9 +167,9 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
 def _refused(order: Order, message: str):
     """409: the order's state (or stock) does not allow it; show why, next to the order as it is now."""
     flash(message, "error")
-    return _panel_response(order, 409)
+    return panel_response(order, 409)
 
 
-def _panel_response(order: Order, status: int, forms: dict[str, FlaskForm] | None = None):
+def panel_response(order: Order, status: int, forms: dict[str, FlaskForm] | None = None):
     return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel_update.html", status,
                                   **panel_context(order, forms))

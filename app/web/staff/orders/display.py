@@ -3,10 +3,10 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.domain.orders import deadlines
+from app.domain.orders import deadlines, refund_approvals
 from app.domain.orders.models import OrderEvent
 from app.domain.orders.states import ACTION_LABELS
-from app.domain.workbench import review
+from app.domain.workbench import edits, review
 from app.money import format_money
 
 #: Events that are not transitions have names of their own (timeouts use their rule's name).
@@ -20,6 +20,7 @@ EVENT_LABELS = {
     "amended": _l("平台修改订单"),
     "auto_review_stopped": _l("自动审单未通过"),
     "printed": _l("打印单据"),
+    **{name: _l(label) for name, label in {**edits.EVENT_LABELS, **refund_approvals.EVENT_LABELS}.items()},
     **deadlines.RULE_LABELS,
 }
 

@@ -25,16 +25,18 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from app.domain.errors import ValidationError
 from app.domain.orders import deadlines
 from app.domain.orders.inputs import InvoiceRequest, LineInput, OrderInput, Receiver
 from app.domain.orders.payments import BANK_TRANSFER, PAYMENT_METHODS
 from app.domain.orders.queries import ANY_SLA_FLAG, OrderFilters
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import STATUS_LABELS
+from app.domain.reference import places
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Channel
 from app.extensions import db
-from app.web.errors import error_message
+from app.web.errors import error_message, field_messages
 from app.web.forms import YuanField
 from app.web.staff.forms import REQUIRED, SubForm, optional_int, translated_choices, warehouse_choices
 
@@ -173,6 +175,8 @@ class ManualOrderForm(FlaskForm):
     receiver_city = StringField(_l("城市"), validators=[REQUIRED, Length(max=32)])
     receiver_district = StringField(_l("区县"), validators=[Optional(), Length(max=32)])
     receiver_address = StringField(_l("详细地址"), validators=[REQUIRED, Length(max=200)])
+    #: Only for recognition (识别): "张三 13800138000 浙江省杭州市西湖区文三路90号" fills the fields above.
+    address_text = TextAreaField(_l("粘贴收货信息"), validators=[Optional(), Length(max=300)], render_kw={"rows": 2})
     lines = FieldList(FormField(OrderLineForm), min_entries=NEW_ORDER_ROWS, max_entries=MAX_LINE_ROWS)
     shipping_fee = YuanField(_l("运费（元）"), default=0, render_kw={"inputmode": "decimal"})
     discount = YuanField(_l("优惠（元）"), default=0, render_kw={"inputmode": "decimal"})
@@ -192,6 +196,31 @@ class ManualOrderForm(FlaskForm):
 
     def channel(self) -> Channel:
         return db.session.get(Channel, self.channel_id.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The receiver's province, city and district must be placed on the official divisions (the
+        error names the part that is not), and are saved under their official names."""
+        valid = super().validate(extra_validators)
+        if self.receiver_province.errors or self.receiver_city.errors or self.receiver_district.errors:
+            return False
+        try:
+            place = places.placed_receiver(self.receiver_province.data, self.receiver_city.data,
+                                           self.receiver_district.data or "", prefix="receiver_")
+        except ValidationError as error:
+            for name, message in field_messages(error).items():
+                getattr(self, name).errors = [*getattr(self, name).errors, message]
+            return False
+        self.receiver_province.data = place.province
+        self.receiver_city.data = place.city or place.province  # a municipality is its own city
+        self.receiver_district.data = place.district
+        return valid
+
+    def fill_receiver(self, pasted: places.PastedAddress) -> None:
+        """Put a recognised paste into the receiver's fields."""
+        for name, value in (("name", pasted.name), ("phone", pasted.phone), ("province", pasted.province),
+                            ("city", pasted.city), ("district", pasted.district), ("address", pasted.street)):
+            if value:
+                getattr(self, f"receiver_{name}").data = value
 
     def order_input(self) -> tuple[OrderInput, list[int]]:
         """The order as the services take it, and for each of its lines the form row it came from."""

@@ -12,10 +12,13 @@ from flask_login import current_user
 from app.auth import role_required
 from app.auth.roles import CREATE_ORDER, Area, may_act
 from app.domain.audit.models import AuditAction
+from app.domain.errors import ValidationError
 from app.domain.inventory import queries as inventory_queries
 from app.domain.orders import deadlines, queries, services
 from app.domain.orders.states import STATUS_LABELS
+from app.domain.reference import places
 from app.extensions import db
+from app.web.errors import error_message, field_messages
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.audit import trail
@@ -89,7 +92,10 @@ def create_order():
         show_errors=lambda form, error: show_domain_errors(form, error, form.order_input()[1]),
         refused=lambda form, error: form.form_errors.extend(shortage_messages(error)))
     return response or (render_template("staff/orders/new.html", form=form, max_rows=MAX_LINE_ROWS,
-                                        products=inventory_queries.product_choices("")), form_status(form))
+                                        products=inventory_queries.product_choices(""),
+                                        divisions=places.divisions(form.receiver_province.data or "",
+                                                                   form.receiver_city.data or "")),
+                        form_status(form))
 
 
 @bp.get("/orders/new/line")
@@ -109,3 +115,26 @@ def product_picker():
         return redirect(url_for("staff.create_order"))
     return render_template("staff/orders/_products.html",
                            products=inventory_queries.product_choices(request.args.get("q", "")[:64]))
+
+
+@bp.post("/orders/new/address")
+@role_required(Area.ORDERS)
+@order_right_required(CREATE_ORDER)
+def recognise_address():
+    """识别: the receiver's fields filled from the pasted text, or the paste's error naming what is missing."""
+    form = ManualOrderForm()
+    try:
+        form.fill_receiver(places.recognise(form.address_text.data or ""))
+    except ValidationError as error:
+        form.address_text.errors = [error_message(error), *field_messages(error).values()]
+    return render_template("staff/orders/_receiver_fields.html", form=form,
+                           divisions=places.divisions(form.receiver_province.data, form.receiver_city.data))
+
+
+@bp.get("/orders/new/places")
+@role_required(Area.ORDERS)
+@order_right_required(CREATE_ORDER)
+def place_options():
+    """The pickers' choices after a province or city was chosen."""
+    return render_template("staff/orders/_place_options.html", divisions=places.divisions(
+        request.args.get("receiver_province", "")[:32], request.args.get("receiver_city", "")[:32]))
