@@ -1,7 +1,7 @@
 """orders: receiver town and postcode, who funds the discount, the invoice kind (platform order details)
 
 Revision ID: 7a3c5e9d1b24
-Revises: 49169412e92d
+Revises: b7e3c91d4a20
 Create Date: 2026-12-04 19:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a3c5e9d1b24'
-down_revision = '49169412e92d'
+down_revision = 'b7e3c91d4a20'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """refund approval: refund_requests
 
 Revision ID: 7a3c9e1f5b20
-Revises: 49169412e92d
+Revises: 3e8f1a6c2d97
 Create Date: 2026-12-04 19:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a3c9e1f5b20'
-down_revision = '49169412e92d'
+down_revision = '3e8f1a6c2d97'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """carriers: the tracking service's company code
 
 Revision ID: 7a3c9e51d2b8
-Revises: 49169412e92d
+Revises: 7a3c5e9d1b24
 Create Date: 2026-12-04 19:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a3c9e51d2b8'
-down_revision = '49169412e92d'
+down_revision = '7a3c5e9d1b24'
 branch_labels = None
 depends_on = None
 

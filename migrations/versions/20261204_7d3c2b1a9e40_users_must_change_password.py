@@ -1,7 +1,7 @@
 """staff accounts: a password reset by an admin must be replaced by the user at the next sign-in
 
 Revision ID: 7d3c2b1a9e40
-Revises: 49169412e92d
+Revises: 7d3a9c2e4f10
 Create Date: 2026-12-04 19:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d3c2b1a9e40'
-down_revision = '49169412e92d'
+down_revision = '7d3a9c2e4f10'
 branch_labels = None
 depends_on = None
 

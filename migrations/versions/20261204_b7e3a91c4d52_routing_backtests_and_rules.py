@@ -1,7 +1,7 @@
 """routing: back-tests, channel-reserved warehouses and restricted regions
 
 Revision ID: b7e3a91c4d52
-Revises: 49169412e92d
+Revises: 7a3c9e51d2b8
 Create Date: 2026-12-04 19:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3a91c4d52'
-down_revision = '49169412e92d'
+down_revision = '7a3c9e51d2b8'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """invoices and invoice profiles: the buyer's address, telephone, bank and account a 专票 needs
 
 Revision ID: b7e3c91d4a20
-Revises: 49169412e92d
+Revises: 7d3c2b1a9e40
 Create Date: 2026-12-04 19:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c91d4a20'
-down_revision = '49169412e92d'
+down_revision = '7d3c2b1a9e40'
 branch_labels = None
 depends_on = None
 

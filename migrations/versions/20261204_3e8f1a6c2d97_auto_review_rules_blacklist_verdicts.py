@@ -1,7 +1,7 @@
 """auto-review: rule settings, receiver blacklist, one verdict per paid order
 
-Revision ID: 7a3c5e9d1b24
-Revises: 49169412e92d
+Revision ID: 3e8f1a6c2d97
+Revises: b7e3a91c4d52
 Create Date: 2026-12-04 19:10:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7a3c5e9d1b24'
-down_revision = '49169412e92d'
+revision = '3e8f1a6c2d97'
+down_revision = 'b7e3a91c4d52'
 branch_labels = None
 depends_on = None
 
