@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.domain.audit.models import AuditEntry
 from app.domain.reference.models import Warehouse
 from app.domain.routing import card_sheet, cards
 from app.domain.routing.models import RateCard
@@ -30,6 +31,8 @@ def carrier(app, created, unique):
         db.session.commit()
         created.add("carriers", carrier.id)
         created.add("rate_cards", *db.session.scalars(select(RateCard.id).where(RateCard.carrier_id == carrier.id)))
+        created.add("audit_entries", *db.session.scalars(select(AuditEntry.id).where(
+            AuditEntry.actor == "test", AuditEntry.subject == f"carrier:{carrier.code}")))
         return carrier.id, carrier.code
 
 

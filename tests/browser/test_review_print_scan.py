@@ -72,7 +72,7 @@ def batch_id_of(page, created) -> int:
 def test_operations_switch_auto_review_on_and_an_order_with_a_remark_waits_with_its_rule(
         app, browser, live_server, created, unique, shop, lang):
     texts = {"zh": ("自动审单", "保存规则", "审单规则已保存", "自动审单未通过：有备注", "自动审单未通过"),
-             "en": ("Auto-review", "Save rules", "Review rules saved", "Auto-review stopped it: has a remark",
+             "en": ("Auto-review", "Save the rules", "Review rules saved", "Auto-review stopped it: has a remark",
                     "Stopped by auto-review")}[lang]
     context, page = signed_in(browser, live_server, app, created, unique, "operations", lang)
     try:

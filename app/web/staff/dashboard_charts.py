@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from app.auth.roles import Area, may_open
+from app.auth.roles import Area, may_open, works_on_orders
 from app.domain.channels import health
 from app.domain.inventory import queries as stock_queries
 from app.domain.orders import queries as order_queries
@@ -27,7 +27,9 @@ class Chart:
 def charts_for(role: str, now: datetime) -> list[Chart]:
     builders = ((Area.ORDERS, _orders_per_hour), (Area.ORDERS, _shipping_on_time),
                 (Area.STOCK, _stock_cover), (Area.SYNC, _sync_lag))
-    return [build(now) for area, build in builders if may_open(role, area)]
+    # Finance may read orders but does not work them: the order charts are for the roles that do.
+    return [build(now) for area, build in builders
+            if may_open(role, area) and (area != Area.ORDERS or works_on_orders(role))]
 
 
 def _base(title: str, categories: list[str], horizontal: bool = False) -> dict:

@@ -35,7 +35,7 @@ class BatchForm(FlaskForm):
     def __init__(self, role: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.action.choices = [(name, _l(spec.label)) for name, spec in batches.ACTIONS.items() if may_act(role, name)] + [
-            (name, label) for name, label in printing.DOCUMENTS.items() if may_print(role)]
+            (name, _l(label)) for name, label in printing.DOCUMENTS.items() if may_print(role)]
         self.carrier_id.choices = [("", _l("请选择"))] + [
             (c.id, c.name) for c in reference.carriers(active_only=True)]
 
