@@ -419,6 +419,10 @@ def run_cron_scheduler(scheduler: CronScheduler) -> None:
         try:
             scheduler.start()
             return
+        except (KeyboardInterrupt, StopRequested):
+            # Ctrl-C reaches the whole process group and run-all then sends SIGTERM as well: the second
+            # signal lands while RQ unregisters the scheduler. Stopping is what both asked for.
+            return
         except REDIS_UNREACHABLE as error:
             failures = failures + 1 if time.monotonic() - started < 60 else 1
             delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS)) - 1]

