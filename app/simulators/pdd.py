@@ -160,8 +160,8 @@ class PddSimulator(PlatformSimulator):
         discount = rng.choice((0, 0, 300, 500)) if goods > 1000 else 0
         sequence = self.next_id(0)[-15:].rjust(15, "0")
         order = {"order_sn": f"{now.astimezone(GMT8):%y%m%d}-{sequence}", "order_status": 1, "refund_status": 1,
-                 "confirm_status": 1, "group_status": 1, "after_sales_status": 0, "risk_control_status": 0,
-                 "goods_amount": float(fen_to_yuan(goods)), "discount_amount": float(fen_to_yuan(discount)),
+                 "confirm_status": 1, "group_status": 0 if rng.random() < 0.15 else 1, "after_sales_status": 0,
+                 "risk_control_status": 0, "goods_amount": float(fen_to_yuan(goods)), "discount_amount": float(fen_to_yuan(discount)),
                  "platform_discount": float(fen_to_yuan(discount)), "seller_discount": 0, "capital_free_discount": 0,
                  "postage": 0, "pay_amount": float(fen_to_yuan(goods - discount)), "created_time": gmt8(now),
                  "confirm_time": gmt8(now), "pay_time": gmt8(now), "updated_at": gmt8(now),
@@ -178,7 +178,9 @@ class PddSimulator(PlatformSimulator):
         order = self.state.orders[order_sn]
         age = now - parse_gmt8(order["updated_at"])
         status, refund = int(order["order_status"]), int(order["refund_status"])
-        if status == 1 and refund == 1 and age > timedelta(minutes=3) and self.rng.random() < 0.1:
+        if int(order["group_status"]) == 0:
+            order["group_status"] = 1  # 拼团成团: the group formed, the order may now be shipped
+        elif status == 1 and refund == 1 and age > timedelta(minutes=3) and self.rng.random() < 0.1:
             order["refund_status"] = 2  # the buyer asks a refund before shipping
         elif status == 1 and refund == 2 and age > timedelta(minutes=1):
             order["refund_status"] = 4

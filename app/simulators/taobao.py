@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, request
 
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.signing import constant_time_equal, top_sign
-from app.money import fen_to_yuan
+from app.money import fen_to_yuan, yuan_to_fen
 from app.simulators.shop_platform import (
     CLOCK_SKEW_SECONDS,
     PlatformSimulator,
@@ -36,6 +36,17 @@ COMPANIES = {"SF": "顺丰速运", "ZTO": "中通快递", "YTO": "圆通速递",
              "JD": "京东物流", "EMS": "EMS"}
 SHIPPABLE = {"WAIT_SELLER_SEND_GOODS", "SELLER_CONSIGNED_PART"}
 RECEIVER_FIELDS = ("receiver_name", "receiver_mobile", "receiver_address")
+REFUND_REQUESTED = {"WAIT_SELLER_AGREE", "WAIT_BUYER_RETURN_GOODS", "WAIT_SELLER_CONFIRM_GOODS"}
+
+
+def spread_order_discount(lines: list[dict], discount: int) -> None:
+    """``divide_order_fee``: each line's payment after the order discount, shared in proportion to the
+    lines' amounts, the rounding remainder on the largest line (what TOP reports per sub-order)."""
+    amounts = [yuan_to_fen(line["payment"]) for line in lines]
+    shares = [discount * amount // sum(amounts) for amount in amounts]
+    shares[amounts.index(max(amounts))] += discount - sum(shares)
+    for line, amount, share in zip(lines, amounts, shares, strict=True):
+        line["divide_order_fee"] = fen_to_yuan(amount - share)
 
 
 class TopError(Exception):
@@ -141,10 +152,11 @@ class TaobaoSimulator(PlatformSimulator):
             lines.append({"oid": self.next_id(2_000_000_000_000_000_000), "num_iid": int(item_id), "sku_id": sku_id,
                           "outer_iid": code, "outer_sku_id": code, "title": title, "num": num,
                           "price": fen_to_yuan(price), "total_fee": fen_to_yuan(price * num),
-                          "payment": fen_to_yuan(price * num), "status": "WAIT_BUYER_PAY",
+                          "payment": fen_to_yuan(price * num), "adjust_fee": "0.00", "status": "WAIT_BUYER_PAY",
                           "refund_status": "NO_REFUND", "invoice_no": "", "logistics_company": ""})
         post = 0 if goods >= 9900 else 800
         discount = 500 if goods >= 20000 else 0
+        spread_order_discount(lines, discount)
         tid = self.next_id(3_000_000_000_000_000_000)
         trade = {"tid": int(tid), "tid_str": tid, "status": "WAIT_BUYER_PAY", "type": "fixed",
                  "created": gmt8(now), "modified": gmt8(now), "payment": fen_to_yuan(goods + post - discount),
@@ -161,12 +173,21 @@ class TaobaoSimulator(PlatformSimulator):
     def advance(self, order_id: str, now) -> bool:
         trade = self.state.orders[order_id]
         age = now - parse_gmt8(trade["modified"])
-        status = trade["status"]
-        if status == "WAIT_BUYER_PAY":
-            self._set(trade, "WAIT_SELLER_SEND_GOODS" if self.rng.random() < 0.8 else "TRADE_CLOSED_BY_TAOBAO", now)
+        status, chance = trade["status"], self.rng.random()
+        requested = [line for line in trade["orders"]["order"] if line["refund_status"] in REFUND_REQUESTED]
+        if status == "WAIT_BUYER_PAY" and trade["adjust_fee"] == "0.00" and chance < 0.2:
+            self.adjust_price(trade, now)  # the seller lowers the price before the buyer pays
+        elif status == "WAIT_BUYER_PAY":
+            self._set(trade, "WAIT_SELLER_SEND_GOODS" if chance < 0.8 else "TRADE_CLOSED_BY_TAOBAO", now)
             if trade["status"] == "WAIT_SELLER_SEND_GOODS":
                 trade["pay_time"] = gmt8(now)
-        elif status in SHIPPABLE and age > timedelta(minutes=3) and self.rng.random() < 0.1:
+        elif status in SHIPPABLE and requested:
+            self.settle_line_refund(trade, requested[0], granted=chance < 0.6, now=now)
+        elif status in SHIPPABLE and age > timedelta(minutes=1) and chance < 0.08:
+            self.change_address(trade, now)  # the buyer moved the delivery before shipping
+        elif status in SHIPPABLE and age > timedelta(minutes=1) and chance < 0.16 and len(trade["orders"]["order"]) > 1:
+            self.request_line_refund(trade, now)  # the buyer wants one of the goods refunded
+        elif status in SHIPPABLE and age > timedelta(minutes=3) and chance < 0.2:
             self._set(trade, "TRADE_CLOSED", now)  # the buyer asked for a refund before shipping
         elif status == "WAIT_BUYER_CONFIRM_GOODS" and age > timedelta(minutes=2):
             self._set(trade, "TRADE_FINISHED", now)
@@ -175,10 +196,42 @@ class TaobaoSimulator(PlatformSimulator):
             return False
         return True
 
+    def adjust_price(self, trade: dict, now) -> None:
+        """改价: the seller takes a tenth off the largest line (at least one yuan) before payment."""
+        line = max(trade["orders"]["order"], key=lambda each: yuan_to_fen(each["payment"]))
+        cut = max(100, yuan_to_fen(line["payment"]) // 10 // 100 * 100)
+        line["adjust_fee"] = fen_to_yuan(-cut)
+        for name in ("payment", "divide_order_fee"):
+            line[name] = fen_to_yuan(yuan_to_fen(line[name]) - cut)
+        trade["adjust_fee"] = fen_to_yuan(-cut)
+        trade["payment"] = fen_to_yuan(yuan_to_fen(trade["payment"]) - cut)
+        trade["modified"] = gmt8(now)
+
+    def change_address(self, trade: dict, now) -> None:
+        receiver = self.rng.choice([each for each in RECEIVERS if each.city != trade["receiver_city"]])
+        trade |= {"receiver_name": receiver.name, "receiver_mobile": receiver.phone, "oaid": None,
+                  "receiver_state": receiver.province, "receiver_city": receiver.city,
+                  "receiver_district": receiver.district, "receiver_address": receiver.address,
+                  "modified": gmt8(now)}
+        self._store(trade, self.state.sellers[str(trade["tid_str"])])  # masks it again, with a new OAID
+
+    def request_line_refund(self, trade: dict, now) -> None:
+        line = self.rng.choice(trade["orders"]["order"])
+        line["refund_status"], line["refund_id"] = "WAIT_SELLER_AGREE", self.next_id(9_000_000_000_000)
+        trade["modified"] = gmt8(now)
+
+    def settle_line_refund(self, trade: dict, line: dict, granted: bool, now) -> None:
+        """The seller agrees (the line is refunded and closed) or the buyer withdraws the request."""
+        line["refund_status"] = "SUCCESS" if granted else "CLOSED"
+        if granted:
+            line["status"] = "TRADE_CLOSED"
+        trade["modified"] = gmt8(now)
+
     def _set(self, trade: dict, status: str, now) -> None:
         trade["status"], trade["modified"] = status, gmt8(now)
         for line in trade["orders"]["order"]:
-            line["status"] = status
+            if line["status"] != "TRADE_CLOSED":  # a line refunded on its own stays closed
+                line["status"] = status
 
     def consign(self, tid: str, company: str, out_sid: str, now) -> dict:
         trade = self.state.orders[tid]
