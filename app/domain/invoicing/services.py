@@ -80,6 +80,12 @@ def advance(invoice: Invoice, rules: InvoicingRules) -> Invoice:
     return release(invoice, InvoiceAction.RELEASE, "system")
 
 
+def advance_invoices_of(order: Order, rules: InvoicingRules) -> list[Invoice]:
+    """Move the waiting invoices of ``order`` on at once (a caller that has just completed or paid it),
+    rather than at the next sweep."""
+    return [advance(invoice, rules) for invoice in invoices_of(order) if invoice.status == InvoiceStatus.WAITING]
+
+
 def release(invoice: Invoice, action: InvoiceAction, actor: str, note: str = "") -> Invoice:
     """To the platform: the move, and the issue job once the caller commits."""
     transition(invoice, action, actor, note)
