@@ -2,9 +2,12 @@
 approve / reject / reissue / reverse, the thresholds; finance roles only."""
 
 import pytest
+from flask_babel import refresh
 
+from app.db import utcnow
+from app.domain.invoicing import issuing, services
 from app.domain.invoicing import rules as invoice_rules
-from app.domain.invoicing import services
+from app.domain.invoicing.platforms.base import PlatformError
 from app.domain.invoicing.states import InvoiceStatus
 from app.domain.invoicing.titles import Title
 from app.extensions import db
@@ -79,6 +82,27 @@ def test_the_invoice_page_shows_lines_and_timeline(client, login_as, queue):
     login_as("finance_supervisor")
     page = client.get(f"/finance/invoices/{queue[0]}").text
     assert "*日用杂品*保温杯 500ml" in page and "申请开票" in page and "提交开票" in page
+
+
+def test_timeline_notes_are_stored_as_data_and_read_in_the_readers_language(client, login_as, queue, app_context):
+    invoice = fresh(queue[0])
+    issuing.claim(invoice, utcnow())
+    issuing.record_failure(invoice, PlatformError("E2002", "开具金额总额度不足"))
+    db.session.commit()
+    fail = fresh(queue[0]).events[-1]
+    assert (fail.note, fail.note_params) == ("平台答复 %(code)s：%(message)s",
+                                             {"code": "E2002", "message": "开具金额总额度不足"})
+    login_as("finance")
+
+    chinese = client.get(f"/finance/invoices/{invoice.id}").text
+    client.post("/language/en", data={"next": "/finance/"})
+    refresh()  # the test's own app context kept the Chinese catalogue of the first request
+    english = client.get(f"/finance/invoices/{invoice.id}").text
+
+    assert "第 1 次提交开票平台" in chinese and "平台答复 E2002：开具金额总额度不足" in chinese
+    assert "Submission 1 to the e-invoice platform" in english
+    assert "The platform answered E2002: 开具金额总额度不足" in english  # the platform's own words stay
+    assert "提交开票平台" not in english
 
 
 def test_a_failed_invoice_can_be_reissued_and_an_issued_one_reversed(client, login_as, queue, app_context):

@@ -16,14 +16,14 @@ from app.db import db, utcnow
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.invoicing import lines as invoice_lines
 from app.domain.invoicing import tax
-from app.domain.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, invoice_orders
+from app.domain.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, invoice_orders, message_data
 from app.domain.invoicing.rules import InvoicingRules, thresholds
 from app.domain.invoicing.states import ACTIVE, InvoiceAction, InvoiceStatus, next_status
 from app.domain.invoicing.titles import Title, clean
 from app.domain.orders.models import Order
 from app.domain.orders.states import FINAL
 from app.jobs import enqueue_after_commit
-from app.text import N_
+from app.text import N_, Text
 
 SOURCES = ("order", "portal", "staff", "api")
 ISSUE_JOB = "workers.einvoice.issue_invoice"
@@ -102,7 +102,7 @@ def reissue(invoice: Invoice, actor: str) -> Invoice:
     invoice.request_no = new_request_no()
     invoice.serial_no, invoice.submitted_at, invoice.submit_attempts, invoice.red_form_no = None, None, 0, ""
     invoice.failure_code, invoice.failure_message = "", ""
-    return release(invoice, InvoiceAction.REISSUE, actor, N_("重新开票（原请求号 %(no)s）") % {"no": previous})
+    return release(invoice, InvoiceAction.REISSUE, actor, Text(N_("重新开票（原请求号 %(no)s）"), no=previous))
 
 
 def transition(invoice: Invoice, action: InvoiceAction, actor: str, note: str = "",
@@ -119,8 +119,12 @@ def transition(invoice: Invoice, action: InvoiceAction, actor: str, note: str = 
 
 def add_event(invoice: Invoice, action: str, actor: str, from_status: str | None = None,
               to_status: str | None = None, note: str = "", details: dict | None = None) -> InvoiceEvent:
+    """Append one timeline entry. ``note`` is a ``Text`` (kept as template and values, so each reader
+    sees it in their language), a fixed ``N_`` label, or a person's own words."""
+    note = message_data(note)
     event = InvoiceEvent(invoice=invoice, actor=actor, action=str(action), from_status=from_status,
-                         to_status=to_status, note=note, details=details or {})
+                         to_status=to_status, note=note["template"], note_params=note["params"],
+                         details=details or {})
     db.session.add(event)
     return event
 
