@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     order_no TEXT PRIMARY KEY, serial_no TEXT UNIQUE NOT NULL, created REAL NOT NULL, ready REAL NOT NULL,
     number TEXT, fail_cause TEXT NOT NULL DEFAULT '', total_fen INTEGER NOT NULL, buyer_name TEXT NOT NULL,
     buyer_tax TEXT NOT NULL, red_of TEXT NOT NULL DEFAULT '', body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS red_forms (bill_id TEXT PRIMARY KEY, blue_number TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS red_forms (bill_id TEXT PRIMARY KEY, blue_number TEXT NOT NULL, body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '01');
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL);
 """
@@ -68,6 +69,9 @@ class Store:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(red_forms)")}
+            if "state" not in columns:  # a store file from before red forms had states
+                connection.execute("ALTER TABLE red_forms ADD COLUMN state TEXT NOT NULL DEFAULT '01'")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -278,6 +282,24 @@ def add_fault():
     """``{"code": "timeout" | "E2002" | "E9999", "times": 1}``: how the next calls are answered."""
     body = request.get_json(force=True)
     current_app.extensions["einvoice_simulator"].store.add_fault(str(body["code"]), int(body.get("times", 1)))
+    return "", 204
+
+
+#: The buyer's answer to a red confirmation form waiting for them (Baiwang confirmState): 04 both
+#: confirmed, 05 denied, 06 not answered within 72 hours.
+RED_FORM_ANSWERS = {"confirm": "04", "deny": "05", "lapse": "06"}
+
+
+@inbox.post("/red-forms/<bill_id>")
+def answer_red_form(bill_id: str):
+    """``{"answer": "confirm" | "deny" | "lapse"}``: what the buyer does with a form waiting for them."""
+    answer = RED_FORM_ANSWERS.get(str(request.get_json(force=True).get("answer")))
+    store = current_app.extensions["einvoice_simulator"].store
+    if answer is None:
+        return jsonify(error="answer: confirm | deny | lapse"), 422
+    if not store.run("UPDATE red_forms SET state = ? WHERE bill_id = ? AND state IN ('02', '03') RETURNING 1",
+                     (answer, bill_id)):
+        return jsonify(error="no form waiting for the buyer under this id"), 409
     return "", 204
 
 

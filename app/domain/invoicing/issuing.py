@@ -29,6 +29,8 @@ RED_DONE_JOB = "workers.einvoice.finish_reversal"
 RED_FORM_STATES = {"confirmed": N_("已确认（或无需确认）"), "waiting": N_("待对方确认"), "void": N_("已作废")}
 #: After an answer "still issuing", or no answer, look again after these delays (then every minute).
 CHECK_DELAYS = (timedelta(seconds=2), timedelta(seconds=5), timedelta(seconds=15), timedelta(seconds=30))
+#: A red confirmation form waiting for the buyer is looked at again after this long.
+RED_FORM_RECHECK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -114,20 +116,28 @@ def record_no_answer(invoice: Invoice, error: PlatformError, now: datetime) -> N
     db.session.flush()
 
 
+def red_form_filed(invoice: Invoice) -> bool:
+    """Whether the platform has the red confirmation form of this request already (filed under our request
+    number): the next look asks how it stands rather than filing it again."""
+    return _last_red_form_state(invoice) is not None
+
+
 def record_red_form(invoice: Invoice, form: RedForm, now: datetime) -> str:
-    """The red confirmation form's answer. Only a confirmed form (or one that needs no confirmation) is
-    kept: while the buyer has to confirm, the next attempt asks again under the same id (our request
-    number), which the platform treats as the same form."""
-    add_event(invoice, "red_form", "platform",
-              note=Text(N_("红字确认单 %(bill)s：%(state)s"), bill=form.bill_no, state=Text(RED_FORM_STATES[form.state])),
-              details={"bill_no": form.bill_no, "state": form.state})
+    """The red confirmation form's answer, on the timeline when it changed. Only a confirmed form (or one
+    that needs no confirmation) is kept; one waiting for the buyer (who has up to 72 hours) is looked at
+    again every few minutes; a void one (denied, lapsed, revoked) fails the red invoice for finance."""
+    if _last_red_form_state(invoice) != form.state:
+        add_event(invoice, "red_form", "platform",
+                  note=Text(N_("红字确认单 %(bill)s：%(state)s"), bill=form.bill_no,
+                            state=Text(RED_FORM_STATES[form.state])),
+                  details={"bill_no": form.bill_no, "state": form.state, "platform_state": form.platform_state})
     if form.state == "confirmed":
         invoice.red_form_no = form.bill_no
         invoice.next_check_at = None
     elif form.state == "void":
         record_failure(invoice, PlatformError("red_form_void", Text(N_("红字确认单已作废"))))
     else:
-        invoice.next_check_at = now + CHECK_DELAYS[-1]
+        invoice.next_check_at = now + RED_FORM_RECHECK
     db.session.flush()
     return form.state
 
@@ -136,6 +146,12 @@ def platform_says(error: PlatformError) -> Text:
     """The platform's own code and message (its words, in its language), for the timeline."""
     message = error.message if isinstance(error.message, Text) else str(error.message)[:280]
     return Text(N_("平台答复 %(code)s：%(message)s"), code=error.code, message=message)
+
+
+def _last_red_form_state(invoice: Invoice) -> str | None:
+    states = [event.details.get("state") for event in invoice.events
+              if event.action == "red_form" and event.details.get("bill_no") == invoice.request_no]
+    return states[-1] if states else None
 
 
 def due_for_check(now: datetime, limit: int = 500) -> list[int]:
