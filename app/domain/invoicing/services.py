@@ -43,13 +43,7 @@ def request_invoice(orders: list[Order], title: Title, actor: str, source: str, 
     Raises ValidationError for a bad title or nothing left to invoice (naming the amount that still
     can be), Conflict when an active invoice already covers one of the orders."""
     title = clean(title)
-    _check_orders(orders)
-    invoice_lines.check_invoiceable(orders)
-    taxed = [line for order in orders for line in invoice_lines.order_lines(order, rules)]
-    if not taxed:
-        raise ValidationError({"orders": N_("订单中没有可开票的商品")})
-    invoices = [_new_invoice(orders, chunk, title, actor, source, remark)
-                for chunk in tax.split(taxed, rules.max_lines)]
+    invoices = [_new_invoice(orders, chunk, title, actor, source, remark) for chunk in plan(orders, rules)]
     for invoice in invoices:
         add_event(invoice, "request", actor, None, invoice.status,
                   details={"orders": [order.order_no for order in invoice.orders], "source": source,
@@ -57,6 +51,29 @@ def request_invoice(orders: list[Order], title: Title, actor: str, source: str, 
         advance(invoice, rules)
     db.session.flush()
     return invoices
+
+
+def plan(orders: list[Order], rules: InvoicingRules) -> list[list[tax.TaxedLine]]:
+    """The invoices a request for ``orders`` would make, each as its taxed lines (more lines than the
+    platform takes: several), with the same refusals as the request itself; nothing is written."""
+    _check_orders(orders)
+    invoice_lines.check_invoiceable(orders)
+    taxed = [line for order in orders for line in invoice_lines.order_lines(order, rules)]
+    if not taxed:
+        raise ValidationError({"orders": N_("订单中没有可开票的商品")})
+    return tax.split(taxed, rules.max_lines)
+
+
+def mergeable_orders(buyer_phone: str, limit: int = MAX_MERGED_ORDERS) -> list[Order]:
+    """The buyer's completed orders that no invoice covers yet and that still have something to invoice,
+    newest first: what finance can merge into one invoice (合并开票)."""
+    covered = (select(invoice_orders.c.order_id).join(Invoice, Invoice.id == invoice_orders.c.invoice_id)
+               .where(Invoice.status.in_(ACTIVE), Invoice.reverses_id.is_(None)))
+    orders = db.session.scalars(
+        select(Order).where(Order.buyer_phone == buyer_phone, Order.completed_at.is_not(None),
+                            Order.paid_fen > Order.refunded_fen, Order.id.not_in(covered))
+        .order_by(Order.completed_at.desc(), Order.id.desc()).limit(limit))
+    return [order for order in orders if invoice_lines.invoiceable_fen(order) > 0]
 
 
 def request_from_order_details(order: Order, rules: InvoicingRules) -> list[Invoice]:
