@@ -1,11 +1,13 @@
 """Demo invoicing for 小满生活: thresholds low enough for the demo's small orders to need approval, a
-saved title for the demo's first customer phone, and an invoice request on the completed store order,
-so that 财务 (caiwu) finds one to approve. Idempotent; it only flushes, the caller commits."""
+saved title for the demo's first customer phone, an invoice request on the completed store order, so
+that 财务 (caiwu) finds one to approve, and today's reconciliation rows, so that the 对账 page has a day
+to show before the daily job runs. Idempotent; it only flushes, the caller commits."""
 
 from flask import current_app
 from sqlalchemy import select
 
-from app.domain.invoicing import profiles
+from app.db import utcnow
+from app.domain.invoicing import profiles, reconciliation
 from app.domain.invoicing import rules as invoice_rules
 from app.domain.invoicing import services as invoices
 from app.domain.invoicing.models import InvoiceSettings
@@ -29,7 +31,10 @@ def seed_invoices() -> int:
     store_order = db.session.scalar(
         select(Order).join(Channel).where(Channel.code == "pos", Order.status == OrderStatus.COMPLETED)
         .order_by(Order.id).limit(1))
-    if store_order is None or invoices.invoices_of(store_order):
-        return 0
-    rules = invoice_rules.InvoicingRules.from_config(current_app.config)
-    return len(invoices.request_invoice([store_order], DEMO_TITLE, "user:kefu", "staff", rules))
+    requested = 0
+    if store_order is not None and not invoices.invoices_of(store_order):
+        rules = invoice_rules.InvoicingRules.from_config(current_app.config)
+        requested = len(invoices.request_invoice([store_order], DEMO_TITLE, "user:kefu", "staff", rules))
+    now = utcnow()
+    reconciliation.reconcile(reconciliation.shanghai_today(now), now, current_app.config["INVOICE_RECONCILE_STALE_DAYS"])
+    return requested

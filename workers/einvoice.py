@@ -144,12 +144,13 @@ def reconcile_invoices(days_back: int = 7) -> int:
 
 
 def _open_red_form(invoice: Invoice, platform) -> str:
-    """File the red confirmation form; the red invoice is issued once the form is confirmed."""
+    """File the red confirmation form, or ask how the filed one stands; the red invoice is issued once the
+    form is confirmed (or needs no confirmation)."""
     request = issuing.issue_request(invoice, issuing.Seller.from_config(current_app.config))
-    invoice_id = invoice.id
+    invoice_id, filed = invoice.id, issuing.red_form_filed(invoice)
     db.session.commit()
     try:
-        form = platform.open_red_form(request)
+        form = platform.red_form(request.request_no) if filed else platform.open_red_form(request)
     except (Rejected, Unavailable) as error:
         return _no_answer(invoice_id, error)
     _record(invoice_id, lambda invoice: issuing.record_red_form(invoice, form, utcnow()))

@@ -5,8 +5,10 @@ issues asynchronously (``requestBillingNew`` answers with a serial number; ``que
 开票中 until ``issue_seconds`` have passed, then 开票完成 with a 20-digit 数电 number), never issues
 twice for one ``orderNo``, fails the way platforms do (a buyer tax id failing its check, the monthly
 issuing quota exhausted) and, on request, answers too late (a timeout after it has taken the request).
-Red-letter: ``saveInvoiceRedConfirm`` (no buyer confirmation needed, state 01), ``queryInvoiceRedConfirm``,
-``fastInvoiceRed``. State lives in one SQLite file so that every thread and a restart see it. The same
+Red-letter: ``saveInvoiceRedConfirm`` files the form (against a 普票 no buyer confirmation is needed,
+state 01; against a 专票 it waits for the buyer, 02, until ``/_simulator/red-forms/<id>`` plays their
+answer: 04 confirmed, 05 denied, 06 lapsed), ``queryInvoiceRedConfirm`` reads it, ``fastInvoiceRed``
+issues on a form in 01 or 04 only. State lives in one SQLite file so that every thread and a restart see it. The same
 model also speaks Baiwang's protocol at ``/router/rest`` (einvoice_baiwang.py).
 """
 
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     order_no TEXT PRIMARY KEY, serial_no TEXT UNIQUE NOT NULL, created REAL NOT NULL, ready REAL NOT NULL,
     number TEXT, fail_cause TEXT NOT NULL DEFAULT '', total_fen INTEGER NOT NULL, buyer_name TEXT NOT NULL,
     buyer_tax TEXT NOT NULL, red_of TEXT NOT NULL DEFAULT '', body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS red_forms (bill_id TEXT PRIMARY KEY, blue_number TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS red_forms (bill_id TEXT PRIMARY KEY, blue_number TEXT NOT NULL, body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '01');
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL);
 """
@@ -68,6 +71,9 @@ class Store:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(red_forms)")}
+            if "state" not in columns:  # a store file from before red forms had states
+                connection.execute("ALTER TABLE red_forms ADD COLUMN state TEXT NOT NULL DEFAULT '01'")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -194,22 +200,24 @@ def _save_red_confirm(simulator, body: dict) -> dict:
     if not simulator.store.run("SELECT 1 FROM invoices WHERE number = ? AND red_of = ''", (blue,)):
         raise Refused("E2003")
     bill_id = str(body.get("billId") or secrets.token_hex(8))
-    simulator.store.run("INSERT OR IGNORE INTO red_forms (bill_id, blue_number, body) VALUES (?, ?, ?)",
-                        (bill_id, blue, json.dumps(body, ensure_ascii=False)))
+    # A 数电专票's buyer may have deducted its tax: they must confirm (02). A 普票: no need (01).
+    state = "02" if body.get("blueInvoiceLine") == "bs" else "01"
+    simulator.store.run("INSERT OR IGNORE INTO red_forms (bill_id, blue_number, body, state) VALUES (?, ?, ?, ?)",
+                        (bill_id, blue, json.dumps(body, ensure_ascii=False), state))
     return {"billId": bill_id}
 
 
 def _query_red_confirm(simulator, body: dict) -> list[dict]:
-    rows = simulator.store.run("SELECT bill_id, blue_number FROM red_forms WHERE bill_id = ?", (str(body.get("billId")),))
-    # 01: the buyer has not deducted the invoice, so no confirmation is needed (a consumer's 普票).
-    return [{"billNo": bill_id, "billUuid": bill_id, "billStatus": "01", "blueElecInvoiceNumber": blue}
-            for bill_id, blue in rows]
+    rows = simulator.store.run("SELECT bill_id, blue_number, state FROM red_forms WHERE bill_id = ?",
+                               (str(body.get("billId")),))
+    return [{"billNo": bill_id, "billUuid": bill_id, "billStatus": state, "blueElecInvoiceNumber": blue}
+            for bill_id, blue, state in rows]
 
 
 def _fast_invoice_red(simulator, body: dict) -> dict:
     order_no, bill_no = str(body.get("orderNo", "")), str(body.get("billNo", ""))
-    forms = simulator.store.run("SELECT blue_number, body FROM red_forms WHERE bill_id = ?", (bill_no,))
-    if not order_no or not forms or forms[0][0] != body.get("elecInvoiceNumber"):
+    forms = simulator.store.run("SELECT blue_number, body, state FROM red_forms WHERE bill_id = ?", (bill_no,))
+    if not order_no or not forms or forms[0][0] != body.get("elecInvoiceNumber") or forms[0][2] not in ("01", "04"):
         raise Refused("E2003")
     if simulator.store.run("SELECT 1 FROM invoices WHERE order_no = ?", (order_no,)):
         raise Refused("E2001")
@@ -278,6 +286,24 @@ def add_fault():
     """``{"code": "timeout" | "E2002" | "E9999", "times": 1}``: how the next calls are answered."""
     body = request.get_json(force=True)
     current_app.extensions["einvoice_simulator"].store.add_fault(str(body["code"]), int(body.get("times", 1)))
+    return "", 204
+
+
+#: The buyer's answer to a red confirmation form waiting for them (Baiwang confirmState): 04 both
+#: confirmed, 05 denied, 06 not answered within 72 hours.
+RED_FORM_ANSWERS = {"confirm": "04", "deny": "05", "lapse": "06"}
+
+
+@inbox.post("/red-forms/<bill_id>")
+def answer_red_form(bill_id: str):
+    """``{"answer": "confirm" | "deny" | "lapse"}``: what the buyer does with a form waiting for them."""
+    answer = RED_FORM_ANSWERS.get(str(request.get_json(force=True).get("answer")))
+    store = current_app.extensions["einvoice_simulator"].store
+    if answer is None:
+        return jsonify(error="answer: confirm | deny | lapse"), 422
+    if not store.run("UPDATE red_forms SET state = ? WHERE bill_id = ? AND state IN ('02', '03') RETURNING 1",
+                     (answer, bill_id)):
+        return jsonify(error="no form waiting for the buyer under this id"), 409
     return "", 204
 
 

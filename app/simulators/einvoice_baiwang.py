@@ -5,9 +5,11 @@ It checks what Baiwang checks: the app key, the MD5 URL signature over the byte-
 token from ``baiwang.oauth.token`` (password = SHA256(password + salt)). ``baiwang.output.invoice.issue``
 takes the invoice under its ``serialNo`` (once: a repeat is refused 70019) and the invoice becomes
 issued (or failed, for a buyer tax id failing its check) after ``issue_seconds``, as
-``baiwang.output.invoice.query`` then tells. Red-letter: ``redinvoice.add`` files the form (state 01,
-no buyer confirmation needed), ``redinvoice.redforminfo`` reads it, an issue with ``invoiceType`` 1
-naming it issues the red invoice.
+``baiwang.output.invoice.query`` then tells. Red-letter (platform-apis.md §7.1): ``redinvoice.add`` files
+the form; against a 普票 it needs no confirmation (state 01), against a 专票 (which the buyer may have
+deducted) it waits for the buyer (02) until they confirm (04), deny (05) or let 72 hours pass (06), which
+the simulator's ``/_simulator/red-forms/<id>`` plays. ``redinvoice.redforminfo`` reads it; an issue with
+``invoiceType`` 1 naming a form in 01 or 04 issues the red invoice, any other state is refused (70035).
 """
 
 import json
@@ -38,6 +40,7 @@ ERRORS = {
 #: The Nuonuo dialect's fault codes, said the Baiwang way.
 FAULTS = {"E2002": "70401", "E9999": "100500", "E2003": "70169"}
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
+CONFIRMED = frozenset({"01", "04"})  # no confirmation needed, or both sides confirmed
 bp = Blueprint("sim_einvoice_baiwang", __name__)
 
 
@@ -108,9 +111,9 @@ def _issue(simulator, body: dict) -> dict:
 
 
 def _issue_red(simulator, serial: str, data: dict, total: int, body: dict) -> dict:
-    forms = simulator.store.run("SELECT blue_number FROM red_forms WHERE bill_id = ?",
+    forms = simulator.store.run("SELECT blue_number, state FROM red_forms WHERE bill_id = ?",
                                 (str(data.get("redConfirmSerialNo", "")),))
-    if not forms or forms[0][0] != data.get("originalInvoiceNo"):
+    if not forms or forms[0][0] != data.get("originalInvoiceNo") or forms[0][1] not in CONFIRMED:
         raise Refused("70035")
     _insert(simulator, serial, -abs(total), str(data.get("buyerName", "")), "", "", body, red_of=forms[0][0])
     return {"success": [{"serialNo": serial}], "fail": []}
@@ -142,17 +145,24 @@ def _red_add(simulator, body: dict) -> dict:
     bill, blue = str(data.get("redConfirmSerialNo", "")), str(data.get("originalInvoiceNo", ""))
     if not bill or not simulator.store.run("SELECT 1 FROM invoices WHERE number = ? AND red_of = ''", (blue,)):
         raise Refused("70169")
-    simulator.store.run("INSERT OR IGNORE INTO red_forms (bill_id, blue_number, body) VALUES (?, ?, ?)",
-                        (bill, blue, json.dumps(body, ensure_ascii=False)))
+    # A 专票's buyer may have deducted its tax: they must confirm (02, seller entered). A 普票: no need (01).
+    state = "02" if str(data.get("originInvoiceType")) == "01" else "01"
+    simulator.store.run("INSERT OR IGNORE INTO red_forms (bill_id, blue_number, body, state) VALUES (?, ?, ?, ?)",
+                        (bill, blue, json.dumps(body, ensure_ascii=False), state))
     return _red_info(simulator, {"data": {"redConfirmSerialNo": bill}})[0]
 
 
 def _red_info(simulator, body: dict) -> list[dict]:
     bill = str((body.get("data") or {}).get("redConfirmSerialNo", ""))
-    rows = simulator.store.run("SELECT bill_id, blue_number FROM red_forms WHERE bill_id = ?", (bill,))
-    # 01: the buyer has not deducted the invoice, so no confirmation is needed.
-    return [{"redConfirmSerialNo": bill_id, "originalInvoiceNo": blue, "confirmState": "01",
-             "alreadyRedInvoiceFlag": "N"} for bill_id, blue in rows]
+    rows = simulator.store.run("SELECT bill_id, blue_number, state FROM red_forms WHERE bill_id = ?", (bill,))
+    return [{"redConfirmSerialNo": bill_id, "originalInvoiceNo": blue, "confirmState": state,
+             "alreadyRedInvoiceFlag": "Y" if _red_issued_on(simulator, bill_id) else "N"}
+            for bill_id, blue, state in rows]
+
+
+def _red_issued_on(simulator, bill: str) -> bool:
+    return bool(simulator.store.run("SELECT 1 FROM invoices WHERE red_of != '' "
+                                    "AND json_extract(body, '$.data.redConfirmSerialNo') = ?", (bill,)))
 
 
 HANDLERS = {TOKEN_METHOD: _token, ISSUE: _issue, QUERY: _query, RED_ADD: _red_add, RED_INFO: _red_info}

@@ -52,6 +52,19 @@ def test_an_invoice_is_requested_for_what_was_paid_and_waits_for_completion(api,
     assert db.session.get(Invoice, body["id"]).source == "api"
 
 
+def test_completing_the_order_through_the_api_sends_its_waiting_invoice_to_the_platform(api, sku):
+    order_no = paid_order(api)
+    invoice_id = api.post(f"/orders/{order_no}/invoices", json=COMPANY).json["id"]
+    ship_and_sign(order_no)
+
+    response = api.post(f"/orders/{order_no}/complete")
+
+    assert response.status_code == 200, response.json
+    [invoice] = api.get(f"/orders/{order_no}/invoices").json["invoices"]
+    assert (invoice["id"], invoice["status"]) == (invoice_id, "requested")
+    assert [event.action for event in db.session.get(Invoice, invoice_id).events] == ["request", "release"]
+
+
 def test_a_second_request_while_one_is_active_is_409_invoice_exists(api, sku):
     order_no = paid_order(api)
     api.post(f"/orders/{order_no}/invoices", json=COMPANY)

@@ -25,7 +25,7 @@ def documented_routes(document: dict) -> set[tuple[str, str]]:
 
 def test_every_route_is_documented_and_every_documented_route_exists(app):
     assert app_routes(app) == documented_routes(DOCUMENT)
-    assert len(app_routes(app)) == 22
+    assert len(app_routes(app)) == 23
 
 
 def test_the_document_is_served_and_well_formed(api):

@@ -4,15 +4,15 @@ from the document (a renamed, retyped, missing or undocumented field) fails here
 
 import pytest
 
-from app.domain.invoicing import reversal, sweep
+from app.domain.invoicing import reversal
 from app.domain.invoicing.models import Invoice
-from app.domain.invoicing.rules import InvoicingRules
 from app.extensions import db
 from tests import factories
 from tests.api.conftest import VALID_TAX_ID, Api, order_body
 from tests.api.openapi_check import check_response, strict_components
-from tests.api.test_invoices import completed, issue
+from tests.api.test_invoices import issue
 from tests.api.test_openapi import app_routes
+from tests.api.test_order_actions import ship_and_sign
 
 CUP = {"name": "保温杯 500ml", "weight_g": 500, "price": "59.00", "tax_rate": "0.13"}
 INVOICE = {"title_type": "company", "title": "某某科技有限公司", "tax_id": VALID_TAX_ID}
@@ -106,8 +106,10 @@ def test_invoices_answer_as_documented(app, checked, sku):
     checked.call("GET", f"/orders/{order_no}/invoices", 200)
     checked.call("GET", "/orders/OH00000000000000/invoices", 404)
     checked.call("GET", f"/invoices/{invoice['id']}/pdf", 404)
-    completed(order_no)
-    sweep.advance_waiting(InvoicingRules.from_config(app.config))
+    checked.call("POST", f"/orders/{order_no}/complete", 409)  # paid, not shipped yet
+    checked.call("POST", "/orders/OH00000000000000/complete", 404)
+    ship_and_sign(order_no)
+    checked.call("POST", f"/orders/{order_no}/complete", 200)
     issue(app, invoice["id"], "26310000000000000202")
     red = reversal.reverse(db.session.get(Invoice, invoice["id"]), "2", "user:caiwu")
     db.session.commit()
@@ -150,7 +152,7 @@ def test_the_scenarios_above_reach_every_route(app):
                ("POST", "/stock/receipts"), ("POST", "/stock/adjustments"), ("GET", "/stock/{code}"),
                ("POST", "/orders"), ("GET", "/orders"), ("GET", "/orders/{order_no}"),
                ("POST", "/orders/{order_no}/pay"), ("POST", "/orders/{order_no}/cancel"),
-               ("POST", "/orders/{order_no}/refund"), ("GET", "/openapi.json"),
+               ("POST", "/orders/{order_no}/refund"), ("POST", "/orders/{order_no}/complete"), ("GET", "/openapi.json"),
                ("POST", "/orders/{order_no}/invoices"), ("GET", "/orders/{order_no}/invoices"),
                ("GET", "/invoices/{invoice_id}/pdf"), ("PUT", "/warehouses/{code}"),
                ("GET", "/carriers"), ("PUT", "/carriers/{code}"), ("PUT", "/carriers/{code}/rate-card"),

@@ -237,3 +237,44 @@ def test_create_then_cancel_releases_everything(api, sku):
 
     assert stock_of(api)["available"] == 10
     assert api.post("/orders", json=order_body(external_id="another")).status_code == 201
+
+
+def ship(order_no: str) -> None:
+    """Shipped out (05) through the domain: the API leaves the warehouse steps to the WMS."""
+    order = services.get_order(order_no, for_update=True)
+    services.approve(order, "user:cangku")
+    services.pack(order, "user:cangku")
+    services.ship_out(order, factories.CarrierFactory(code="sf"), "SF1234567890", "user:cangku")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("carrier_steps", [0, 1, 2])
+def test_complete_is_accepted_from_shipped_in_transit_and_signed(api, sku, carrier_steps):
+    order = create(api)
+    pay(api, order)
+    ship(order["order_no"])
+    domain_order = services.get_order(order["order_no"], for_update=True)
+    for step in (services.hand_over, services.sign)[:carrier_steps]:
+        step(domain_order, "carrier:sf")
+    db.session.commit()
+
+    response = api.post(f"/orders/{order['order_no']}/complete", key=f"done-{carrier_steps}")
+    again = api.post(f"/orders/{order['order_no']}/complete")
+
+    assert response.status_code == 200, response.json
+    assert (response.json["status"], again.status_code, again.json["status"]) == ("08", 200, "08")
+    assert response.json["events"][-1]["action"] == "complete"
+    assert [event["action"] for event in response.json["events"]].count("sign") == 1
+    assert services.get_order(order["order_no"]).completed_at is not None
+
+
+def test_completing_an_order_not_shipped_is_409_naming_the_state(api, sku):
+    order = create(api)
+    pay(api, order)
+
+    response = api.post(f"/orders/{order['order_no']}/complete")
+
+    assert response.status_code == 409
+    assert (response.json["error"]["code"], response.json["error"]["details"]["status"]) == ("invalid_transition",
+                                                                                              "02")
+    assert services.get_order(order["order_no"]).completed_at is None

@@ -1,13 +1,14 @@
 """The Baiwang-style adapter against the simulator's Baiwang dialect, chosen by EINVOICE_PROVIDER=baiwang:
 the signature and token, issuing and polling, refusals with Baiwang's own codes, a timeout and a repeat
-that never yield a second blue invoice, an expired token, and the red-letter flow after a refund."""
+that never yield a second blue invoice, an expired token, and the red-letter flow after a refund, with the
+red confirmation form a 专票's buyer must confirm (or deny)."""
 
 import hashlib
 
 import pytest
 import requests
 
-from app.domain.invoicing import issuing, platforms, sweep
+from app.domain.invoicing import issuing, platforms, reversal, services, sweep
 from app.domain.invoicing.platforms.baiwang import Baiwang, sign
 from app.domain.invoicing.platforms.base import Rejected
 from app.domain.invoicing.states import InvoiceStatus
@@ -15,6 +16,7 @@ from app.domain.orders import refunds
 from app.extensions import db
 from tests.invoicing.conftest import ACTOR, fresh
 from tests.invoicing.test_platform_flow import fault, issue_and_poll, platform_invoices, requested
+from tests.invoicing.test_special_vat import SPECIAL
 from workers import einvoice as jobs
 
 
@@ -123,3 +125,70 @@ def test_a_refund_after_issue_reverses_the_refunded_line_through_the_red_form(sh
     blue = fresh(invoice_id)
     assert [(each["red_of"], each["total_fen"]) for each in platform_invoices(baiwang)] == [
         ("", 11800), (blue.number, -5900)]
+
+
+def special_issued(shop, rules) -> int:
+    """A 专票 issued through Baiwang (its buyer, a VAT payer, may have deducted it)."""
+    order = shop.completed([(shop.cup.code, 2)])
+    [invoice] = services.request_invoice([order], SPECIAL, ACTOR, "staff", rules)
+    db.session.commit()
+    invoice_id = invoice.id
+    assert issue_and_poll(invoice_id) == "issued"
+    return invoice_id
+
+
+def answer_red_form(platform, bill_no: str, answer: str) -> int:
+    return requests.post(f"{platform.url}/_simulator/red-forms/{bill_no}", json={"answer": answer},
+                         timeout=5).status_code
+
+
+def test_reversing_a_special_invoice_waits_for_the_buyer_to_confirm_the_red_form(app, shop, rules, baiwang):
+    blue_id = special_issued(shop, rules)
+    red_id = reversal.reverse(fresh(blue_id), "2", "user:caiwu", "税号写错").id
+    db.session.commit()
+
+    assert jobs.issue_invoice(red_id) == "red form waiting"
+    assert jobs.issue_invoice(red_id) == "red form waiting"  # asked again, not filed again
+    waiting = fresh(red_id)
+    assert (waiting.status, waiting.red_form_no, waiting.serial_no) == (InvoiceStatus.REQUESTED, "", None)
+    assert waiting.next_check_at is not None
+    [form_event] = [event for event in waiting.events if event.action == "red_form"]
+    assert (form_event.details["state"], form_event.details["platform_state"]) == ("waiting", "02")
+    refused = platforms.build(app.config)
+    with pytest.raises(Rejected) as early:  # the platform will not issue on an unconfirmed form
+        refused.issue(issuing.issue_request(waiting, issuing.Seller.from_config(app.config), waiting.request_no))
+    assert early.value.code == "70035"
+
+    assert answer_red_form(baiwang, fresh(red_id).request_no, "confirm") == 204
+    assert jobs.issue_invoice(red_id) == "red form confirmed"
+    assert issue_and_poll(red_id) == "issued"
+    assert jobs.finish_reversal(red_id) == "reversed"
+    assert fresh(blue_id).status == InvoiceStatus.REVERSED
+    assert [(event.details["state"], event.details["platform_state"]) for event in fresh(red_id).events
+            if event.action == "red_form"] == [("waiting", "02"), ("confirmed", "04")]
+
+
+def test_a_red_form_the_buyer_denies_fails_the_red_invoice_for_finance(shop, rules, baiwang):
+    blue_id = special_issued(shop, rules)
+    red_id = reversal.reverse(fresh(blue_id), "2", "user:caiwu", "税号写错").id
+    db.session.commit()
+    assert jobs.issue_invoice(red_id) == "red form waiting"
+
+    assert answer_red_form(baiwang, fresh(red_id).request_no, "deny") == 204
+    assert answer_red_form(baiwang, fresh(red_id).request_no, "confirm") == 409  # denied is final
+    assert jobs.issue_invoice(red_id) == "red form void"
+    failed = fresh(red_id)
+    assert (failed.status, failed.failure_code) == (InvoiceStatus.FAILED, "red_form_void")
+    assert fresh(blue_id).status == InvoiceStatus.RED_PENDING
+    assert [each["red_of"] for each in platform_invoices(baiwang)] == [""]  # no red invoice was issued
+
+
+def test_a_red_form_against_a_normal_invoice_needs_no_confirmation(shop, rules, baiwang):
+    blue_id = requested(shop, rules)
+    issue_and_poll(blue_id)
+    red_id = reversal.reverse(fresh(blue_id), "2", "user:caiwu", "抬头写错").id
+    db.session.commit()
+
+    assert jobs.issue_invoice(red_id) == "red form confirmed"
+    [form_event] = [event for event in fresh(red_id).events if event.action == "red_form"]
+    assert form_event.details["platform_state"] == "01"

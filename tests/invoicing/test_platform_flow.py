@@ -15,6 +15,7 @@ from app.domain.orders import refunds
 from app.extensions import db
 from app.jobs import get_queue
 from tests.invoicing.conftest import ACTOR, COMPANY, fresh
+from tests.invoicing.test_special_vat import SPECIAL
 from workers import einvoice as jobs
 
 TITLE = Title(*COMPANY, email="finance@example.cn")
@@ -224,3 +225,23 @@ def _record_call(environ, start_response, received):
     received.append(json.loads(environ["wsgi.input"].read(length)))
     start_response("200 OK", [("Content-Type", "application/json")])
     return [b'{"code": "E0000"}']
+
+
+def test_a_special_invoices_red_form_waits_for_the_buyer_on_nuonuo_too(shop, rules, platform, monkeypatch):
+    monkeypatch.setattr(jobs, "render_pdf", lambda invoice_id: None)
+    order = shop.completed()
+    [invoice] = services.request_invoice([order], SPECIAL, ACTOR, "staff", rules)
+    db.session.commit()
+    blue_id = invoice.id
+    assert issue_and_poll(blue_id) == "issued"
+    red_id = reversal.reverse(fresh(blue_id), "2", "user:caiwu", "税号写错").id
+    db.session.commit()
+
+    assert jobs.issue_invoice(red_id) == "red form waiting"
+    bill_no = fresh(red_id).request_no
+    assert requests.post(f"{platform.url}/_simulator/red-forms/{bill_no}", json={"answer": "confirm"},
+                         timeout=5).status_code == 204
+    assert jobs.issue_invoice(red_id) == "red form confirmed"
+    assert issue_and_poll(red_id) == "issued"
+    assert [event.details["platform_state"] for event in fresh(red_id).events if event.action == "red_form"] == [
+        "02", "04"]

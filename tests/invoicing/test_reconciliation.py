@@ -66,3 +66,14 @@ def test_the_page_draws_the_trend_and_exports_excel(app, client, login_as, shop,
     export = client.get("/finance/reconciliation.xlsx")
     sheet = load_workbook(BytesIO(export.data)).active
     assert sheet["A1"].value == "日期" and [sheet["E2"].value, sheet["E3"].value] == [59.0, 59.0]
+
+
+def test_an_invoice_waiting_for_its_order_to_complete_is_not_a_difference(shop, rules):
+    on_its_way = shop.paid()
+    [invoice] = services.request_invoice([on_its_way], TITLE, ACTOR, "staff", rules)
+    db.session.flush()
+
+    later = utcnow() + timedelta(days=30)
+    [row] = reconciliation.reconcile(reconciliation.shanghai_today(on_its_way.paid_at), later, stale_days=7)
+
+    assert invoice.status == InvoiceStatus.WAITING and row.unexplained == 0

@@ -11,7 +11,7 @@ from app.domain.invoicing import notify
 from app.domain.invoicing.models import Invoice, InvoiceApproval
 from app.domain.invoicing.services import add_event, get_invoice, release, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
-from app.text import N_
+from app.text import N_, Text
 
 FINANCE = "finance"
 FINANCE_SUPERVISOR = "finance_supervisor"
@@ -74,8 +74,8 @@ def reject(invoice: Invoice, actor: str, role: str, reason: str) -> Invoice:
     return invoice
 
 
-def details_note(level: int) -> str:
-    return N_("%(level)s级审批通过") % {"level": level}
+def details_note(level: int) -> Text:
+    return Text(N_("%(level)s级审批通过"), level=level)
 
 
 def _check(invoice: Invoice, actor: str, role: str) -> int:

@@ -21,12 +21,16 @@ from app.domain.invoicing.services import add_event, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
 from app.jobs import enqueue_after_commit
 from app.money import fen_to_yuan
-from app.text import N_
+from app.text import N_, Text
 
 PDF_JOB = "workers.einvoice.render_pdf"
 RED_DONE_JOB = "workers.einvoice.finish_reversal"
+#: How a red confirmation form stands, as the timeline says it.
+RED_FORM_STATES = {"confirmed": N_("已确认（或无需确认）"), "waiting": N_("待对方确认"), "void": N_("已作废")}
 #: After an answer "still issuing", or no answer, look again after these delays (then every minute).
 CHECK_DELAYS = (timedelta(seconds=2), timedelta(seconds=5), timedelta(seconds=15), timedelta(seconds=30))
+#: A red confirmation form waiting for the buyer is looked at again after this long.
+RED_FORM_RECHECK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def claim(invoice: Invoice, now: datetime) -> bool:
     invoice.submit_attempts += 1
     invoice.submitted_at = now
     invoice.next_check_at = now + CHECK_DELAYS[-1]  # if this attempt dies, the sweep tries again then
-    add_event(invoice, "submit", "system", note=N_("第 %(n)s 次提交开票平台") % {"n": invoice.submit_attempts},
+    add_event(invoice, "submit", "system", note=Text(N_("第 %(n)s 次提交开票平台"), n=invoice.submit_attempts),
               details={"request_no": invoice.request_no})
     db.session.flush()
     return True
@@ -78,7 +82,7 @@ def may_have_arrived(invoice: Invoice) -> bool:
 def record_accepted(invoice: Invoice, serial_no: str, now: datetime) -> None:
     invoice.serial_no = serial_no
     invoice.next_check_at = now + CHECK_DELAYS[0]
-    add_event(invoice, "accepted", "platform", note=N_("平台受理，流水号 %(serial)s") % {"serial": serial_no},
+    add_event(invoice, "accepted", "platform", note=Text(N_("平台受理，流水号 %(serial)s"), serial=serial_no),
               details={"serial_no": serial_no})
     db.session.flush()
 
@@ -101,33 +105,53 @@ def record_failure(invoice: Invoice, error: PlatformError) -> None:
     """The platform refused: ``failed`` with its own code and message, for finance to see and reissue."""
     invoice.failure_code, invoice.failure_message = error.code[:32], error.message[:300]
     invoice.next_check_at = None
-    transition(invoice, InvoiceAction.FAIL, "platform", f"{error.code} {error.message}"[:300],
+    transition(invoice, InvoiceAction.FAIL, "platform", platform_says(error),
                {"code": error.code, "message": error.message})
 
 
 def record_no_answer(invoice: Invoice, error: PlatformError, now: datetime) -> None:
     """No (usable) answer: the request may or may not have arrived; the next attempt looks it up first."""
     invoice.next_check_at = now + CHECK_DELAYS[-1]
-    add_event(invoice, "no_answer", "platform", note=f"{error.code} {error.message}"[:300],
-              details={"code": error.code})
+    add_event(invoice, "no_answer", "platform", note=platform_says(error), details={"code": error.code})
     db.session.flush()
 
 
+def red_form_filed(invoice: Invoice) -> bool:
+    """Whether the platform has the red confirmation form of this request already (filed under our request
+    number): the next look asks how it stands rather than filing it again."""
+    return _last_red_form_state(invoice) is not None
+
+
 def record_red_form(invoice: Invoice, form: RedForm, now: datetime) -> str:
-    """The red confirmation form's answer. Only a confirmed form (or one that needs no confirmation) is
-    kept: while the buyer has to confirm, the next attempt asks again under the same id (our request
-    number), which the platform treats as the same form."""
-    add_event(invoice, "red_form", "platform", note=N_("红字确认单 %(bill)s：%(state)s") % {
-        "bill": form.bill_no, "state": form.state}, details={"bill_no": form.bill_no, "state": form.state})
+    """The red confirmation form's answer, on the timeline when it changed. Only a confirmed form (or one
+    that needs no confirmation) is kept; one waiting for the buyer (who has up to 72 hours) is looked at
+    again every few minutes; a void one (denied, lapsed, revoked) fails the red invoice for finance."""
+    if _last_red_form_state(invoice) != form.state:
+        add_event(invoice, "red_form", "platform",
+                  note=Text(N_("红字确认单 %(bill)s：%(state)s"), bill=form.bill_no,
+                            state=Text(RED_FORM_STATES[form.state])),
+                  details={"bill_no": form.bill_no, "state": form.state, "platform_state": form.platform_state})
     if form.state == "confirmed":
         invoice.red_form_no = form.bill_no
         invoice.next_check_at = None
     elif form.state == "void":
-        record_failure(invoice, PlatformError("red_form_void", N_("红字确认单已作废")))
+        record_failure(invoice, PlatformError("red_form_void", Text(N_("红字确认单已作废"))))
     else:
-        invoice.next_check_at = now + CHECK_DELAYS[-1]
+        invoice.next_check_at = now + RED_FORM_RECHECK
     db.session.flush()
     return form.state
+
+
+def platform_says(error: PlatformError) -> Text:
+    """The platform's own code and message (its words, in its language), for the timeline."""
+    message = error.message if isinstance(error.message, Text) else str(error.message)[:280]
+    return Text(N_("平台答复 %(code)s：%(message)s"), code=error.code, message=message)
+
+
+def _last_red_form_state(invoice: Invoice) -> str | None:
+    states = [event.details.get("state") for event in invoice.events
+              if event.action == "red_form" and event.details.get("bill_no") == invoice.request_no]
+    return states[-1] if states else None
 
 
 def due_for_check(now: datetime, limit: int = 500) -> list[int]:
@@ -142,7 +166,7 @@ def _record_issued(invoice: Invoice, result: IssueResult, now: datetime) -> None
     invoice.issued_at = result.issued_at or now
     invoice.verify_content = result.verify_content[:500]
     invoice.next_check_at = None
-    transition(invoice, InvoiceAction.ISSUED, "platform", N_("发票号码 %(number)s") % {"number": result.number},
+    transition(invoice, InvoiceAction.ISSUED, "platform", Text(N_("发票号码 %(number)s"), number=result.number),
                {"number": result.number, "serial_no": invoice.serial_no})
     enqueue_after_commit(PDF_JOB, invoice.id, queue="einvoice", job_timeout=300)
     if invoice.is_red:

@@ -9,6 +9,7 @@ from app.db import Fen, TimestampMixin, UTCDateTime, db, utcnow
 from app.domain.invoicing.states import STATUS_LABELS, InvoiceStatus
 from app.domain.orders.models import Order, OrderLine
 from app.domain.reference.models import Channel
+from app.text import Text as Message
 
 
 class InvoiceProfile(TimestampMixin, db.Model):
@@ -166,10 +167,32 @@ class InvoiceEvent(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
+    #: A message template (``N_``-marked Chinese) with its values in ``note_params``, rendered in the
+    #: reader's language by ``note_text``; or a person's own words (a reason), shown as written.
     note: Mapped[str] = mapped_column(Text, default="")
+    note_params: Mapped[dict] = mapped_column(JSON, default=dict)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     invoice: Mapped[Invoice] = relationship(back_populates="events")
+
+    @property
+    def note_text(self) -> Message:
+        return message_from_data({"template": self.note, "params": self.note_params or {}})
+
+
+def message_data(message: str) -> dict:
+    """A note as JSON: a ``Text``'s template and values (nested ``Text`` values too), or plain words."""
+    if not isinstance(message, Message):
+        return {"template": message, "params": {}}
+    params = {name: message_data(value) if isinstance(value, Message) else value
+              for name, value in message.params.items()}
+    return {"template": message.template, "params": params}
+
+
+def message_from_data(data: dict) -> Message:
+    params = {name: message_from_data(value) if isinstance(value, dict) else value
+              for name, value in data["params"].items()}
+    return Message(data["template"], **params)
 
 
 class InvoiceSettings(db.Model):

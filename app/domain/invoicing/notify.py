@@ -9,6 +9,7 @@ from app.domain.notifications import templates
 from app.domain.notifications.models import Message, MessageChannel
 from app.domain.notifications.recipients import is_email, normalise_mobile
 from app.money import fen_to_yuan
+from app.text import N_, Text
 
 
 def invoice_issued(invoice: Invoice, pdf_file: str) -> list[Message]:
@@ -36,6 +37,6 @@ def _queue(invoice: Invoice, template: str, params: dict, event: str | None = No
     messages = [notifications.queue_message(recipient=recipient, channel=channel, template=template, params=params,
                                             order_id=order.id, event_key=event or f"{template}:{invoice.id}")
                 for channel, recipient in recipients if recipient]
-    add_event(invoice, "notify", "system", note=templates.get_template(template).name,
+    add_event(invoice, "notify", "system", note=Text(N_("已排队 %(count)s 条消息"), count=len(messages)),
               details={"messages": [message.id for message in messages]})
     return messages

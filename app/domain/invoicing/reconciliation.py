@@ -1,9 +1,10 @@
 """Reconciliation (对账): per channel and day (the Shanghai day an order was paid), what was payable,
 paid, refunded, invoiced blue and red, and every difference with the orders behind it.
 
-Paid but never asked for an invoice is not a difference (most consumers want none); the differences
-are an invoice asked for and still not issued after ``stale_days``, an order invoiced above what it paid
-net of refunds, and a refund after issue whose red-letter invoice is not issued yet. An invoice merged
+Paid but never asked for an invoice is not a difference (most consumers want none), nor is an invoice
+waiting for its order to complete (it is issued on completion by design); the differences are an
+invoice due and still not issued after ``stale_days``, an order invoiced above what it paid net of
+refunds, and a refund after issue whose red-letter invoice is not issued yet. An invoice merged
 over several orders counts on each order for the share of its lines that came from it.
 """
 
@@ -81,12 +82,18 @@ def _fill(row: ReconciliationDay, orders: list[Order], now: datetime, stale_days
 
 def _differences(order: Order, invoices: list[Invoice], invoiced: int, now: datetime, stale_days: int) -> list[str]:
     found = []
-    waiting = [invoice for invoice in invoices if invoice.status in NOT_YET_ISSUED and not invoice.is_red]
-    if waiting and order.paid_at < now - timedelta(days=stale_days):
+    due = [invoice for invoice in invoices if invoice.status in NOT_YET_ISSUED and not invoice.is_red
+           and not _waiting_for_order(invoice)]
+    if due and order.paid_at < now - timedelta(days=stale_days):
         found.append("not_issued")
     if invoiced > order.paid_fen - order.refunded_fen:
         found.append("not_reversed" if order.refunded_fen else "above_paid")
     return found
+
+
+def _waiting_for_order(invoice: Invoice) -> bool:
+    """Waiting, and rightly so: one of its orders has not completed yet."""
+    return invoice.status == InvoiceStatus.WAITING and any(order.completed_at is None for order in invoice.orders)
 
 
 def _share(invoice: Invoice, order: Order) -> int:

@@ -23,7 +23,7 @@ from app.domain.invoicing.rules import InvoicingRules
 from app.domain.invoicing.services import add_event, new_request_no, request_invoice, title_of, transition
 from app.domain.invoicing.states import InvoiceAction, InvoiceStatus
 from app.jobs import enqueue_after_commit
-from app.text import N_
+from app.text import N_, Text
 
 ISSUE_JOB = "workers.einvoice.issue_invoice"
 #: Nuonuo's redReason codes (Baiwang orders them differently: map them in its adapter).
@@ -61,7 +61,7 @@ def finish(red: Invoice, rules: InvoicingRules) -> Invoice | None:
     """The red invoice is issued: the blue one is reversed, the customer told, and, after a refund that
     left something paid, a new blue invoice requested for it. Returns that new invoice, if any."""
     blue = red.reverses
-    transition(blue, InvoiceAction.RED_ISSUED, "platform", N_("红字发票 %(number)s") % {"number": red.number},
+    transition(blue, InvoiceAction.RED_ISSUED, "platform", Text(N_("红字发票 %(number)s"), number=red.number),
                {"red_invoice": red.id})
     notify.invoice_reversed(blue, red)
     whole = not any(amount for _qty, amount, _excl, _tax in _current(blue).values())

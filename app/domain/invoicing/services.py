@@ -16,14 +16,14 @@ from app.db import db, utcnow
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.invoicing import lines as invoice_lines
 from app.domain.invoicing import tax
-from app.domain.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, invoice_orders
+from app.domain.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, invoice_orders, message_data
 from app.domain.invoicing.rules import InvoicingRules, thresholds
 from app.domain.invoicing.states import ACTIVE, InvoiceAction, InvoiceStatus, next_status
 from app.domain.invoicing.titles import Title, clean
 from app.domain.orders.models import Order
 from app.domain.orders.states import FINAL
 from app.jobs import enqueue_after_commit
-from app.text import N_
+from app.text import N_, Text
 
 SOURCES = ("order", "portal", "staff", "api")
 ISSUE_JOB = "workers.einvoice.issue_invoice"
@@ -43,13 +43,7 @@ def request_invoice(orders: list[Order], title: Title, actor: str, source: str, 
     Raises ValidationError for a bad title or nothing left to invoice (naming the amount that still
     can be), Conflict when an active invoice already covers one of the orders."""
     title = clean(title)
-    _check_orders(orders)
-    invoice_lines.check_invoiceable(orders)
-    taxed = [line for order in orders for line in invoice_lines.order_lines(order, rules)]
-    if not taxed:
-        raise ValidationError({"orders": N_("订单中没有可开票的商品")})
-    invoices = [_new_invoice(orders, chunk, title, actor, source, remark)
-                for chunk in tax.split(taxed, rules.max_lines)]
+    invoices = [_new_invoice(orders, chunk, title, actor, source, remark) for chunk in plan(orders, rules)]
     for invoice in invoices:
         add_event(invoice, "request", actor, None, invoice.status,
                   details={"orders": [order.order_no for order in invoice.orders], "source": source,
@@ -57,6 +51,29 @@ def request_invoice(orders: list[Order], title: Title, actor: str, source: str, 
         advance(invoice, rules)
     db.session.flush()
     return invoices
+
+
+def plan(orders: list[Order], rules: InvoicingRules) -> list[list[tax.TaxedLine]]:
+    """The invoices a request for ``orders`` would make, each as its taxed lines (more lines than the
+    platform takes: several), with the same refusals as the request itself; nothing is written."""
+    _check_orders(orders)
+    invoice_lines.check_invoiceable(orders)
+    taxed = [line for order in orders for line in invoice_lines.order_lines(order, rules)]
+    if not taxed:
+        raise ValidationError({"orders": N_("订单中没有可开票的商品")})
+    return tax.split(taxed, rules.max_lines)
+
+
+def mergeable_orders(buyer_phone: str, limit: int = MAX_MERGED_ORDERS) -> list[Order]:
+    """The buyer's completed orders that no invoice covers yet and that still have something to invoice,
+    newest first: what finance can merge into one invoice (合并开票)."""
+    covered = (select(invoice_orders.c.order_id).join(Invoice, Invoice.id == invoice_orders.c.invoice_id)
+               .where(Invoice.status.in_(ACTIVE), Invoice.reverses_id.is_(None)))
+    orders = db.session.scalars(
+        select(Order).where(Order.buyer_phone == buyer_phone, Order.completed_at.is_not(None),
+                            Order.paid_fen > Order.refunded_fen, Order.id.not_in(covered))
+        .order_by(Order.completed_at.desc(), Order.id.desc()).limit(limit))
+    return [order for order in orders if invoice_lines.invoiceable_fen(order) > 0]
 
 
 def request_from_order_details(order: Order, rules: InvoicingRules) -> list[Invoice]:
@@ -80,6 +97,12 @@ def advance(invoice: Invoice, rules: InvoicingRules) -> Invoice:
     return release(invoice, InvoiceAction.RELEASE, "system")
 
 
+def advance_invoices_of(order: Order, rules: InvoicingRules) -> list[Invoice]:
+    """Move the waiting invoices of ``order`` on at once (a caller that has just completed or paid it),
+    rather than at the next sweep."""
+    return [advance(invoice, rules) for invoice in invoices_of(order) if invoice.status == InvoiceStatus.WAITING]
+
+
 def release(invoice: Invoice, action: InvoiceAction, actor: str, note: str = "") -> Invoice:
     """To the platform: the move, and the issue job once the caller commits."""
     transition(invoice, action, actor, note)
@@ -96,7 +119,7 @@ def reissue(invoice: Invoice, actor: str) -> Invoice:
     invoice.request_no = new_request_no()
     invoice.serial_no, invoice.submitted_at, invoice.submit_attempts, invoice.red_form_no = None, None, 0, ""
     invoice.failure_code, invoice.failure_message = "", ""
-    return release(invoice, InvoiceAction.REISSUE, actor, N_("重新开票（原请求号 %(no)s）") % {"no": previous})
+    return release(invoice, InvoiceAction.REISSUE, actor, Text(N_("重新开票（原请求号 %(no)s）"), no=previous))
 
 
 def transition(invoice: Invoice, action: InvoiceAction, actor: str, note: str = "",
@@ -113,8 +136,12 @@ def transition(invoice: Invoice, action: InvoiceAction, actor: str, note: str = 
 
 def add_event(invoice: Invoice, action: str, actor: str, from_status: str | None = None,
               to_status: str | None = None, note: str = "", details: dict | None = None) -> InvoiceEvent:
+    """Append one timeline entry. ``note`` is a ``Text`` (kept as template and values, so each reader
+    sees it in their language), a fixed ``N_`` label, or a person's own words."""
+    note = message_data(note)
     event = InvoiceEvent(invoice=invoice, actor=actor, action=str(action), from_status=from_status,
-                         to_status=to_status, note=note, details=details or {})
+                         to_status=to_status, note=note["template"], note_params=note["params"],
+                         details=details or {})
     db.session.add(event)
     return event
 

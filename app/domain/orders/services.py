@@ -173,6 +173,16 @@ def complete(order: Order, actor: str) -> Order:
     return order
 
 
+def confirm_receipt(order: Order, actor: str) -> Order:
+    """The buyer confirmed receipt (确认收货): completed, from shipped out (05), in transit (06) or signed
+    (07). The carrier steps the buyer's confirmation makes moot are recorded in the buyer's name."""
+    if order.status == OrderStatus.SHIPPED_OUT:
+        hand_over(order, actor)
+    if order.status == OrderStatus.IN_TRANSIT:
+        sign(order, actor)
+    return complete(order, actor)
+
+
 def request_after_sales(order: Order, reason: str, actor: str) -> Order:
     _require_reason(reason)
     transition(order, Action.REQUEST_AFTER_SALES, actor, reason=reason)

@@ -167,6 +167,14 @@ PATHS = {
                         "amount 小于可退金额则为仅退款（不退货、不动库存，订单状态不变）。"
                         "传 lines 时按所列商品和数量退货退款；全部商品或全部金额退完时订单变为 R1。"),
     },
+    "/orders/{order_no}/complete": {
+        "parameters": [ORDER_NO],
+        "post": _operation(
+            "completeOrder", "确认收货", {"200": _json(ref("Order"), "状态 08 已完成")},
+            scope=Scope.ORDERS, parameters=(IDEMPOTENCY,), errors=ORDER_ACTION_ERRORS,
+            description="买家确认收货：订单为 05、06、07 时接受，变为 08 已完成；已完成时再次调用不改变任何内容。"
+                        "等待订单完成的发票随即提交开票（需审批的进入审批）。其他状态 409 invalid_transition。"),
+    },
     "/orders/{order_no}/invoices": {
         "parameters": [ORDER_NO],
         "post": _operation(

@@ -1,13 +1,15 @@
-"""Orders on the token's channel: create, list, read, and pay / cancel / refund.
+"""Orders on the token's channel: create, list, read, and pay / cancel / refund / complete.
 
 Another channel's order answers 404, exactly like one that does not exist, so that order numbers of
 other shops cannot be probed. Actions lock the order row first, so concurrent actions queue up.
 """
 
-from flask import jsonify
+from flask import current_app, jsonify
 
 from app.auth.api_tokens import Scope
 from app.domain.errors import NotFound
+from app.domain.invoicing import services as invoicing
+from app.domain.invoicing.rules import InvoicingRules
 from app.domain.orders import queries, refunds, services
 from app.domain.orders.models import Order
 from app.extensions import db
@@ -80,6 +82,18 @@ def refund_order(order_no: str):
     order = _own_order(order_no, for_update=True)
     refunds.refund(order, body.amount, body.refund_lines(order.paid_fen - order.refunded_fen), body.restock,
                    body.reason, actor(), damaged=body.damaged)
+    return commit_and_respond(OrderBody.of(order).body())
+
+
+@bp.post("/orders/<order_no>/complete")
+@requires(Scope.ORDERS)
+@idempotent
+def complete_order(order_no: str):
+    """The buyer confirmed receipt: the order completes and its waiting invoice goes out in the same
+    commit (as the sweep would do a minute later)."""
+    order = _own_order(order_no, for_update=True)
+    services.confirm_receipt(order, actor())
+    invoicing.advance_invoices_of(order, InvoicingRules.from_config(current_app.config))
     return commit_and_respond(OrderBody.of(order).body())
 
 

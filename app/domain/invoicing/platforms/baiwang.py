@@ -178,5 +178,5 @@ def _result(item: dict) -> IssueResult:
 
 
 def _red_form(item: dict) -> RedForm:
-    return RedForm(str(item.get("redConfirmSerialNo", "")), RED_FORM_STATES.get(str(item.get("confirmState")), "void"),
-                   item)
+    state = str(item.get("confirmState", ""))
+    return RedForm(str(item.get("redConfirmSerialNo", "")), RED_FORM_STATES.get(state, "void"), state, item)

@@ -77,7 +77,8 @@ class IssueResult:
 @dataclass(frozen=True)
 class RedForm:
     bill_no: str
-    state: str  # confirmed | waiting | void (the vendor's own code is in raw)
+    state: str  # confirmed | waiting | void
+    platform_state: str = ""  # the vendor's own code (Baiwang confirmState, Nuonuo billStatus)
     raw: dict = field(default_factory=dict)
 
 

@@ -80,7 +80,8 @@ class Nuonuo:
         if not items:
             raise Unavailable("not_found", Text(N_("红字确认单 %(bill_no)s 查询不到"), bill_no=bill_no))
         item = items[0]
-        return RedForm(str(item["billNo"]), RED_FORM_STATES.get(str(item["billStatus"]), "void"), item)
+        state = str(item["billStatus"])
+        return RedForm(str(item["billNo"]), RED_FORM_STATES.get(state, "void"), state, item)
 
     def call(self, method: str, body: dict):
         """POST one signed call; the ``result`` of an ``E0000`` answer. Raises Rejected / Unavailable."""
