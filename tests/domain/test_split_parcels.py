@@ -114,3 +114,14 @@ def test_an_order_in_one_warehouse_is_one_parcel(routed_world):
     routing.route_order(order, ACTOR)
     assert not shipments.is_split(order)
     assert [p.warehouse.code for p in shipments.planned_parcels(order)] == [w.w2.code]
+
+
+def test_scan_to_ship_and_batches_refuse_a_split_order(routed_world, split_order):
+    order, w3 = split_order
+    with pytest.raises(Conflict):
+        shipments.refuse_split(order)
+    shipments.ship_planned_parcel(order, w3, routed_world.carrier, "SF2000000001", ACTOR)
+    with pytest.raises(Conflict):  # half shipped: still parcel by parcel
+        shipments.refuse_split(order)
+    shipments.ship_planned_parcel(order, routed_world.w2, routed_world.carrier, "SF2000000002", ACTOR)
+    shipments.refuse_split(order)  # shipped: nothing left to refuse

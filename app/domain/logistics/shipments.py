@@ -124,6 +124,13 @@ def is_split(order: Order) -> bool:
                                              inventory.order_holdings(order.id).values()}) > 1
 
 
+def refuse_split(order: Order) -> None:
+    """Our own ways of shipping a whole order under one waybill (scan to ship, batches) refuse a split
+    order: its parcels leave one by one, each from its own warehouse."""
+    if is_split(order):
+        raise Conflict(N_("订单分仓拆成了多个包裹，请在订单页按包裹出库"), details={"order_no": order.order_no})
+
+
 def ship_planned_parcel(order: Order, warehouse: Warehouse, carrier: Carrier, waybill_no: str, actor: str) -> Shipment:
     """Ship the planned parcel of a packing order that leaves from ``warehouse``, under its own waybill:
     that warehouse's stock leaves the shelf and the parcel becomes a shipment. The last parcel out turns
