@@ -18,7 +18,8 @@ stock, the catalog with its bundles, the channels, the seven carriers' rate card
 orders like the simulators' — a routed channel, 1–5 catalog lines (bundles too) of 1–3 units, receivers
 mostly the demo's buyers and one in five in any province's capital — each created, paid and routed by
 the services the payment's job runs. The share is routed (one warehouse or a split) over routed plus
-parked; orders refused at creation for want of stock never reach routing and are counted apart.
+parked; orders refused at creation never reach routing and are counted apart, as short in total or
+refused only because no single warehouse holds all their lines (the stock rules reserve in one).
 
 Last line: ``RESULT routing p95_ms_6wh=… p95_ms_60wh=… auto_routed_pct=… backtest_orders_per_s=…``.
 """
@@ -173,8 +174,8 @@ def demo_stream(count: int, seed: int) -> Counter:
                                   buyer_name=receiver.name, buyer_phone=receiver.phone)
                 try:
                     order, _created = orders.create_order(rng.choice(channels), data, "system:bench")
-                except OutOfStock:
-                    outcomes["refused_at_creation"] += 1
+                except OutOfStock as error:
+                    outcomes[_refusal(error)] += 1
                     continue
                 orders.pay(order, order.payable_fen, "system:bench")
                 decision = routing.route_when_due(order, "system")
@@ -182,6 +183,24 @@ def demo_stream(count: int, seed: int) -> Counter:
                 db.session.commit()
             db.session.remove()
     return outcomes
+
+
+def _refusal(error) -> str:
+    """Why an order was refused at creation: a SKU short in total (``refused_short``), or only no single
+    warehouse holding every line (``refused_no_single_warehouse``: all warehouses together could)."""
+    from sqlalchemy import func, select
+
+    from app.domain.catalog.models import Sku
+    from app.domain.inventory.models import StockLevel
+    from app.extensions import db
+
+    for line in error.details.get("lines", []):
+        total = db.session.scalar(select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved
+                                                                - StockLevel.locked - StockLevel.safety), 0))
+                                  .join(Sku, StockLevel.sku_id == Sku.id).where(Sku.code == line["sku"]))
+        if total < line["requested"]:
+            return "refused_short"
+    return "refused_no_single_warehouse"
 
 
 def _stream_receiver(rng: random.Random, demo_receivers):

@@ -12,6 +12,7 @@ from app.domain.logistics.models import Shipment
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
+from app.domain.routing import services as routing
 from app.domain.routing.models import RoutingSetting
 from app.extensions import db
 from tests import factories
@@ -107,5 +108,34 @@ def test_operations_set_when_a_channel_s_orders_are_routed(app, browser, live_se
             assert setting.route_moments == {"jd": "manual", "pdd": "approved"}
         assert page.input_value("select[name='moment-jd']") == "manual"
         screenshot(page, f"staff-routing-moments-{language}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_hand_routed_channel_s_paid_orders_wait_in_their_queue(app, browser, live_server, created, unique,
+                                                                 screenshot, language):
+    with app.app_context():
+        assert db.session.scalar(select(RoutingSetting)) is None, "another test left routing settings behind"
+        shop = orders.open_shop(unique)
+        routing.save_moments({"miniapp": routing.MANUAL}, ACTOR)  # the test shop's platform
+        placed = orders.place_order(shop, "paid")
+        db.session.commit()
+        created.add("routing_settings", db.session.scalar(select(RoutingSetting.id)))
+    created.add("warehouses", shop.warehouse_id)
+    created.add("channels", shop.channel_id)
+    created.add("carriers", shop.carrier_id)
+    created.add("skus", *shop.sku_ids)
+    created.add("orders", placed.id)
+    context, page = sign_in(browser, live_server, app, created, unique, "operations")
+    try:
+        page.goto(f"{live_server}/staff/routing/parked")
+        choose_language(page, language)
+        page.wait_for_selector("[data-testid=manual-orders]")
+        assert placed.order_no in page.inner_text("[data-testid=manual-orders]")
+        heading = "Waiting to be routed by hand" if language == "en" else "待手动分仓"
+        assert heading in page.inner_text("body")
+        assert page.locator("[data-testid=manual-orders] button").count() == 1
+        screenshot(page, f"staff-routing-manual-queue-{language}")
     finally:
         context.close()

@@ -125,3 +125,17 @@ def test_scan_to_ship_and_batches_refuse_a_split_order(routed_world, split_order
         shipments.refuse_split(order)
     shipments.ship_planned_parcel(order, routed_world.w2, routed_world.carrier, "SF2000000002", ACTOR)
     shipments.refuse_split(order)  # shipped: nothing left to refuse
+
+
+def test_a_platform_reporting_a_half_shipped_split_order_shipped_adds_only_what_was_left(routed_world, split_order):
+    w = routed_world
+    order, w3 = split_order
+    shipments.ship_planned_parcel(order, w3, w.carrier, "SF2000000001", ACTOR)
+
+    shipments.ship_order(order, w.carrier, "SF2000000002", "channel:taobao")
+
+    assert order.status == OrderStatus.SHIPPED_OUT
+    a_line = next(line for line in order.lines if line.quantity == 1)
+    last = db.session.query(Shipment).filter_by(order_id=order.id, waybill_no="SF2000000002").one()
+    assert {line.order_line_id: line.quantity for line in last.lines} == {a_line.id: 1}
+    assert held(order) == {(w.w2.id, w.a.id, "shipped"): 1, (w3.id, w.c.id, "shipped"): 2}

@@ -174,7 +174,7 @@ def _warehouse_of(line: OrderLine, holdings: dict[int, tuple[int, str]], order: 
 
 
 def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
-    lines = parcel.lines or {line.id: line.quantity for line in order.lines if not line.is_component}
+    lines = parcel.lines or _unshipped_lines(order)
     warehouse_id = parcel.warehouse_id or order.warehouse_id
     warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
     planned = routing.estimate(order, warehouse.code) if warehouse else None
@@ -189,6 +189,18 @@ def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
     db.session.flush()
     enqueue_after_commit(SUBSCRIBE_JOB, shipment.id, queue="logistics")
     return shipment
+
+
+def _unshipped_lines(order: Order) -> dict[int, int]:
+    """The sold lines not in a parcel yet: all of them, or (a platform reporting a split order shipped
+    after some of its parcels left) those the shipped parcels do not carry."""
+    shipped: dict[int, int] = {}
+    for order_line_id, quantity in db.session.execute(
+            select(ShipmentLine.order_line_id, ShipmentLine.quantity).join(Shipment)
+            .where(Shipment.order_id == order.id)):
+        shipped[order_line_id] = shipped.get(order_line_id, 0) + quantity
+    return {line.id: line.quantity - shipped.get(line.id, 0) for line in order.lines
+            if not line.is_component and line.quantity > shipped.get(line.id, 0)}
 
 
 def _clean_waybill(waybill_no: str) -> str:
