@@ -74,6 +74,7 @@ def test_the_warehouse_ships_a_split_order_parcel_by_parcel(app, browser, live_s
         rows = page.inner_text("[data-testid=planned-parcels]")
         assert f"SF{unique}1" in rows and ("Waiting to ship" if english else "待出库") in rows
         assert second_code in rows
+        page.wait_for_selector(".timeline >> text=" + ("parcel 1 of 2 out" if english else "包裹 1/2 出库"))
 
         ship_next_parcel(page, f"SF{unique}2")
         page.wait_for_selector("[data-testid=staff-parcel] >> nth=1")
