@@ -17,8 +17,20 @@ def route_paid_order(order_id: int) -> str:
     order = db.session.get(Order, order_id, with_for_update=True)
     if order is None:
         return "missing"
-    decision = services.route_order(order, "system")
+    decision = services.route_when_due(order, "system")
     review.review_order(order)
+    if decision is None:  # a channel that routes after review: auto-review may just have approved it
+        decision = services.route_when_due(order, "system")
+    return decision.outcome if decision is not None else "skipped"
+
+
+@job
+def route_order_when_due(order_id: int) -> str:
+    """Route a new or just approved order if its channel routes at that moment (else nothing)."""
+    order = db.session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        return "missing"
+    decision = services.route_when_due(order, "system")
     return decision.outcome if decision is not None else "skipped"
 
 

@@ -16,6 +16,7 @@ from app.domain.workbench.edits import (
     EDIT_LABELS,
     EDIT_SHIPPING,
     REMOVE_GIFT,
+    SHIP_PARCEL,
     SPLIT_SHIP,
 )
 
@@ -83,7 +84,7 @@ _CUSTOMER_SERVICE_ACTIONS = frozenset({
 })
 # The warehouse ships from where the stock is, with the carrier at the door: it may change both.
 _WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,
-                                Action.MARK_EXCEPTION, EDIT_SHIPPING, SPLIT_SHIP, ADD_NOTE})
+                                Action.MARK_EXCEPTION, EDIT_SHIPPING, SPLIT_SHIP, SHIP_PARCEL, ADD_NOTE})
 _ROLE_ORDER_ACTIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(Action) | {CREATE_ORDER, REQUEST_INVOICE, *EDIT_LABELS},
     Role.CUSTOMER_SERVICE: _CUSTOMER_SERVICE_ACTIONS,

@@ -61,3 +61,16 @@ def test_shipment_stock_and_decrypt(jd_sim, jd_adapter):
     assert order["orderState"] == "WAIT_GOODS_RECEIVE_CONFIRM" and order["waybill"] == "SF2001"
     receiver = jd_adapter.decrypt_receiver("91001", {"oaid": order["oaid"]}, "1")
     assert receiver.phone == "13800138000" and receiver.city == "上海市"
+
+
+def test_every_parcel_of_a_split_order_goes_in_one_shipment_call(jd_sim, jd_adapter):
+    """One carrier's numbers joined with ',', carriers with '|' (JD's waybill field)."""
+    load(jd_sim, [jd_order("91002", "WAIT_SELLER_STOCK_OUT", utcnow() - timedelta(minutes=1)),
+                  jd_order("91003", "WAIT_SELLER_STOCK_OUT", utcnow() - timedelta(minutes=1))])
+
+    assert jd_adapter.push_parcels("91002", [("467", "SF2001"), ("467", "SF2002")])["success"]
+    assert jd_adapter.push_parcels("91003", [("467", "SF3001"), ("2087", "JD3002"), ("467", "SF3003")])["success"]
+
+    shipments = requests.get(f"{jd_sim.url}/_sim/state", timeout=5).json()["shipments"]
+    assert (shipments["91002"]["logistics_id"], shipments["91002"]["waybill"]) == ("467", "SF2001,SF2002")
+    assert (shipments["91003"]["logistics_id"], shipments["91003"]["waybill"]) == ("467|2087", "SF3001,SF3003|JD3002")

@@ -10,6 +10,8 @@ from app.db import utcnow
 from app.domain.channels import push, stockwatch, sync
 from app.domain.channels.connect import settings_of
 from app.domain.channels.models import DriftFinding, PushKind, PushRecord, PushStatus
+from app.domain.logistics import shipments
+from app.domain.logistics.shipments import Parcel
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
@@ -143,3 +145,23 @@ def test_the_drift_check_finds_a_platform_level_we_did_not_set_and_the_next_push
                     checkpoint=db.session.commit)
     assert push.check_drift(world.taobao, taobao_adapter, utcnow(), checkpoint=db.session.commit) == []
     assert db.session.get(DriftFinding, finding.id).resolved_at is not None
+
+
+def test_an_order_shipped_as_several_parcels_names_every_waybill_in_its_push(world, taobao_sim, taobao_adapter):
+    """Taobao's shipping call takes one waybill: it gets the order's own, the record keeps them all."""
+    order = pulled_order(world, taobao_sim, taobao_adapter, tid="9002")
+    services.approve(order, "user:cangku")
+    services.pack(order, "user:cangku")
+    carrier = db.session.scalar(select(Carrier).where(Carrier.code == "shunfeng"))
+    sold = [line for line in order.lines if not line.is_component]
+    shipments.ship_parcels(order, [Parcel(carrier, "SF9101", {sold[0].id: sold[0].quantity}),
+                                   *[Parcel(carrier, f"SF91{n:02d}", {line.id: line.quantity})
+                                     for n, line in enumerate(sold[1:], start=2)]], "user:cangku")
+
+    record = push.push_shipment(order, taobao_adapter, utcnow(), checkpoint=db.session.commit)
+
+    assert record.status == PushStatus.ACKNOWLEDGED
+    assert [parcel["waybill_no"] for parcel in record.sent["parcels"]] == [
+        "SF9101", *[f"SF91{n:02d}" for n in range(2, len(sold) + 1)]]
+    assert len(sold) > 1 and record.sent["waybill_no"] == "SF9101"
+    assert sim_state(taobao_sim)["shipments"]["9002"]["out_sid"] == "SF9101"

@@ -111,3 +111,19 @@ def test_unknown_names_in_the_candidate_rules_are_refused(world, history):
     assert set(error.value.fields) == {"channel_carriers", "restricted_regions"}
     with pytest.raises(ValidationError):
         services.save_rules({}, {"WH-NONE": "jd"}, {}, ACTOR)
+
+
+def test_the_replay_uses_up_each_warehouse_s_daily_capacity(world, history):
+    """A fourth order for A comes in after ``late``: the cheaper W2 would take both, but with a daily
+    capacity of one order the replay gives W2 only the first of them and sends the other to W1."""
+    later = pay(place(world.channel, line(world.a)))
+    ship(later, world, "SF100000009")
+    unlimited = replay(candidate())
+    assert unlimited.summary["sites"]["replay"] == {world.w1.code: 2, world.w2.code: 2}
+
+    world.w2.daily_capacity = 1
+    limited = replay(candidate())
+    rows = {row["order_no"]: row for row in limited.rows}
+    assert rows[history[1].order_no]["replay"]["sites"].startswith(world.w2.code)
+    assert rows[later.order_no]["replay"]["sites"].startswith(world.w1.code)
+    assert limited.summary["sites"]["replay"] == {world.w1.code: 3, world.w2.code: 1}

@@ -157,3 +157,28 @@ def test_taking_a_warehouse_offline_routes_its_open_orders_again(client, login_a
     page = client.get(answer.headers["Location"])
     assert "批量重新分仓" in page.text and "已分仓" in page.text and "无法自动分仓：库存不足" in page.text
     assert client.post("/staff/routing/offline", data={"warehouse_id": 999999}).status_code == 404
+
+
+def test_a_channel_set_to_route_once_approved_is_routed_by_the_approval_s_job(client, login_as, app, make_order,
+                                                                               shop, cards_for_shop):
+    from app.domain.reference.models import PLATFORM_LABELS
+    from app.domain.routing.models import RoutingDecision
+    from tests.conftest import run_worker
+
+    login_as("operations")
+    moments = {f"moment-{platform.value}": "paid" for platform in PLATFORM_LABELS} | {"moment-manual": "approved"}
+    assert client.post("/staff/routing/moments", data=moments).status_code == 303
+    assert client.post("/staff/routing/moments", data=moments | {"moment-jd": "someday"}).status_code == 422
+    with app.app_context():
+        assert services.current_setting().route_moments == {"manual": "approved"}
+    number = make_order("02", lines=(("SN-001", 1),))  # the shop's channel is a manual-platform one
+
+    def decided() -> list[str]:
+        with app.app_context():
+            run_worker()
+            order = orders.get_order(number)
+            return list(db.session.scalars(select(RoutingDecision.outcome).where(RoutingDecision.order_id == order.id)))
+
+    assert decided() == []  # paid, not yet approved: the payment's job leaves it
+    assert client.post(f"/staff/orders/{number}/approve").status_code in (200, 303)
+    assert decided() == ["routed"]

@@ -5,6 +5,7 @@ shipment is one row per order that is only ever acknowledged once; a stock push 
 that is skipped when the last acknowledged number for that SKU is already N. What a shop is told is
 floor(ATP × share%) of the warehouses that serve it, or the shop's fixed virtual stock.
 
+A split order's push names every parcel's waybill (the adapter says how many its platform's call takes).
 How shipments are noticed without orders importing channels: stockwatch.py sees the ledger's ``ship``
 row of an order and queues its push at once; ``shipments_to_push`` sweeps every minute for anything
 that slipped through (a failed push, a lost job).
@@ -45,10 +46,11 @@ from app.domain.channels.models import (
 )
 from app.domain.channels.normalise import spec_for
 from app.domain.inventory.queries import stock_of
+from app.domain.logistics.models import Shipment
 from app.domain.orders.models import Order
 from app.domain.orders.services import candidate_warehouses
 from app.domain.orders.states import AFTER_SHIPPING
-from app.domain.reference.models import Channel
+from app.domain.reference.models import Carrier, Channel
 from app.outside_calls import call_outside
 from app.text import N_, Text
 
@@ -154,16 +156,24 @@ def push_shipment(order: Order, adapter: ChannelAdapter, now: datetime, *,
         db.session.add(record)
     if record.status == PushStatus.ACKNOWLEDGED:
         return record
-    carrier = platform_carrier(order.channel, adapter, order.carrier.code)
-    record.sent = {"external_id": link.external_id, "carrier": carrier, "waybill_no": order.waybill_no}
+    parcels = [(platform_carrier(order.channel, adapter, code), waybill_no) for code, waybill_no in waybills_of(order)]
+    record.sent = {"external_id": link.external_id, "carrier": parcels[0][0], "waybill_no": parcels[0][1],
+                   "parcels": [{"carrier": carrier, "waybill_no": waybill_no} for carrier, waybill_no in parcels]}
     record.status, record.attempts, record.pushed_at = PushStatus.PENDING, record.attempts + 1, now
     try:
-        _acknowledge(record, call_outside(checkpoint, adapter.push_shipment, link.external_id, carrier,
-                                          order.waybill_no), now)
+        _acknowledge(record, call_outside(checkpoint, adapter.push_parcels, link.external_id, parcels), now)
     except PlatformError as error:
         _refused(record, order.channel, error, now)
     db.session.flush()
     return record
+
+
+def waybills_of(order: Order) -> list[tuple[str, str]]:
+    """(our carrier code, waybill) of every parcel the order shipped as, the order's own first."""
+    own = (order.carrier.code, order.waybill_no)
+    others = db.session.execute(select(Carrier.code, Shipment.waybill_no).join(Carrier, Shipment.carrier_id == Carrier.id)
+                                .where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
+    return [own, *(tuple(row) for row in others if tuple(row) != own)]
 
 
 def platform_carrier(channel: Channel, adapter: ChannelAdapter, carrier_code: str) -> str:

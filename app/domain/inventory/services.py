@@ -150,11 +150,14 @@ def release_quantities(order_id: int, quantities: dict[int, int], change: Change
     db.session.flush()
 
 
-def ship_order(order_id: int, change: Change) -> None:
-    """Shipped out: locked units leave on_hand."""
+def ship_order(order_id: int, change: Change, warehouse_id: int | None = None) -> None:
+    """Shipped out: locked units leave on_hand — all of them, or (one parcel of a split order) only
+    those held in ``warehouse_id``."""
     if _reservations(order_id, ReservationStatus.RESERVED):
         raise Conflict(N_("订单还有未锁定的库存（未付款），不能出库"))
     for reservation in _reservations(order_id, ReservationStatus.LOCKED):
+        if warehouse_id is not None and reservation.warehouse_id != warehouse_id:
+            continue
         quantity = reservation.quantity
         guard = (LEVELS.locked >= quantity) & (LEVELS.on_hand >= quantity)
         after = _apply_or_fail(reservation, MovementKind.SHIP, change, guard, on_hand=-quantity, locked=-quantity)
@@ -212,6 +215,14 @@ def get_level(warehouse: Warehouse, sku: Sku) -> StockLevel:
         ledger.ensure_level(warehouse.id, sku.id)
         return get_level(warehouse, sku)
     return level
+
+
+def order_holdings(order_id: int) -> dict[int, tuple[int, str]]:
+    """Where the order's stock is, per SKU id: (warehouse id, locked / reserved / shipped); released
+    holdings are left out."""
+    query = select(Reservation).where(Reservation.order_id == order_id,
+                                      Reservation.status != ReservationStatus.RELEASED)
+    return {r.sku_id: (r.warehouse_id, r.status) for r in db.session.scalars(query)}
 
 
 def order_warehouse_id(order_id: int) -> int | None:

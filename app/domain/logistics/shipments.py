@@ -3,15 +3,25 @@
 ``ship_order`` is the "ship out with a waybill" action: the order leaves the warehouse through the
 orders service (which takes its stock off the shelf and keeps the first waybill on the order, as before)
 and each parcel becomes a shipment with its lines, whose subscription is queued after the commit.
+
+A split order (routing gave its SKUs to several warehouses) leaves as its planned parcels, one per
+warehouse, each packed and shipped on its own with its own waybill (``ship_planned_parcel``): that
+warehouse's stock leaves the shelf, the parcel becomes a shipment, and the order turns 已出库 when the
+last one is out. The plan is not stored apart: it is where the order's stock is held (the reservations,
+which routing moved) and the carrier and estimate the routing decision gave each warehouse.
 """
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from app.db import db, utcnow
 from app.domain.errors import Conflict, ValidationError
+from app.domain.inventory import services as inventory
+from app.domain.inventory.ledger import Change
 from app.domain.logistics.models import Shipment, ShipmentLine, Subscription
 from app.domain.orders import notify, services
-from app.domain.orders.models import Order
+from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.routing import services as routing
@@ -19,6 +29,7 @@ from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 
 MAX_WAYBILL_LENGTH = 40
+SHIP_PARCEL_EVENT = "ship_parcel"
 SUBSCRIBE_JOB = "workers.logistics.subscribe_shipment"
 
 
@@ -30,6 +41,23 @@ class Parcel:
     lines: dict[int, int] | None = None
     #: the warehouse it leaves from (a split parcel); None: the order's
     warehouse_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedParcel:
+    """What leaves one warehouse of a split order: its lines, the carrier and estimate routing gave it,
+    and its shipment once it has left."""
+
+    warehouse: Warehouse
+    carrier: Carrier | None
+    #: order line id → quantity
+    lines: dict[int, int]
+    estimated_cost_fen: int | None
+    shipment: Shipment | None
+
+    @property
+    def shipped(self) -> bool:
+        return self.shipment is not None
 
 
 def ship_order(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Order:
@@ -59,8 +87,94 @@ def ship_parcels(order: Order, parcels: list[Parcel], actor: str) -> Order:
     return order
 
 
+def planned_parcels(order: Order) -> list[PlannedParcel]:
+    """The order's parcels, one per warehouse holding its stock, the order's own warehouse first. A bundle
+    whose components sit in one warehouse goes whole; one split across warehouses goes as its
+    components. An order whose stock is in one warehouse has one parcel."""
+    holdings = inventory.order_holdings(order.id)
+    per_warehouse: dict[int, dict[int, int]] = {}
+    for line in order.lines:
+        if line.is_component:
+            continue
+        parts = [part for part in order.lines if part.parent_line_id == line.id] or [line]
+        places = {_warehouse_of(part, holdings, order) for part in parts}
+        shares = [(line, places.pop())] if len(places) == 1 else [
+            (part, _warehouse_of(part, holdings, order)) for part in parts]
+        for share, warehouse_id in shares:
+            per_warehouse.setdefault(warehouse_id, {})[share.id] = share.quantity
+    warehouses = {w.id: w for w in db.session.scalars(select(Warehouse).where(Warehouse.id.in_(per_warehouse)))}
+    decision = routing.latest_decision(order)
+    carriers = {parcel["site"]: parcel["carrier"] for parcel in (decision.plan.get("parcels", ()) if decision else ())}
+    by_code = {c.code: c for c in db.session.scalars(select(Carrier).where(Carrier.code.in_(list(carriers.values()))))}
+    shipped = {shipment.warehouse_id: shipment for shipment in db.session.scalars(
+        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))}
+    parcels = []
+    for warehouse_id in sorted(per_warehouse, key=lambda wid: (wid != order.warehouse_id, warehouses[wid].code)):
+        warehouse = warehouses[warehouse_id]
+        planned = routing.estimate(order, warehouse.code)
+        parcels.append(PlannedParcel(warehouse, by_code.get(carriers.get(warehouse.code, "")) or order.carrier,
+                                     per_warehouse[warehouse_id], planned[0] if planned else None,
+                                     shipped.get(warehouse_id)))
+    return parcels
+
+
+def is_split(order: Order) -> bool:
+    """Whether the order leaves as several planned parcels (to be shipped one by one)."""
+    return order.shipped_at is None and len({warehouse for warehouse, _status in
+                                             inventory.order_holdings(order.id).values()}) > 1
+
+
+def refuse_split(order: Order) -> None:
+    """Our own ways of shipping a whole order under one waybill (scan to ship, batches) refuse a split
+    order: its parcels leave one by one, each from its own warehouse."""
+    if is_split(order):
+        raise Conflict(N_("订单分仓拆成了多个包裹，请在订单页按包裹出库"), details={"order_no": order.order_no})
+
+
+def ship_planned_parcel(order: Order, warehouse: Warehouse, carrier: Carrier, waybill_no: str, actor: str) -> Shipment:
+    """Ship the planned parcel of a packing order that leaves from ``warehouse``, under its own waybill:
+    that warehouse's stock leaves the shelf and the parcel becomes a shipment. The last parcel out turns
+    the order 已出库 (with the order's own warehouse's waybill as the order's); until then the order
+    stays 打包中 with the parcels that are out listed."""
+    if order.status != OrderStatus.PACKING:
+        raise Conflict(N_("订单打包中才能按包裹出库"), details={"status": order.status})
+    if order.awaiting_presale:
+        raise Conflict(N_("订单中有预售商品尚未到货，不能出库"))
+    parcels = planned_parcels(order)
+    parcel = next((p for p in parcels if p.warehouse.id == warehouse.id), None)
+    if parcel is None:
+        raise ValidationError({"warehouse": Text(N_("订单没有从 %(code)s 发出的包裹"), code=warehouse.code)})
+    if parcel.shipped:
+        raise Conflict(N_("这个包裹已经出库了"), details={"warehouse": warehouse.code})
+    if not carrier.active:
+        raise ValidationError({"carrier": N_("已停用，不能选择")})
+    waybill_no = _clean_waybill(waybill_no)
+    if any(p.shipment.waybill_no == waybill_no for p in parcels if p.shipped):
+        raise ValidationError({"waybill_no": N_("同一订单的包裹运单号不能重复")})
+    inventory.ship_order(order.id, Change(actor, "包裹出库", order.id, reference=waybill_no), warehouse.id)
+    shipment = _add_shipment(order, Parcel(carrier, waybill_no, parcel.lines, warehouse.id), waybill_no)
+    out = sum(1 for p in parcels if p.shipped) + 1
+    services.add_event(order, SHIP_PARCEL_EVENT, actor, order.status, order.status,
+                       details={"carrier": carrier.code, "waybill_no": waybill_no, "warehouse": warehouse.code,
+                                "parcels_out": out, "parcels": len(parcels)})
+    if out < len(parcels):
+        notify.parcel_message(order, notify.PARCEL_SHIPPED, shipment.id,
+                              {"carrier": carrier.name, "waybill_no": waybill_no})
+    else:
+        main = next((p.shipment for p in parcels if p.shipped and p.warehouse.id == order.warehouse_id), shipment)
+        services.ship_out(order, main.carrier, main.waybill_no, actor)
+    db.session.flush()
+    return shipment
+
+
+def _warehouse_of(line: OrderLine, holdings: dict[int, tuple[int, str]], order: Order) -> int:
+    """Where a plain or component line's stock is held; a line that holds none (pre-sale) goes with the
+    order's own warehouse."""
+    return holdings.get(line.sku_id, (order.warehouse_id, ""))[0]
+
+
 def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
-    lines = parcel.lines or {line.id: line.quantity for line in order.lines if not line.is_component}
+    lines = parcel.lines or _unshipped_lines(order)
     warehouse_id = parcel.warehouse_id or order.warehouse_id
     warehouse = db.session.get(Warehouse, warehouse_id) if warehouse_id else None
     planned = routing.estimate(order, warehouse.code) if warehouse else None
@@ -75,6 +189,18 @@ def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
     db.session.flush()
     enqueue_after_commit(SUBSCRIBE_JOB, shipment.id, queue="logistics")
     return shipment
+
+
+def _unshipped_lines(order: Order) -> dict[int, int]:
+    """The sold lines not in a parcel yet: all of them, or (a platform reporting a split order shipped
+    after some of its parcels left) those the shipped parcels do not carry."""
+    shipped: dict[int, int] = {}
+    for order_line_id, quantity in db.session.execute(
+            select(ShipmentLine.order_line_id, ShipmentLine.quantity).join(Shipment)
+            .where(Shipment.order_id == order.id)):
+        shipped[order_line_id] = shipped.get(order_line_id, 0) + quantity
+    return {line.id: line.quantity - shipped.get(line.id, 0) for line in order.lines
+            if not line.is_component and line.quantity > shipped.get(line.id, 0)}
 
 
 def _clean_waybill(waybill_no: str) -> str:

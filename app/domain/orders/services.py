@@ -28,6 +28,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_REASON_LENGTH = 200  # the order_events.reason column
 #: Routing picks the warehouse, carrier and parcels once an order is paid (by dotted name: routing sits above orders).
 ROUTE_JOB = "workers.routing.route_paid_order"
+#: Routing at creation or after review, for the channels set to route then (routing decides if it is due).
+ROUTE_WHEN_DUE_JOB = "workers.routing.route_order_when_due"
 REROUTE_JOB = "workers.routing.reroute_returned_order"
 
 
@@ -66,6 +68,8 @@ def _create(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool
     add_event(order, "create", actor, None, order.status, details={"channel": channel.code})
     deadlines.schedule(order, now)
     db.session.flush()
+    if not channel.default_warehouse_id:  # a channel with its own warehouse is not routed
+        enqueue_after_commit(ROUTE_WHEN_DUE_JOB, order.id)
     return order, True
 
 
@@ -125,7 +129,8 @@ def close_unpaid(order: Order) -> Order:
 
 
 def approve(order: Order, actor: str) -> Order:
-    transition(order, Action.APPROVE, actor)
+    if transition(order, Action.APPROVE, actor) and not order.channel.default_warehouse_id:
+        enqueue_after_commit(ROUTE_WHEN_DUE_JOB, order.id)
     return order
 
 

@@ -4,7 +4,10 @@ What the replay stands on (the result page says the same):
 - today's rate cards for both sides — cards are edited in place, no history of them is kept — so the
   freight difference is the rule set's, not a price change's;
 - today's warehouse profiles (carriers, provinces not served, handling hours, cut-off at the order's
-  payment time); daily capacity is not replayed;
+  payment time, daily capacity);
+- the replayed day's load: orders are replayed in the order they shipped, and each replayed parcel uses
+  up one of its warehouse's daily capacity on the (Shanghai) day the order was paid, so a rule set that
+  sends everything to one warehouse meets that warehouse's limit as it would have live;
 - the stock each order found when it came in, rebuilt from the stock-movement ledger (today's level
   minus every later movement, less today's safety stock); each order is replayed on its own, so
   replayed orders do not use up each other's stock.
@@ -167,6 +170,8 @@ class Replay:
         self.warehouses = facts.active_warehouses()
         self.by_id = {warehouse.id: warehouse for warehouse in db.session.scalars(select(Warehouse))}
         self.all_carriers = facts.active_carriers()
+        #: (warehouse code, Shanghai day) → orders the replay has given that warehouse on that day
+        self.loads: dict[tuple[str, date], int] = defaultdict(int)
 
     @classmethod
     def load(cls, orders: list[Order], rules: dict) -> "Replay":
@@ -200,8 +205,12 @@ class Replay:
             return {**base, "actual": None, "replay": None, "reasons": [services.UNPLACED], "changed": True}
         when = order.paid_at or order.created_at
         stock = self.history.before(order.id, order.created_at, [item.sku_id for item in items])
-        sites = [facts.site_of(warehouse, stock, 0, self.all_carriers, when) for warehouse in self.warehouses]
+        day = when.astimezone(SHANGHAI).date()
+        sites = [facts.site_of(warehouse, stock, self.loads[(warehouse.code, day)], self.all_carriers, when)
+                 for warehouse in self.warehouses]
         plan = engine.plan(items, sites, self.rates, destination, self.make_strategy(order.channel.platform))
+        for parcel in plan.parcels:
+            self.loads[(parcel.site, day)] += 1
         actual = self._actual(order, items, destination, when)
         replayed = side(plan.parcels) if plan.routed else None
         return {**base, "actual": actual, "replay": replayed, "reasons": _reasons(plan),

@@ -52,6 +52,8 @@ class RoutingSetting(db.Model):
     reserved_warehouses: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     #: 限购: SKU code → full province names it is not sold or shipped to
     restricted_regions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: platform → when its orders are routed (services.ROUTE_MOMENTS); a platform not named: at payment
+    route_moments: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
 

@@ -18,7 +18,7 @@ from app.domain.errors import Conflict, ValidationError
 from app.domain.orders import services as orders
 from app.domain.orders.models import Order
 from app.domain.orders.states import OrderStatus
-from app.domain.reference.models import Carrier, Platform, Warehouse
+from app.domain.reference.models import Carrier, Channel, Platform, Warehouse
 from app.domain.reference.places import locate
 from app.domain.routing import engine, facts
 from app.domain.routing.engine import Plan, Strategy
@@ -55,6 +55,20 @@ STRATEGY_LABELS = {
     "manual": N_("人工指定"),
 }
 
+#: When a channel's orders are routed by themselves: at creation (the stock they reserved moves before
+#: payment), at payment (the default), once approved (after review), or only when a person asks.
+CREATED, PAID, APPROVED, MANUAL = "created", "paid", "approved", "manual"
+ROUTE_MOMENTS = (PAID, CREATED, APPROVED, MANUAL)
+MOMENT_LABELS = {
+    PAID: N_("付款后（默认）"),
+    CREATED: N_("下单时"),
+    APPROVED: N_("审核通过后"),
+    MANUAL: N_("手动分仓"),
+}
+#: The order states in which the automatic routing of each moment takes an order.
+DUE = {CREATED: ROUTABLE | {OrderStatus.PENDING_PAYMENT}, PAID: ROUTABLE, APPROVED: {OrderStatus.APPROVED},
+       MANUAL: set()}
+
 #: Every label the decision's display needs, in one place for the templates.
 LABELS = {"reasons": REASON_LABELS, "outcomes": OUTCOME_LABELS, "strategies": STRATEGY_LABELS}
 
@@ -63,7 +77,7 @@ def current_setting() -> RoutingSetting:
     """The settings row, or (before anyone saved one) the defaults, unsaved: reading writes nothing."""
     setting = db.session.scalar(select(RoutingSetting).order_by(RoutingSetting.id))
     return setting or RoutingSetting(strategy="cheapest", weights=dict(engine.DEFAULT_WEIGHTS), channel_carriers={},
-                                     reserved_warehouses={}, restricted_regions={})
+                                     reserved_warehouses={}, restricted_regions={}, route_moments={})
 
 
 def save_setting(strategy: str, weights: dict, actor: str) -> RoutingSetting:
@@ -88,6 +102,35 @@ def save_rules(channel_carriers: dict, reserved_warehouses: dict, restricted_reg
     db.session.add(setting)
     db.session.flush()
     return setting
+
+
+def save_moments(moments: dict[str, str], actor: str) -> RoutingSetting:
+    """When each channel platform's orders are routed; a platform left out (or at payment) uses the
+    default. ValidationError naming ``route_moments`` for an unknown platform or moment, nothing saved."""
+    platforms = {platform.value for platform in Platform}
+    unknown = next((name for name in moments if name not in platforms), None)
+    if unknown is not None:
+        raise ValidationError({"route_moments": Text(N_("未知的渠道平台：%(name)s"), name=unknown)})
+    if any(moment not in ROUTE_MOMENTS for moment in moments.values()):
+        raise ValidationError({"route_moments": N_("未知的分仓时机")})
+    setting = current_setting()
+    setting.route_moments = {platform: moment for platform, moment in sorted(moments.items()) if moment != PAID}
+    setting.updated_by = actor
+    db.session.add(setting)
+    db.session.flush()
+    return setting
+
+
+def route_moment(platform: str) -> str:
+    return (current_setting().route_moments or {}).get(platform, PAID)
+
+
+def route_when_due(order: Order, actor: str) -> RoutingDecision | None:
+    """The automatic routing: the order is routed only in the states its channel's moment takes it in
+    (None, nothing changed, otherwise — a manual channel's orders wait for a person)."""
+    if order.status not in DUE[route_moment(order.channel.platform)]:
+        return None
+    return route_order(order, actor)
 
 
 def check_rules(channel_carriers: dict, reserved_warehouses: dict, restricted_regions: dict) -> dict:
@@ -186,7 +229,8 @@ def route_order(order: Order, actor: str, strategy_name: str | None = None, agai
     """Route a paid order: allocate, split or park it. None (and nothing changed) when the order is not
     waiting for routing or another router has decided it; ``again`` (a re-route) decides it anew."""
     # A channel with its own warehouse (a store, the mini-program) sells from that stock: not routed.
-    waiting = order.status in ROUTABLE or (again and order.status == OrderStatus.EXCEPTION)
+    waiting = (order.status in ROUTABLE or (again and order.status == OrderStatus.EXCEPTION)
+               or order.status in DUE[route_moment(order.channel.platform)])
     if not waiting or order.shipped_at is not None or order.channel.default_warehouse_id or not is_set_up():
         return None
     strategy = strategy_for(order, strategy_name)
@@ -246,6 +290,19 @@ def parked_decisions() -> Select:
     """The parked-orders queue: parked decisions not yet settled by a later routing, oldest first."""
     return (select(RoutingDecision).where(RoutingDecision.outcome == "parked", RoutingDecision.settled.is_(False))
             .order_by(RoutingDecision.decided_at, RoutingDecision.id))
+
+
+def awaiting_manual_routing(limit: int = 200) -> list[Order]:
+    """Paid orders of the channels set to route by hand that nobody has routed yet, oldest first."""
+    platforms = [platform for platform, moment in (current_setting().route_moments or {}).items() if moment == MANUAL]
+    if not platforms:
+        return []
+    decided = select(RoutingDecision.id).where(RoutingDecision.order_id == Order.id)
+    return list(db.session.scalars(
+        select(Order).join(Channel, Order.channel_id == Channel.id)
+        .where(Channel.platform.in_(platforms), Channel.default_warehouse_id.is_(None),
+               Order.status.in_(ROUTABLE), ~decided.exists())
+        .order_by(Order.paid_at, Order.id).limit(limit)))
 
 
 def latest_decision(order: Order) -> RoutingDecision | None:

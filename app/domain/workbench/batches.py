@@ -39,6 +39,7 @@ class BatchAction:
 
 
 def _ship(order: Order, batch: OrderBatch, position: int, actor: str) -> None:
+    shipments.refuse_split(order)  # before a pool waybill is taken for it
     carrier = db.session.get(Carrier, batch.params["carrier_id"])
     if batch.params["waybills"] == WAYBILLS_FROM_POOL:
         waybill_no = waybills.take(carrier, order.id)

@@ -33,6 +33,7 @@ ADD_GIFT = "add_gift"
 REMOVE_GIFT = "remove_gift"
 ADD_NOTE = "add_note"
 SPLIT_SHIP = "split_ship"
+SHIP_PARCEL = "ship_parcel"
 EDIT_LABELS = {
     EDIT_ADDRESS: N_("修改收货地址"),
     EDIT_SHIPPING: N_("更换仓库或快递"),
@@ -40,6 +41,7 @@ EDIT_LABELS = {
     REMOVE_GIFT: N_("删除赠品"),
     ADD_NOTE: N_("添加备注"),
     SPLIT_SHIP: N_("拆成两个包裹出库"),
+    SHIP_PARCEL: N_("按包裹出库"),
 }
 #: The events these edits leave that the timeline names (changing the warehouse leaves orders' move_warehouse).
 EVENT_LABELS = {**EDIT_LABELS, "change_carrier": N_("更换快递")}
@@ -49,8 +51,10 @@ def allowed(order: Order, edit: str) -> bool:
     """Whether ``edit`` still makes sense for the order (for the buttons; the services check it again)."""
     if edit == ADD_NOTE:
         return True
-    if edit == SPLIT_SHIP:  # the parcels are made while packing
-        return order.status == S.PACKING and not order.awaiting_presale
+    if edit in (SPLIT_SHIP, SHIP_PARCEL):  # the parcels are made while packing
+        # an order routing split ships its planned parcels one by one; any other may be cut in two by hand
+        packing = order.status == S.PACKING and not order.awaiting_presale
+        return packing and shipments.is_split(order) == (edit == SHIP_PARCEL)
     return order.status in BEFORE_PACKING and order.shipped_at is None
 
 
@@ -147,6 +151,13 @@ def ship_in_two(order: Order, first: tuple[Carrier, str], second: tuple[Carrier,
         raise ValidationError({"lines": N_("两个包裹都要有商品")})
     return shipments.ship_parcels(order, [Parcel(first[0], first[1], first_lines),
                                           Parcel(second[0], second[1], second_lines)], actor)
+
+
+def ship_parcel(order: Order, warehouse: Warehouse, carrier: Carrier, waybill_no: str, actor: str) -> Order:
+    """Ship the planned parcel that leaves from ``warehouse`` under its own waybill (a split order)."""
+    _check(order, SHIP_PARCEL)
+    shipments.ship_planned_parcel(order, warehouse, carrier, waybill_no, actor)
+    return order
 
 
 def add_note(order: Order, note: str, actor: str) -> None:

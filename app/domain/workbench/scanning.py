@@ -126,6 +126,7 @@ def ship(waybill_no: str, scanned: list[str], actor: str) -> Order:
         raise Conflict(N_("验货未通过：缺 %(missing)s 件，多 %(extra)s 件，不能发货"), missing=result.missing,
                        extra=result.extra)
     order = orders.get_order(result.order.order_no, for_update=True)
+    shipments.refuse_split(order)
     if order.status == OrderStatus.APPROVED:
         orders.pack(order, actor)
     return shipments.ship_order(order, result.carrier, result.waybill_no, actor)

@@ -32,6 +32,8 @@ SKIPPED_STEPS = {OrderStatus.PAID: (services.approve, services.pack), OrderStatu
 def create_shipment(order_no: str):
     body = parse_body(ShipmentInput)
     order = services.get_order(order_no, for_update=True)
+    if shipments.is_split(order):
+        return _ship_planned_parcel(order, body)
     if order.warehouse is None or not manages_warehouse(current_channel(), order.warehouse.code):
         raise NotFound(f"订单 {order_no} 不存在", details={"order_no": order_no})
     carrier = db.session.scalar(select(Carrier).where(Carrier.code == body.carrier))
@@ -41,6 +43,52 @@ def create_shipment(order_no: str):
     shipments.ship_order(order, carrier, body.waybill_no, actor())
     shipment = logistics.parcels_of(order.id)[-1]
     return commit_and_respond(Shipment.of(shipment).body(), 201)
+
+
+def _ship_planned_parcel(order: Order, body: ShipmentInput):
+    """A split order ships parcel by parcel: the one from ``warehouse``, or the one holding exactly
+    ``lines``; the order is 已出库 once the last is out."""
+    waiting = [parcel for parcel in shipments.planned_parcels(order) if not parcel.shipped]
+    parcel = _parcel_named(waiting, body)
+    if not manages_warehouse(current_channel(), parcel.warehouse.code):
+        raise NotFound(f"订单 {order.order_no} 不存在", details={"order_no": order.order_no})
+    carrier = db.session.scalar(select(Carrier).where(Carrier.code == body.carrier))
+    errors = {}
+    if carrier is None or not carrier.active:
+        errors["carrier"] = f"快递公司 {body.carrier} 不存在或已停用"
+    if body.lines is not None and _units(body.lines) != parcel.lines:
+        errors["lines"] = f"{parcel.warehouse.code} 的包裹应包含 " + "、".join(
+            f"{line_id}×{quantity}" for line_id, quantity in parcel.lines.items())
+    if errors:
+        raise ValidationError(errors)
+    if order.status not in (OrderStatus.PAID, OrderStatus.APPROVED, OrderStatus.PACKING):
+        raise Conflict(f"订单状态为 {order.status_name}，不能发货", details={"status": order.status,
+                                                                          "status_name": order.status_name})
+    for step in SKIPPED_STEPS.get(order.status, ()):
+        step(order, actor())
+    shipment = shipments.ship_planned_parcel(order, parcel.warehouse, carrier, body.waybill_no, actor())
+    return commit_and_respond(Shipment.of(shipment).body(), 201)
+
+
+def _parcel_named(waiting: list, body: ShipmentInput):
+    """The parcel still to ship that ``warehouse`` (else ``lines``) names; a 422 naming ``warehouse`` when
+    the body names none."""
+    if body.warehouse is not None:
+        return next((parcel for parcel in waiting if parcel.warehouse.code == body.warehouse), None) or _no_parcel(
+            waiting, body.warehouse)
+    if body.lines is not None:
+        units = _units(body.lines)
+        found = next((parcel for parcel in waiting if parcel.lines == units), None)
+        if found is not None:
+            return found
+    return _no_parcel(waiting, None)
+
+
+def _no_parcel(waiting: list, named: str | None):
+    choices = "、".join(parcel.warehouse.code for parcel in waiting)
+    message = (f"订单没有从 {named} 待发的包裹" if named else "订单分仓拆成了多个包裹，请用 warehouse 写明发哪一个") + \
+        f"（待发：{choices or '无'}）"
+    raise ValidationError({"warehouse": message})
 
 
 def _check(order: Order, body: ShipmentInput, carrier: Carrier | None) -> None:

@@ -21,6 +21,7 @@ from app.domain.invoicing.states import InvoiceStatus
 from app.domain.invoicing.tax import rate_text
 from app.domain.logistics import models as shipments
 from app.domain.logistics import queries as logistics
+from app.domain.logistics.shipments import PlannedParcel, is_split, planned_parcels
 from app.domain.orders import models as orders
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action
 from app.domain.reference import models as reference
@@ -246,7 +247,7 @@ class ShipmentLine(Schema):
 
 
 class Shipment(Schema):
-    id: int
+    id: int | None = Field(description="planned 包裹出库前没有 id")
     warehouse: str | None
     carrier: str
     waybill_no: str | None = Field(description="planned 包裹尚无运单号")
@@ -268,6 +269,17 @@ class Shipment(Schema):
                    if shipment.estimated_cost_fen is not None else None,
                    tracking=[TrackingEntry(at=iso(event.occurred_at), state=str(event.status_name),
                                            context=event.context) for event in shipment.events])
+
+    @classmethod
+    def planned(cls, parcel: PlannedParcel, order: orders.Order) -> "Shipment":
+        """A split order's parcel that has not left yet: its warehouse, carrier and lines as planned."""
+        codes = {line.id: line.sku.code for line in order.lines}
+        return cls(id=None, warehouse=parcel.warehouse.code, carrier=parcel.carrier.code if parcel.carrier else "",
+                   waybill_no=None, status="planned", shipped_at=None, tracking=[],
+                   lines=[ShipmentLine(line_id=line_id, sku=codes[line_id], qty=quantity)
+                          for line_id, quantity in parcel.lines.items()],
+                   estimated_cost=fen_to_yuan(parcel.estimated_cost_fen)
+                   if parcel.estimated_cost_fen is not None else None)
 
 
 class OrderRouting(Schema):
@@ -352,7 +364,9 @@ class Order(OrderSummary):
     def of(cls, order: orders.Order) -> "Order":
         return cls(**cls.fields_of(order), events=[OrderEvent.of(event) for event in order.events],
                    routing=OrderRouting.of(routing_services.latest_decision(order)),
-                   shipments=[Shipment.of(shipment) for shipment in logistics.parcels_of(order.id)])
+                   shipments=[Shipment.of(shipment) for shipment in logistics.parcels_of(order.id)]
+                   + [Shipment.planned(parcel, order) for parcel in (planned_parcels(order) if is_split(order) else ())
+                      if not parcel.shipped])
 
 
 class OrderList(Schema):

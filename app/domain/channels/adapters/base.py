@@ -269,6 +269,13 @@ class ChannelAdapter(ABC):
         """Tell the platform the order shipped; ``carrier`` is the platform's own carrier value.
         Returns the platform's answer; raises PlatformError when it refuses."""
 
+    def push_parcels(self, external_id: str, parcels: list[tuple[str, str]]) -> dict:
+        """Tell the platform the order shipped as ``parcels`` — (platform carrier, waybill), the order's
+        own parcel first. A platform whose shipping call takes one waybill (as documented for it) is told
+        the order's own; JD takes them all (jd.py)."""
+        carrier, waybill_no = parcels[0]
+        return self.push_shipment(external_id, carrier, waybill_no)
+
     @abstractmethod
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         """Set the sellable quantity of one listed SKU (a full update, so repeating it is harmless)."""

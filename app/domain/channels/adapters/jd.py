@@ -142,6 +142,14 @@ class JdAdapter(ChannelAdapter):
             raise PlatformError(str(answer.get("errorCode", "shipment")), str(answer.get("chineseErrCode", N_("发货失败"))))
         return answer
 
+    def push_parcels(self, external_id: str, parcels: list[tuple[str, str]]) -> dict:
+        """Every parcel in one shipment call: JD's waybill field joins one carrier's numbers with ``,``
+        and carriers with ``|`` (platform-apis, JD logistics fields); the carriers' ids are joined the same way."""
+        numbers: dict[str, list[str]] = {}
+        for carrier, waybill_no in parcels:
+            numbers.setdefault(carrier, []).append(waybill_no)
+        return self.push_shipment(external_id, "|".join(numbers), "|".join(",".join(found) for found in numbers.values()))
+
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         result = self.call("jingdong.stock.write.updateSkuStock",
                            {"skuId": listing.platform_sku_id, "stockNum": quantity})

@@ -89,7 +89,9 @@ ORDER_ACTIONS = (
     OrderAction(A.APPROVE, _form(ConfirmForm), lambda o, f, a: services.approve(o, a), False, "primary"),
     OrderAction(A.PACK, _form(ConfirmForm), lambda o, f, a: services.pack(o, a), False, "primary"),
     OrderAction(A.SHIP_OUT, _form(ShipOutForm),
-                lambda o, f, a: shipments.ship_order(o, f.carrier(), f.waybill_no.data, a), style="primary"),
+                lambda o, f, a: shipments.ship_order(o, f.carrier(), f.waybill_no.data, a), style="primary",
+                # a split order ships its planned parcels one by one (the 按包裹出库 edit)
+                applies=lambda order: not shipments.is_split(order)),
     OrderAction(A.HAND_OVER, _form(ConfirmForm), lambda o, f, a: services.hand_over(o, a), False, "primary"),
     OrderAction(A.SIGN, _form(ConfirmForm), lambda o, f, a: services.sign(o, a), False, "primary"),
     OrderAction(A.COMPLETE, _form(ConfirmForm), lambda o, f, a: services.complete(o, a), False, "primary"),
@@ -153,6 +155,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "refund_request": refund_approvals.pending_request(order),
         "timeline": queries.timeline(order),
         "parcels": logistics_queries.parcels_of(order.id),
+        "planned_parcels": shipments.planned_parcels(order) if shipments.is_split(order) else [],
         "decision": routing.latest_decision(order),
         "routing_labels": routing.LABELS,
         "subscription_labels": SUBSCRIPTION_LABELS,

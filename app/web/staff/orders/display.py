@@ -59,6 +59,8 @@ def event_details(event: OrderEvent) -> list[str]:
         phrases.append(_("支付流水 %(ref)s", ref=details["payment_ref"]))
     if details.get("carrier"):
         phrases.append(_("快递 %(carrier)s %(waybill)s", carrier=details["carrier"], waybill=details.get("waybill_no", "")))
+    if details.get("parcels_out"):  # one parcel of a split order shipped
+        phrases.append(_("包裹 %(out)s/%(count)s 出库", out=details["parcels_out"], count=details["parcels"]))
     if details.get("amount_fen") is not None:
         phrases.append(_("退款 %(amount)s", amount=format_money(details["amount_fen"])))
     if details.get("lines"):

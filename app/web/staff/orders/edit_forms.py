@@ -12,6 +12,7 @@ from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.auth.roles import may_act
+from app.domain.logistics import shipments
 from app.domain.orders.models import Order
 from app.domain.reference import queries as reference
 from app.domain.reference.models import Carrier, Warehouse
@@ -100,6 +101,29 @@ def _split_form(order: Order, formdata, prefix: str) -> SplitShipForm:
     return form
 
 
+class ShipParcelForm(FlaskForm):
+    """One planned parcel of a split order out of its warehouse: which one, the carrier, its waybill."""
+
+    warehouse_id = SelectField(_l("包裹（发货仓）"), coerce=optional_int, validators=[REQUIRED])
+    carrier_id = SelectField(_l("快递公司"), coerce=optional_int, validators=[REQUIRED])
+    waybill_no = StringField(_l("运单号"), validators=[REQUIRED, Length(max=40)])
+
+
+def _ship_parcel_form(order: Order, formdata, prefix: str) -> ShipParcelForm:
+    """The parcels still to ship, each labelled with its warehouse and contents; the first one's planned
+    carrier preselected."""
+    waiting = [parcel for parcel in shipments.planned_parcels(order) if not parcel.shipped]
+    first = waiting[0] if waiting else None
+    form = ShipParcelForm(formdata=formdata, prefix=prefix, data={
+        "warehouse_id": first.warehouse.id if first else None,
+        "carrier_id": first.carrier.id if first and first.carrier else None})
+    codes = {line.id: line.sku.code for line in order.lines}
+    form.warehouse_id.choices = [(parcel.warehouse.id, f"{parcel.warehouse.code} · " + "，".join(
+        f"{codes[line_id]} × {quantity}" for line_id, quantity in parcel.lines.items())) for parcel in waiting]
+    form.carrier_id.choices = [("", _l("请选择"))] + [(c.id, c.name) for c in reference.carriers(active_only=True)]
+    return form
+
+
 def _carrier(carrier_id) -> Carrier:
     return db.session.get(Carrier, carrier_id)
 
@@ -139,6 +163,9 @@ ORDER_EDITS = (
               lambda o, f, a: edits.ship_in_two(o, (_carrier(f.carrier_id.data), f.waybill_no.data),
                                                 (_carrier(f.second_carrier_id.data), f.second_waybill_no.data),
                                                 f.second_lines(), a)),
+    OrderEdit(edits.SHIP_PARCEL, _ship_parcel_form,
+              lambda o, f, a: edits.ship_parcel(o, db.session.get(Warehouse, f.warehouse_id.data),
+                                                _carrier(f.carrier_id.data), f.waybill_no.data, a)),
     OrderEdit(edits.ADD_NOTE, _form(NoteForm), lambda o, f, a: edits.add_note(o, f.note.data, a)),
 )
 EDITS_BY_NAME = {spec.name: spec for spec in ORDER_EDITS}

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, NumberRange
 
-from app.domain.routing.services import STRATEGY_LABELS
+from app.domain.reference.models import PLATFORM_LABELS
+from app.domain.routing.services import MOMENT_LABELS, PAID, ROUTE_MOMENTS, STRATEGY_LABELS
 from app.web.staff.forms import REQUIRED, warehouse_choices
 
 
@@ -82,6 +83,23 @@ class RulesForm(FlaskForm):
         return {"channel_carriers": rule_lines(self.channel_carriers.data),
                 "reserved_warehouses": {code: values[-1] if values else "" for code, values in reserved.items()},
                 "restricted_regions": rule_lines(self.restricted_regions.data)}
+
+
+class MomentsForm(FlaskForm):
+    """When each channel platform's orders are routed: one choice per platform."""
+
+    def moments(self) -> dict[str, str]:
+        return {platform.value: self[platform.value].data for platform in PLATFORM_LABELS}
+
+
+for _platform, _label in PLATFORM_LABELS.items():
+    setattr(MomentsForm, _platform.value, SelectField(_l(_label), default=PAID,
+                                                      choices=[(m, _l(MOMENT_LABELS[m])) for m in ROUTE_MOMENTS]))
+
+
+def moments_form(moments: dict[str, str], formdata=None) -> MomentsForm:
+    return MomentsForm(formdata=formdata, prefix="moment",
+                       data={platform.value: moments.get(platform.value, PAID) for platform in PLATFORM_LABELS})
 
 
 class BacktestForm(RulesForm, StrategyForm):

@@ -18,7 +18,7 @@ from app.web.errors import error_message, field_messages
 from app.web.staff import bp
 from app.web.staff.forms import warehouse_choices
 from app.web.staff.pages import form_status, paginate, save_form, saved
-from app.web.staff.routing.forms import AssignForm, RulesForm, StrategyForm, strategy_choices
+from app.web.staff.routing.forms import AssignForm, RulesForm, StrategyForm, moments_form, strategy_choices
 
 
 @bp.route("/routing", methods=["GET", "POST"])
@@ -35,6 +35,23 @@ def routing_strategy():
     return _strategy_page(form, rules_form, form_status(form))
 
 
+@bp.post("/routing/moments")
+@role_required(Area.SETTINGS)
+def routing_moments():
+    """何时分仓, per channel platform."""
+    form = moments_form({}, request.form)
+    response = save_form(form, lambda: services.save_moments(form.moments(), _actor()),
+                         lambda _setting: saved(_("分仓时机已保存"), url_for("staff.routing_strategy")))
+    if response:
+        return response
+    setting = services.current_setting()
+    strategy_form = StrategyForm(formdata=None, data={"strategy": setting.strategy,
+                                                      **services.strategy_for(None).weights})
+    rules_form = RulesForm(formdata=None)
+    rules_form.fill(services.rules_in_force())
+    return _strategy_page(strategy_form, rules_form, form_status(form), form)
+
+
 @bp.post("/routing/rules")
 @role_required(Area.SETTINGS)
 def routing_rules():
@@ -48,12 +65,13 @@ def routing_rules():
     return _strategy_page(form, rules_form, form_status(rules_form))
 
 
-def _strategy_page(form: StrategyForm, rules_form: RulesForm, status: int):
+def _strategy_page(form: StrategyForm, rules_form: RulesForm, status: int, moments=None):
     candidate = request.args.get("simulate", "")
     simulation = None
     if candidate in engine.STRATEGIES:
         simulation = queries.simulate(candidate, queries.open_orders())
-    return render_template("staff/routing/strategy.html", form=form, rules_form=rules_form,
+    moments = moments or moments_form(services.current_setting().route_moments or {})
+    return render_template("staff/routing/strategy.html", form=form, rules_form=rules_form, moments_form=moments,
                            setting=services.current_setting(), simulation=simulation, candidate=candidate,
                            choices=strategy_choices(), labels=services.STRATEGY_LABELS,
                            warehouses=warehouse_choices()), status
@@ -78,7 +96,7 @@ def take_warehouse_offline():
 @role_required(Area.ORDERS)
 def parked_orders():
     return render_template("staff/routing/parked.html", pagination=paginate(services.parked_decisions()),
-                           reason_labels=services.REASON_LABELS)
+                           reason_labels=services.REASON_LABELS, manual=services.awaiting_manual_routing())
 
 
 @bp.post("/orders/<order_no>/reroute")
