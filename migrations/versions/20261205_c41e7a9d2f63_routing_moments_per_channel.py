@@ -1,7 +1,7 @@
 """routing: when each channel's orders are routed (at creation, payment, after review or by hand)
 
 Revision ID: c41e7a9d2f63
-Revises: 7a3c9e1f5b20
+Revises: c4f1e8a2d6b3
 Create Date: 2026-12-05 07:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c41e7a9d2f63'
-down_revision = '7a3c9e1f5b20'
+down_revision = 'c4f1e8a2d6b3'
 branch_labels = None
 depends_on = None
 
