@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from app.domain.errors import Conflict, OutOfStock
+from app.domain.inventory import safety, soldout
 from app.domain.inventory import services as inventory
-from app.domain.inventory import soldout
 from app.domain.inventory.grouped import ReservationRequest, reserve_together
 from app.domain.inventory.ledger import Change
 from app.domain.inventory.models import MovementKind, StockMovement
@@ -170,3 +170,19 @@ def test_stock_freed_earlier_in_the_same_transaction_can_be_reserved_at_once(wor
     order = place(world.channel, line(world.a))
 
     assert held(order)[(world.w1.id, world.a.id, "reserved")] == 1
+
+
+def test_a_lower_safety_stock_ends_the_sold_out(world):
+    receive(world.w1, world.a, 3)
+    safety.override(safety.figure_for(world.w1.id, world.a.id), 3, None, "大促备货", ACTOR)
+    db.session.commit()
+    with pytest.raises(OutOfStock):
+        orders.create_order(world.channel, order_input(line(world.a)), ACTOR)
+    db.session.rollback()
+    assert soldout.sold_out(db.session, [(world.w1.id, world.a.id)]) == {(world.w1.id, world.a.id)}
+
+    safety.override(safety.figure_for(world.w1.id, world.a.id), 1, None, "大促结束", ACTOR)
+    db.session.commit()
+
+    order = place(world.channel, line(world.a, 2))
+    assert held(order)[(world.w1.id, world.a.id, "reserved")] == 2

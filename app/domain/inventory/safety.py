@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.db import db
 from app.domain.errors import ValidationError
-from app.domain.inventory import reorder, soldout
+from app.domain.inventory import reorder
 from app.domain.inventory.ledger import LevelAfter
 from app.domain.inventory.models import MovementKind, SafetyStockFigure, StockLevel, StockMovement
 from app.text import N_
@@ -89,8 +89,6 @@ def _apply_to_level(level: StockLevel, figure: SafetyStockFigure) -> None:
     level.reorder_point = (figure.computed_reorder_point if figure.override_reorder_point is None
                            else figure.override_reorder_point)
     db.session.flush()
-    soldout.note_touched(db.session, level.warehouse_id, level.sku_id)
-    soldout.note_freed(db.session, level.warehouse_id, level.sku_id)  # a lower safety stock frees units
     reorder.evaluate(LevelAfter(level.warehouse_id, level.sku_id, level.on_hand, level.reserved, level.locked,
                                 level.safety, level.reorder_point))
 

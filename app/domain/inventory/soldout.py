@@ -21,6 +21,7 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.domain.inventory.models import StockLevel
 from app.redis_conn import get_redis
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,19 @@ def bump_versions(levels: set[tuple[int, int]]) -> None:
 def listen(session_class) -> None:
     """Bump the freed levels' versions after the real commit; forget them when the transaction ends."""
     if not event.contains(session_class, "after_commit", _after_commit):
+        event.listen(session_class, "after_flush", _note_levels_changed_through_the_orm)
         event.listen(session_class, "after_commit", _after_commit)
         event.listen(session_class, "after_transaction_end", _after_transaction_end)
+
+
+def _note_levels_changed_through_the_orm(session: Session, flush_context) -> None:
+    # Stock changes go through ledger.update_level (a Core UPDATE the flush never sees); what is left
+    # are levels created or edited as objects, e.g. a new safety stock. Any of them may free units.
+    # After the flush (ids are known), while new and dirty still list what it wrote.
+    for level in (*session.new, *session.dirty):
+        if isinstance(level, StockLevel):
+            note_touched(session, level.warehouse_id, level.sku_id)
+            note_freed(session, level.warehouse_id, level.sku_id)
 
 
 def _after_commit(session: Session) -> None:
