@@ -16,6 +16,7 @@ the commit and Redis costs at most that long.
 """
 
 import logging
+import time
 
 import redis
 from sqlalchemy import event
@@ -27,6 +28,8 @@ from app.redis_conn import get_redis
 logger = logging.getLogger(__name__)
 
 MARKER_SECONDS = 60
+WARN_EVERY_SECONDS = 60  # Redis down: say so once a minute, not on every request
+_last_warning = [0.0]
 FREED_KEY = "inventory.freed_levels"  # session.info: levels this transaction freed stock on
 TOUCHED_KEY = "inventory.touched_levels"  # session.info: levels this transaction changed at all
 
@@ -46,7 +49,7 @@ def versions(levels: list[tuple[int, int]]) -> dict[tuple[int, int], bytes | Non
     try:
         values = get_redis().mget([_version_key(*level) for level in levels])
     except redis.RedisError as error:
-        logger.warning("sold-out markers unavailable (%s)", error)
+        _warn("sold-out markers unavailable", error)
         return {}
     return {level: value or b"0" for level, value in zip(levels, values, strict=True)}
 
@@ -65,7 +68,7 @@ def sold_out(session: Session, levels: list[tuple[int, int]]) -> set[tuple[int, 
     try:
         values = get_redis().mget(keys)
     except redis.RedisError as error:
-        logger.warning("sold-out markers unavailable (%s)", error)
+        _warn("sold-out markers unavailable", error)
         return set()
     return {level for level, marker, version in zip(levels, values[::2], values[1::2], strict=True)
             if marker is not None and marker == (version or b"0")}
@@ -86,7 +89,7 @@ def mark(session: Session, levels: dict[tuple[int, int], bytes]) -> None:
                 pipeline.set(key, version, ex=MARKER_SECONDS)
             pipeline.execute()
     except redis.RedisError as error:
-        logger.warning("could not write sold-out markers (%s)", error)
+        _warn("could not write sold-out markers", error)
 
 
 def note_touched(session: Session, warehouse_id: int, sku_id: int) -> None:
@@ -105,7 +108,14 @@ def bump_versions(levels: set[tuple[int, int]]) -> None:
                 pipeline.incr(_version_key(*level))
             pipeline.execute()
     except redis.RedisError as error:  # the markers expire on their own
-        logger.warning("could not end sold-out markers for %d level(s) (%s)", len(levels), error)
+        _warn(f"could not end sold-out markers for {len(levels)} level(s)", error)
+
+
+def _warn(what: str, error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY_SECONDS:
+        _last_warning[0] = now
+        logger.warning("%s (%s); the database decides alone meanwhile", what, error)
 
 
 def listen(session_class) -> None:
