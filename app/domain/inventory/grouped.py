@@ -79,11 +79,15 @@ def _already_hold(sku_id: int, order_ids: list[int]) -> bool:
 def _one_by_one(warehouse_id: int, sku_id: int, requests: list[ReservationRequest]) -> list[DomainError | None]:
     outcomes: list[DomainError | None] = []
     for request in requests:
+        savepoint = db.session.begin_nested()  # whatever one request leaves half done goes with it
         try:
             services.reserve_order(request.order_id, {sku_id: request.quantity}, [warehouse_id], request.change)
-            outcomes.append(None)
         except DomainError as error:
+            savepoint.rollback()
             outcomes.append(error)
+        else:
+            savepoint.commit()
+            outcomes.append(None)
     return outcomes
 
 
@@ -124,10 +128,11 @@ class GroupCommit:
             row.waiting.append(mine)
             while row.leading and not mine.done:
                 self._condition.wait()
-            if not mine.done:
+            batch = None
+            if not mine.done:  # no batch in flight and nobody answered us: we lead the next one
                 row.leading = True
                 batch, row.waiting = row.waiting, []
-        if not mine.done:
+        if batch is not None:
             self._lead(row, key, batch)
         if mine.outcome is not None:
             raise mine.outcome
