@@ -9,6 +9,8 @@ each level has a version that goes up after every committed change that frees st
 records the version that was current *before* the read that found the level sold out. The level
 counts as sold out only while the marker equals the current version. If stock was freed between that
 read and the marker being written, the version has already moved on and the marker never counts.
+That needs the read to see every commit made before it: READ COMMITTED on PostgreSQL, and on SQLite
+every transaction holds the write lock from its BEGIN, so nothing commits in between.
 
 Redis is only a shortcut: when it is unreachable nothing is marked sold out and the database decides
 as before; a marker also expires after ``MARKER_SECONDS``, so even a bump lost with a crash between
