@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from app import config as config_module
 from app import jobs, logging_setup, redis_conn, secret_box
+from app.domain.inventory import soldout
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.web.errors import register_error_handlers
 
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     init_babel(app, babel)
     jobs.init_app(app, db, OutboxJob)
+    soldout.listen(db.session.session_factory.class_)
     secret_box.read_config_from(lambda: current_app.config)
 
 

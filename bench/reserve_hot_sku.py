@@ -12,9 +12,17 @@ transaction with a real commit (synchronous_commit as the server has it):
   c. one conditional UPDATE … WHERE on_hand - reserved >= 1 RETURNING (what app/domain/inventory/ledger.py
      does for every stock change).
   d1. OrderHub's reservation path: app.domain.inventory.services.reserve_order for an existing order
-      (guarded UPDATE + reservation row + ledger row, in a savepoint), committed.
+      (reservation row + ledger row, then the guarded UPDATE last, in a savepoint), committed.
+  d1g. the same reservations through the group commit (app.domain.inventory.grouped): one leader per
+      stock row applies the waiting buyers' sum in one guarded UPDATE and commits once for them all.
   d2. OrderHub's order creation end to end: app.domain.orders.services.create_order (validation, order,
-      lines, event, reservation, ledger), committed.
+      lines, event, reservation, ledger; the guarded UPDATE last), committed, all on ONE hot SKU.
+  d3. the cold comparison: the same create_order spread over 32 SKUs (buyer i orders SKU i), so the
+      buyers hardly ever wait for each other's row locks; d2 / d3 is what contention costs.
+
+The last line: RESULT hot_sku reserve_vs_for_update=<d1g / b> hot_vs_cold_create=<d2 / d3>
+oversold=<all correct variants> reserve_order_vs_for_update=<d1 / b> create_vs_for_update=<d2 / b>
+conditional_update_vs_for_update=<c / b>.
 
 Variants a–c use a table of their own (bench_hot_sku_stock); d1/d2 use OrderHub's schema, migrated into
 the same database, which must be a dedicated one: the script empties OrderHub's tables before and after
@@ -130,6 +138,7 @@ def race(name: str, workers: int, stock: int, seconds: float, attempt) -> Result
 # --- variants a–c: one row, plain psycopg --------------------------------------------------------------
 
 TABLE = "bench_hot_sku_stock"
+COLD_SKUS = 32  # the cold comparison: create_order spread over this many SKUs, buyer i on SKU i
 
 
 def plain_url(url: str) -> str:
@@ -270,9 +279,9 @@ class OrderHub:
             if tables:
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
-    def prepare(self, stock: int, orders_needed: int) -> dict:
-        """One warehouse, one SKU with ``stock`` units, a channel, and ``orders_needed`` unpaid orders
-        that hold nothing yet (for reserve_order)."""
+    def prepare(self, stock: int, orders_needed: int, skus: int = 1) -> dict:
+        """One warehouse, ``skus`` SKUs sharing ``stock`` units evenly (one hot SKU by default), a
+        channel, and ``orders_needed`` unpaid orders that hold nothing yet (for reserve_order)."""
         from sqlalchemy import insert
 
         from app.db import utcnow
@@ -287,11 +296,13 @@ class OrderHub:
         with self.app.app_context():
             warehouse = Warehouse(code="BENCH-WH", name="压测仓", province="上海市", city="上海市",
                                   latitude=31.23, longitude=121.47, priority=1)
-            sku = Sku(code="BENCH-HOT", name="爆款", price_fen=9900)
+            all_skus = [Sku(code="BENCH-HOT" if skus == 1 else f"BENCH-COLD-{i:02d}", name="爆款", price_fen=9900)
+                        for i in range(skus)]
+            sku = all_skus[0]
             channel = Channel(code="bench", platform="miniapp", shop_name="压测店铺")
-            db.session.add_all([warehouse, sku, channel])
+            db.session.add_all([warehouse, *all_skus, channel])
             db.session.flush()
-            inventory.receive(warehouse, [(sku, stock)], Change("bench", "压测入库"))
+            inventory.receive(warehouse, [(each, stock // skus) for each in all_skus], Change("bench", "压测入库"))
             now = utcnow()
             if orders_needed:
                 db.session.execute(insert(Order), [{
@@ -303,7 +314,7 @@ class OrderHub:
             db.session.commit()
             order_ids = list(db.session.scalars(db.select(Order.id).order_by(Order.id)))
             return {"warehouse": warehouse.id, "sku": sku.id, "sku_code": sku.code, "channel": channel.id,
-                    "orders": order_ids}
+                    "orders": order_ids, "sku_codes": [each.code for each in all_skus]}
 
     def reserve_order(self, ids: dict):
         from app.domain.errors import OutOfStock
@@ -328,6 +339,36 @@ class OrderHub:
             return "ok"
         return attempt
 
+    def reserve_grouped(self, ids: dict):
+        """reserve_order's work through the group commit: one leader per stock row applies the waiting
+        buyers' sum in one guarded UPDATE and commits once for all of them."""
+        from app.domain.errors import OutOfStock
+        from app.domain.inventory.grouped import GroupCommit, ReservationRequest, reserve_together
+        from app.domain.inventory.ledger import Change
+        from app.extensions import db
+
+        next_order = iter(ids["orders"])
+        take = threading.Lock()
+
+        def committed_batch(warehouse_id: int, sku_id: int, requests: list) -> list:
+            with self.app.app_context():
+                outcomes = reserve_together(warehouse_id, sku_id, requests)
+                db.session.commit()
+                return outcomes
+
+        group = GroupCommit(committed_batch)
+
+        def attempt(state):
+            with take:
+                order_id = next(next_order)
+            try:
+                group.reserve(ids["warehouse"], ids["sku"],
+                              ReservationRequest(order_id, 1, Change("bench", "压测预占", order_id)))
+            except OutOfStock:
+                return "sold_out"
+            return "ok"
+        return attempt
+
     def create_order(self, ids: dict):
         from app.domain.errors import OutOfStock
         from app.domain.orders import services
@@ -335,10 +376,12 @@ class OrderHub:
         from app.domain.reference.models import Channel
         from app.extensions import db
 
+        codes = ids["sku_codes"]  # one hot SKU, or buyer i on SKU i of the cold comparison
+
         def attempt(state):
             data = OrderInput(receiver=Receiver(name="买家", phone="13800138000", province="上海市", city="上海市",
                                                 address="世纪大道 1 号"),
-                              lines=[LineInput(sku=ids["sku_code"], quantity=1)])
+                              lines=[LineInput(sku=codes[state.get("index", 0) % len(codes)], quantity=1)])
             with self.app.app_context():
                 try:
                     services.create_order(db.session.get(Channel, ids["channel"]), data, "bench")
@@ -355,10 +398,11 @@ class OrderHub:
         from app.extensions import db
 
         with self.app.app_context():
-            level = db.session.scalar(db.select(StockLevel).where(StockLevel.sku_id == ids["sku"]))
-            result.recorded_reserved = level.reserved
+            levels = db.session.scalars(db.select(StockLevel)).all()
+            result.recorded_reserved = sum(level.reserved for level in levels)
             differences = stock_differences()
-            result.consistent = not differences and level.reserved == result.successes <= level.on_hand
+            result.consistent = (not differences and result.recorded_reserved == result.successes
+                                 and all(level.reserved <= level.on_hand for level in levels))
             if differences:
                 result.note = differences[0]
         return result
@@ -563,11 +607,21 @@ def main() -> int:
                                   hub.reserve_order(ids))
                     results.append(hub.finish(ids, result))
                     print("  done: d1", flush=True)
+                    ids = hub.prepare(args.stock, orders_needed=args.stock + args.workers * 2)
+                    result = race("d1g. reserve, group commit per stock row", args.workers, args.stock,
+                                  args.seconds, hub.reserve_grouped(ids))
+                    results.append(hub.finish(ids, result))
+                    print("  done: d1g", flush=True)
                     ids = hub.prepare(args.stock, orders_needed=0)
                     result = race("d2. OrderHub orders.create_order (end to end)", args.workers, args.stock,
                                   args.seconds, hub.create_order(ids))
                     results.append(hub.finish(ids, result))
                     print("  done: d2", flush=True)
+                    ids = hub.prepare(args.stock, orders_needed=0, skus=COLD_SKUS)
+                    result = race(f"d3. create_order, cold: {COLD_SKUS} SKUs", args.workers,
+                                  args.stock // COLD_SKUS * COLD_SKUS, args.seconds, hub.create_order(ids))
+                    results.append(hub.finish(ids, result))
+                    print("  done: d3", flush=True)
                     if args.processes:
                         # Each process gets its own slice of unpaid orders, four times its fair share.
                         ids = hub.prepare(args.stock, orders_needed=4 * args.stock + args.workers)
@@ -622,9 +676,15 @@ def result_line(results: list[Result]) -> str:
     def ratio(prefix: str) -> str:
         return f"{by_prefix[prefix].rate / baseline:.2f}" if prefix in by_prefix else "n/a"
 
+    def hot_vs_cold() -> str:
+        if "d2" not in by_prefix or "d3" not in by_prefix or not by_prefix["d3"].rate:
+            return "n/a"
+        return f"{by_prefix['d2'].rate / by_prefix['d3'].rate:.2f}"
+
     oversold = sum(r.oversold for r in results[1:])
-    return (f"RESULT hot_sku reserve_vs_for_update={ratio('d1')} create_vs_for_update={ratio('d2')} "
-            f"conditional_update_vs_for_update={ratio('c')} oversold={oversold}")
+    return (f"RESULT hot_sku reserve_vs_for_update={ratio('d1g')} hot_vs_cold_create={hot_vs_cold()} "
+            f"oversold={oversold} reserve_order_vs_for_update={ratio('d1')} create_vs_for_update={ratio('d2')} "
+            f"conditional_update_vs_for_update={ratio('c')}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import db
+from app.domain.inventory import soldout
 from app.domain.inventory.models import MovementKind, StockLevel, StockMovement, StockPosition
 
 LEVELS = StockLevel.__table__
@@ -62,9 +63,33 @@ def apply(warehouse_id: int, sku_id: int, kind: MovementKind, change: Change,
     Returns the level after the change, or None (and writes nothing) when the guard did not hold or
     the level does not exist.
     """
-    unknown = set(deltas) - set(BUCKETS)
-    if unknown:
-        raise ValueError(f"unknown stock buckets: {unknown}")
+    after = update_level(warehouse_id, sku_id, guard, **deltas)
+    if after is not None:
+        record(warehouse_id, sku_id, kind, change, **deltas)
+    return after
+
+
+def record(warehouse_id: int, sku_id: int, kind: MovementKind, change: Change, **deltas: int) -> None:
+    """Append the movement for a change to the level's buckets (its ``update_level`` is the caller's).
+
+    A reservation records first and updates the hot row last, inside a savepoint it rolls back when
+    the guarded update is refused, so the row stays locked only from its UPDATE to the commit.
+    """
+    db.session.add(StockMovement(**movement_values(warehouse_id, sku_id, kind, change, **deltas)))
+
+
+def movement_values(warehouse_id: int, sku_id: int, kind: MovementKind, change: Change, **deltas: int) -> dict:
+    """The columns of one movement row (for ``record``, or for a batch inserted in one statement)."""
+    _check_buckets(deltas)
+    return {"warehouse_id": warehouse_id, "sku_id": sku_id, "kind": kind, "actor": change.actor,
+            "reason": change.reason, "order_id": change.order_id, "reference": change.reference,
+            **{f"{name}_delta": delta for name, delta in deltas.items()}}
+
+
+def update_level(warehouse_id: int, sku_id: int, guard: ColumnElement[bool] | None = None,
+                 **deltas: int) -> LevelAfter | None:
+    """The guarded UPDATE alone: add ``deltas`` if ``guard`` holds; None when it did not (or no level)."""
+    _check_buckets(deltas)
     c = LEVELS.c
     statement = (
         update(LEVELS)
@@ -78,12 +103,21 @@ def apply(warehouse_id: int, sku_id: int, kind: MovementKind, change: Change,
     if row is None:
         return None
     _expire_cached_level(warehouse_id, sku_id)
-    db.session.add(StockMovement(
-        warehouse_id=warehouse_id, sku_id=sku_id, kind=kind, actor=change.actor, reason=change.reason,
-        order_id=change.order_id, reference=change.reference,
-        **{f"{name}_delta": delta for name, delta in deltas.items()},
-    ))
+    soldout.note_touched(db.session, warehouse_id, sku_id)
+    if _frees_stock(deltas):
+        soldout.note_freed(db.session, warehouse_id, sku_id)
     return LevelAfter(warehouse_id, sku_id, *row)
+
+
+def _check_buckets(deltas: dict[str, int]) -> None:
+    unknown = set(deltas) - set(BUCKETS)
+    if unknown:
+        raise ValueError(f"unknown stock buckets: {unknown}")
+
+
+def _frees_stock(deltas: dict[str, int]) -> bool:
+    """Could the change make more units sellable (and so end a sold-out)?"""
+    return deltas.get("on_hand", 0) - deltas.get("reserved", 0) - deltas.get("locked", 0) > 0
 
 
 def _expire_cached_level(warehouse_id: int, sku_id: int) -> None:

@@ -6,14 +6,14 @@ reservations still in the state it expects, so running it twice changes nothing 
 function flushes and leaves the commit to its caller, so an order and its stock change commit together.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 
 from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.errors import Conflict, OutOfStock, ValidationError
-from app.domain.inventory import ledger, reorder
+from app.domain.inventory import ledger, reorder, soldout
 from app.domain.inventory.ledger import Change, sellable_at_least
 from app.domain.inventory.models import (
     ACTIVE_RESERVATION_STATUSES,
@@ -68,10 +68,13 @@ def adjust_to_count(warehouse: Warehouse, sku: Sku, counted: int, change: Change
     return level
 
 
-def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int], change: Change) -> int | None:
+def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int], change: Change,
+                  before_reserving: Callable[[int], None] | None = None) -> int | None:
     """Reserve ``demand`` (sku id → units) for an order in the first of ``warehouse_ids`` that can fill
     all of it, and return that warehouse's id (None when there is nothing to reserve).
 
+    ``before_reserving(warehouse_id)`` lets the caller write what depends on the warehouse (the order's
+    own warehouse column) before the stock rows are locked, so nothing is written while they are.
     Raises OutOfStock naming the short SKUs when no single warehouse can; nothing is written then.
     """
     demand = {sku_id: quantity for sku_id, quantity in demand.items() if quantity > 0}
@@ -79,13 +82,16 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
         return None
     if not warehouse_ids:
         raise OutOfStock(N_("没有可用的仓库"), details={"lines": _shortfalls(demand, [])})
-    for warehouse_id in _likely_first(demand, warehouse_ids):
+    marked = soldout.sold_out(db.session, [(w, s) for w in warehouse_ids for s in demand])
+    for warehouse_id in _likely_first(demand, [w for w in warehouse_ids if not any((w, s) in marked for s in demand)]):
         savepoint = db.session.begin_nested()
+        if before_reserving is not None:
+            before_reserving(warehouse_id)
         if _reserve_all(order_id, warehouse_id, demand, change):
             savepoint.commit()
             return warehouse_id
         savepoint.rollback()
-    raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids)})
+    raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids, marked)})
 
 
 def add_to_order(order_id: int, warehouse_id: int, demand: dict[int, int], lock: bool, change: Change) -> None:
@@ -231,19 +237,26 @@ def order_warehouse_id(order_id: int) -> int | None:
 
 
 def _reserve_all(order_id: int, warehouse_id: int, demand: dict[int, int], change: Change) -> bool:
-    # Sorted by SKU id so that concurrent orders lock rows in the same order and cannot deadlock.
+    """Write the reservation and ledger rows first and the guarded UPDATEs last, so a hot stock row is
+    locked only from its UPDATE to the commit; False (the caller rolls the rows back) when one is refused."""
     for sku_id, quantity in sorted(demand.items()):
-        after = ledger.apply(warehouse_id, sku_id, MovementKind.RESERVE, change,
-                             guard=sellable_at_least(quantity), reserved=quantity)
+        hold(order_id, warehouse_id, sku_id, quantity)
+        ledger.record(warehouse_id, sku_id, MovementKind.RESERVE, change, reserved=quantity)
+    db.session.flush()
+    # Sorted by SKU id so that concurrent orders lock rows in the same order and cannot deadlock.
+    levels_after = []
+    for sku_id, quantity in sorted(demand.items()):
+        after = ledger.update_level(warehouse_id, sku_id, guard=sellable_at_least(quantity), reserved=quantity)
         if after is None:
             return False
+        levels_after.append(after)
+    for after in levels_after:
         reorder.evaluate(after)
-        _hold(order_id, warehouse_id, sku_id, quantity)
-    db.session.flush()
     return True
 
 
-def _hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
+def hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
+    """The order's reservation row for the SKU gains ``quantity`` (the level's UPDATE is the caller's)."""
     existing = db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
                                                            Reservation.sku_id == sku_id))
     if existing is None:
@@ -294,14 +307,22 @@ def _available_by_warehouse(sku_ids, warehouse_ids) -> dict[tuple[int, int], int
 
 def _likely_first(demand: dict[int, int], warehouse_ids: list[int]) -> list[int]:
     """Warehouses that (by a plain read) can fill everything, in the given order; the guarded updates
-    decide. Skipping hopeless ones saves a savepoint and a rollback each."""
+    decide. Skipping hopeless ones saves a savepoint and a rollback each; a level the read finds sold
+    out is marked so (soldout.py), and the next request skips it without reading it."""
+    if not warehouse_ids:
+        return []
+    versions = soldout.versions([(w, s) for w in warehouse_ids for s in demand])  # before the read
     available = _available_by_warehouse(demand, warehouse_ids)
+    soldout.mark(db.session, {level: version for level, version in versions.items() if available.get(level, 0) <= 0})
     return [w for w in warehouse_ids if all(available.get((w, s), 0) >= q for s, q in demand.items())]
 
 
-def _shortfalls(demand: dict[int, int], warehouse_ids: list[int]) -> list[dict]:
-    """For each SKU the best single warehouse cannot cover: what was asked and the most any one has."""
-    available = _available_by_warehouse(demand, warehouse_ids)
+def _shortfalls(demand: dict[int, int], warehouse_ids: list[int],
+                sold_out: set[tuple[int, int]] = frozenset()) -> list[dict]:
+    """For each SKU the best single warehouse cannot cover: what was asked and the most any one has.
+    Levels in ``sold_out`` count as 0 unread, so a refusal by marker reads no stock row."""
+    unread = [w for w in warehouse_ids if not all((w, s) in sold_out for s in demand)]
+    available = _available_by_warehouse(demand, unread) if unread else {}
     best = {sku_id: max((available.get((w, sku_id), 0) for w in warehouse_ids), default=0) for sku_id in demand}
     short = {sku_id for sku_id, quantity in demand.items() if best[sku_id] < quantity}
     if not short and warehouse_ids:
