@@ -3,7 +3,7 @@
     .venv/bin/python bench/channel_ingest.py [--rate 50] [--seconds 20] [--backlog 500] [--stock-changes 10]
         [--push-rate 20] [--push-seconds 10] [--push-backlog 100]
 
-It creates a dedicated PostgreSQL database (``orderhub_ingest_bench``, on the server of ``DATABASE_URL``
+It creates a dedicated PostgreSQL database (``orderhub_ingest_bench_b``, on the server of ``DATABASE_URL``
 or ``--postgres``), migrates and seeds it, empties Redis db 4, and starts the Taobao (TOP) and Douyin
 (抖店) simulators in-process on free ports and OrderHub itself (werkzeug ``make_server`` in a thread, on
 this database and Redis db) so that the Douyin simulator can push to its hook. Then, in one run:
@@ -59,7 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=server_of(os.environ.get("DATABASE_URL", "")),
                         help="server URL without a database name (default: DATABASE_URL's server)")
-    parser.add_argument("--database", default="orderhub_ingest_bench")
+    parser.add_argument("--database", default="orderhub_ingest_bench_b")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--rate", type=float, default=50.0, help="new platform orders per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long events are generated")

@@ -163,3 +163,12 @@ def retry_failed_payloads(channel_id: int) -> dict[str, int]:
             status = normalise.process(payload).status
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+@job
+def help_pull(channel_id: int) -> dict[str, int]:
+    """Take orders off a running pull's backlog (sync.help_pull): a shop's backlog shared by workers."""
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or not channel.active:
+        return {}
+    return sync.help_pull(channel, _adapter(channel), checkpoint=db.session.commit)

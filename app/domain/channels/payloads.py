@@ -51,6 +51,18 @@ def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -
                                     RawPayload.platform_modified_at == modified_at).limit(1)) is not None
 
 
+def stored_versions(channel_id: int, keys: list[tuple[str, datetime | None]]) -> set[tuple[str, datetime]]:
+    """Which of these (order, platform modified time) pairs have a payload stored: ``is_known`` for a
+    whole page in one query."""
+    external_ids = {external_id for external_id, modified_at in keys if modified_at is not None}
+    if not external_ids:
+        return set()
+    rows = db.session.execute(select(RawPayload.external_id, RawPayload.platform_modified_at).where(
+        RawPayload.channel_id == channel_id, RawPayload.external_id.in_(external_ids),
+        RawPayload.platform_modified_at.is_not(None)))
+    return {(external_id, modified_at) for external_id, modified_at in rows} & set(keys)
+
+
 def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:
     """Record a pushed message id; False when it was seen before (platforms deliver at least once)."""
     return insert_unless_taken(HookMessage(channel_id=channel.id, message_id=message_id[:128], topic=topic[:64]))
