@@ -166,9 +166,10 @@ def retry_failed_payloads(channel_id: int) -> dict[str, int]:
 
 
 @job
-def help_pull(channel_id: int) -> dict[str, int]:
-    """Take orders off a running pull's backlog (sync.help_pull): a shop's backlog shared by workers."""
+def help_pull(channel_id: int) -> int:
+    """Take orders off a running pull's backlog (sync.help_pull): a shop's backlog shared by workers.
+    Returns how many orders this job took."""
     channel = db.session.get(Channel, channel_id)
     if channel is None or not channel.active:
-        return {}
+        return 0
     return sync.help_pull(channel, _adapter(channel), checkpoint=db.session.commit)

@@ -231,19 +231,27 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
 @dataclass
 class _Worker:
     """Takes a pull's listed orders one at a time: detail call (no transaction open), store, process,
-    commit, so each order is visible as soon as it is stored. The pull's own and every helper's."""
+    commit, so each order is visible as soon as it is stored. The pull's own and every helper's.
+
+    A helper hands its tally to the pull through the backlog after each order, before the order's claim
+    is released: when the pull sees no claim left, every helper's count is there to collect."""
 
     channel_id: int
     adapter: ChannelAdapter
     shop: normalise.ShopContext
     checkpoint: Callable[[], None]
     on_payload: Callable[[object], None] | None = None
+    helper: bool = False
     tally: PullReport = field(default_factory=PullReport)
+    taken: int = 0
 
     def work_through_backlog(self) -> None:
         while (item := backlog.take(self.channel_id)) is not None:
+            self.taken += 1
             try:
                 self.ingest(item)
+                if self.helper:
+                    self._hand_over_tally()
             finally:
                 backlog.release(self.channel_id, item.external_id)
 
@@ -261,6 +269,10 @@ class _Worker:
         if self.on_payload is not None:
             self.on_payload(payload)
         self.checkpoint()
+
+    def _hand_over_tally(self) -> None:
+        backlog.count(self.channel_id, {name: getattr(self.tally, name) for name in COUNTED}, self.tally.errors)
+        self.tally = PullReport()
 
 
 def _pull_window(worker: _Worker, run: SyncRun, report: PullReport, start: datetime, end: datetime) -> None:
@@ -321,17 +333,16 @@ def _fold(run: SyncRun, report: PullReport, own: PullReport, helped: tuple[dict[
     run.errors = len(report.errors)
 
 
-def help_pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], None]) -> dict[str, int]:
-    """A helper job's work: take orders off the shop's backlog until it is empty. A platform refusal ends
-    the help (the order goes back to the pull, which records the refusal as it does its own)."""
-    worker = _Worker(channel.id, adapter, normalise.ShopContext.of(channel), checkpoint)
+def help_pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], None]) -> int:
+    """A helper job's work: take orders off the shop's backlog until it is empty; returns how many it
+    took. A platform refusal ends the help (the order goes back to the pull, which records the refusal
+    as it does its own)."""
+    worker = _Worker(channel.id, adapter, normalise.ShopContext.of(channel), checkpoint, helper=True)
     try:
         worker.work_through_backlog()
     except PlatformError as error:
         logger.warning("Helping the pull of channel %s stopped: %s", channel.id, error)
-    counts = {name: getattr(worker.tally, name) for name in COUNTED}
-    backlog.count(channel.id, counts, worker.tally.errors)
-    return counts
+    return worker.taken
 
 
 def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, checkpoint: Callable[[], None],
