@@ -60,6 +60,7 @@ SESSION = "sim-taobao-session"
 DOUYIN_SELLER = "小满生活抖音小店"  # the Douyin simulator's demo session's shop
 DOUYIN_SESSION = "sim-douyin-token"
 DOUYIN_SHOP = "dy-bench"
+LOOKBACK_IDS = 200
 
 
 def parse_args() -> argparse.Namespace:
@@ -182,8 +183,10 @@ class Observer(threading.Thread):
         with self.app.app_context():
             last_id = 0
             while not self.stopped.wait(0.05):
+                # Several workers commit out of id order (an id is taken at the insert, seen at the commit):
+                # look back LOOKBACK_IDS ids, more than the orders in flight at once, so none is missed.
                 rows = db.session.execute(select(Order.id, Order.external_id).where(
-                    Order.channel_id == self.channel_id, Order.id > last_id)).all()
+                    Order.channel_id == self.channel_id, Order.id > last_id - LOOKBACK_IDS)).all()
                 db.session.rollback()  # a fresh snapshot next time
                 now = time.monotonic()
                 for order_id, external_id in rows:
