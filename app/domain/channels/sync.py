@@ -202,7 +202,6 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
     db.session.flush()
     report.run_id = run.id
     worker = _Worker(channel.id, adapter, normalise.ShopContext.of(channel), checkpoint, on_payload)
-    backlog.reset(channel.id)
     checkpoint()
     try:
         for start, end in report.windows:
