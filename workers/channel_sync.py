@@ -163,3 +163,13 @@ def retry_failed_payloads(channel_id: int) -> dict[str, int]:
             status = normalise.process(payload).status
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+@job
+def help_pull(channel_id: int) -> int:
+    """Take orders off a running pull's backlog (sync.help_pull): a shop's backlog shared by workers.
+    Returns how many orders this job took."""
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or not channel.active:
+        return 0
+    return sync.help_pull(channel, _adapter(channel), checkpoint=db.session.commit)

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from app.db import utcnow
 from app.domain.catalog.models import Sku
-from app.domain.channels import pii, stockwatch
+from app.domain.channels import backlog, pii, stockwatch
 from app.domain.channels.adapters.base import (
     ChannelAdapter,
     Credentials,
@@ -190,6 +190,10 @@ def test_every_outside_call_runs_with_no_transaction_open_and_the_database_free(
         assert channel_sync.pull_channel(shop)["created"] == 2
         # A pushed message naming only its order: the webhook's detail fetch.
         assert channel_sync.fetch_pushed_order(shop, "8103") == "applied"
+        # A helper job on another worker takes a keys-only order off a pull's backlog: its detail fetch.
+        backlog.add(shop, [backlog.Item("8104", watch.platform.modified, None)])
+        assert channel_sync.help_pull(shop) == 1
+        assert db.session.scalar(select(ChannelOrder.id).where(ChannelOrder.external_id == "8104")) is not None
         # We ship an order the platform still shows as paid: the shipment push.
         order_id = _ship(shop, "8101")
         assert channel_sync.push_shipment(order_id) == PushStatus.ACKNOWLEDGED

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from app.db import db
+from app.db import db, insert_unless_taken
 from app.domain.channels.adapters import ADAPTERS, adapter_class
 from app.domain.channels.adapters.base import ChannelAdapter, Credentials
 from app.domain.channels.models import ChannelCredentials, ChannelSettings
@@ -35,13 +35,15 @@ def credentials_of(channel: Channel) -> ChannelCredentials | None:
 
 
 def settings_of(channel: Channel) -> ChannelSettings:
-    """The shop's settings row, created with the defaults the first time it is asked for."""
-    settings = db.session.scalar(select(ChannelSettings).where(ChannelSettings.channel_id == channel.id))
+    """The shop's settings row, created with the defaults the first time it is asked for (by whichever of
+    two workers asking at once inserts it first: a pull and its helper jobs start together)."""
+    query = select(ChannelSettings).where(ChannelSettings.channel_id == channel.id)
+    settings = db.session.scalar(query)
     if settings is None:
         settings = ChannelSettings(channel_id=channel.id, mapping_override={}, stock_push_enabled=True,
                                    stock_share_pct=100, calls_per_second=10)
-        db.session.add(settings)
-        db.session.flush()
+        if not insert_unless_taken(settings):
+            settings = db.session.scalar(query)
     return settings
 
 

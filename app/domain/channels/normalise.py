@@ -19,7 +19,7 @@ Rules that make it safe to replay, overlap and reorder:
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +64,20 @@ class Outcome:
     created: bool = False
     moved: bool = False
     reason: str = ""
+    learned: set[tuple[str, str, str]] = field(default_factory=set)  # listings written (skus.learn_listings)
+
+
+@dataclass
+class ShopContext:
+    """What a pull reads once for all of its orders instead of once per order: the shop's field mapping,
+    and the listings it already learned (a listing seen again in the same pull has nothing new to say)."""
+
+    spec: dict
+    learned: set[tuple[str, str, str]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, channel: Channel) -> "ShopContext":
+        return cls(spec_for(channel))
 
 
 def actor_of(channel: Channel) -> str:
@@ -81,24 +95,28 @@ def spec_of(payload: RawPayload) -> dict:
     return IMPORT_MAPPING if payload.source == PayloadSource.IMPORT else spec_for(payload.channel)
 
 
-def process(payload: RawPayload) -> Outcome:
-    """Apply one stored payload; records its status and reason, never raises for bad data."""
+def process(payload: RawPayload, shop: ShopContext | None = None) -> Outcome:
+    """Apply one stored payload; records its status and reason, never raises for bad data. ``shop``: the
+    pull's context for platform payloads of its shop (else the mapping is read for this payload)."""
     for attempt in range(2):
         try:
-            outcome = _process_once(payload)
+            outcome = _process_once(payload, shop)
         except IntegrityError:  # another worker linked the same order a moment earlier: now we see it
             if attempt:
                 raise
         else:
             break
     _record(payload, outcome)
+    if shop is not None:
+        shop.learned |= outcome.learned
     return outcome
 
 
-def _process_once(payload: RawPayload) -> Outcome:
+def _process_once(payload: RawPayload, shop: ShopContext | None) -> Outcome:
     savepoint = db.session.begin_nested()
     try:
-        outcome = _apply(payload, spec_of(payload))
+        spec = shop.spec if shop is not None and payload.source != PayloadSource.IMPORT else spec_of(payload)
+        outcome = _apply(payload, spec, shop.learned if shop is not None else set())
     except IntegrityError:
         savepoint.rollback()
         raise
@@ -127,7 +145,7 @@ def reprocess_waiting(channel: Channel) -> dict[str, int]:
     return counts
 
 
-def _apply(payload: RawPayload, spec: dict) -> Outcome:
+def _apply(payload: RawPayload, spec: dict, known_listings: set[tuple[str, str, str]]) -> Outcome:
     channel = payload.channel
     view = mapping.apply(spec, payload.payload, payload.platform_modified_at)
     # Row locks: a pull, a pushed message and a retry of one order queue up here instead of racing.
@@ -141,12 +159,12 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
         return Outcome(PayloadStatus.SUPERSEDED, link.order,
                        reason=Text(N_("订单已应用更新的平台状态 %(status)s"), status=link.platform_status))
     actor = actor_of(channel)
-    created = False
+    created, learned = False, set()
     if link is None:
         order, created = services.create_order(channel, order_input(channel, view), actor)
         link = ChannelOrder(order=order, channel_id=channel.id, external_id=view.external_id, pii_tokens={})
         db.session.add(link)
-        skus.learn_listings(channel, view.lines, utcnow())
+        learned = skus.learn_listings(channel, view.lines, utcnow(), known_listings)
     before = link.order.status
     if not created:
         changes.follow(link.order, link, view, actor)
@@ -157,7 +175,7 @@ def _apply(payload: RawPayload, spec: dict) -> Outcome:
     link.platform_modified_at, link.last_payload_id = view.modified_at, payload.id
     link.pii_tokens = {**(link.pii_tokens or {}), **view.pii_tokens}
     db.session.flush()
-    return Outcome(PayloadStatus.APPLIED, link.order, created, moved=link.order.status != before)
+    return Outcome(PayloadStatus.APPLIED, link.order, created, moved=link.order.status != before, learned=learned)
 
 
 def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
@@ -283,10 +301,11 @@ def _describe(error: DomainError) -> str:
 
 def _record(payload: RawPayload, outcome: Outcome) -> None:
     now = utcnow()
+    first_time = payload.processed_at is None  # only processing opens a payload's errors: none yet
     payload.status, payload.reason, payload.processed_at = outcome.status, outcome.reason[:500], now
     if outcome.order is not None:
         payload.order_id = outcome.order.id
-    open_errors = list(db.session.scalars(select(ChannelError).where(
+    open_errors = [] if first_time else list(db.session.scalars(select(ChannelError).where(
         ChannelError.raw_payload_id == payload.id, ChannelError.resolved_at.is_(None))))
     if outcome.status in (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING):
         if open_errors:

@@ -41,14 +41,16 @@ def stored_copy(channel: Channel, payload: dict) -> RawPayload | None:
     return _by_hash(channel.id, content_hash(payload))
 
 
-def is_known(channel: Channel, external_id: str, modified_at: datetime | None) -> bool:
-    """Whether a payload of this order at this platform modified time is stored already (so the detail
-    call can be skipped: platform-apis §9 dedupes on order id + modified time)."""
-    if modified_at is None:
-        return False
-    return db.session.scalar(
-        select(RawPayload.id).where(RawPayload.channel_id == channel.id, RawPayload.external_id == external_id,
-                                    RawPayload.platform_modified_at == modified_at).limit(1)) is not None
+def stored_versions(channel_id: int, keys: list[tuple[str, datetime | None]]) -> set[tuple[str, datetime]]:
+    """Which of these (order, platform modified time) pairs have a payload stored, in one query (so the
+    detail call can be skipped for those: platform-apis §9 dedupes on order id + modified time)."""
+    external_ids = {external_id for external_id, modified_at in keys if modified_at is not None}
+    if not external_ids:
+        return set()
+    rows = db.session.execute(select(RawPayload.external_id, RawPayload.platform_modified_at).where(
+        RawPayload.channel_id == channel_id, RawPayload.external_id.in_(external_ids),
+        RawPayload.platform_modified_at.is_not(None)))
+    return {(external_id, modified_at) for external_id, modified_at in rows} & set(keys)
 
 
 def first_delivery(channel: Channel, message_id: str, topic: str = "") -> bool:

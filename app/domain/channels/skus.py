@@ -88,11 +88,17 @@ def waiting_payloads(channel_id: int | None = None, limit: int = 200) -> list[Ra
     return list(db.session.scalars(query.order_by(RawPayload.platform_modified_at, RawPayload.id).limit(limit)))
 
 
-def learn_listings(channel: Channel, lines: list[PlatformLine], now: datetime) -> None:
-    """Remember where each merchant code is listed on the platform (stock pushes need those ids)."""
+def learn_listings(channel: Channel, lines: list[PlatformLine], now: datetime,
+                   known: set[tuple[str, str, str]] = frozenset()) -> set[tuple[str, str, str]]:
+    """Remember where each merchant code is listed on the platform (stock pushes need those ids).
+
+    ``known``: (code, item id, platform SKU id) already written in this pull, skipped. Returns those written."""
+    learned = set()
     for line in lines:
-        if not line.code or not (line.item_id or line.platform_sku_id):
+        key = (line.code, line.item_id, line.platform_sku_id)
+        if not line.code or not (line.item_id or line.platform_sku_id) or key in known or key in learned:
             continue
+        learned.add(key)
         listing = db.session.scalar(select(PlatformListing).where(PlatformListing.channel_id == channel.id,
                                                                   PlatformListing.platform_code == line.code))
         if listing is not None:
@@ -104,3 +110,4 @@ def learn_listings(channel: Channel, lines: list[PlatformLine], now: datetime) -
         insert_unless_taken(PlatformListing(channel_id=channel.id, platform_code=line.code[:64],
                                             item_id=line.item_id[:32], platform_sku_id=line.platform_sku_id[:32],
                                             last_seen_at=now))
+    return learned

@@ -7,13 +7,19 @@ same window again, and what the dead one already stored is recognised by its con
 
 ``checkpoint`` is the caller's commit (the job wrapper's or the command's session). It runs before
 every platform call (``call_outside``: no transaction, hence on SQLite no write lock, is held while the
-platform answers), so progress (payloads, counts) becomes visible to the health page as it is made,
-and a window's watermark is durable before the next window starts. What is committed mid-window is
-whole payloads with their counts; the watermark still moves only at a window's end.
+platform answers) and after every order, so each order is visible as soon as it is stored and
+processed, and a window's watermark is durable before the next window starts. The run's counts are
+written once per window.
+
+One shop's backlog is shared by workers (backlog.py): the pull lists a window's pages onto it and calls
+in helper jobs (``help_pull``), and the pull and its helpers take its orders one at a time. The pull
+then waits until none of its window's orders is claimed any more, checks that every one is stored (and
+does any that is not itself), and only then moves the watermark.
 """
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -25,7 +31,7 @@ from rq.job import JobStatus
 from sqlalchemy import or_, select, update
 
 from app.db import db, utcnow
-from app.domain.channels import normalise, payloads
+from app.domain.channels import backlog, normalise, payloads
 from app.domain.channels.adapters.base import (
     ChannelAdapter,
     ListEntry,
@@ -45,7 +51,7 @@ from app.domain.channels.models import (
     SyncState,
     SyncStatus,
 )
-from app.domain.channels.queueing import QUEUE
+from app.domain.channels.queueing import QUEUE, enqueue_once
 from app.domain.reference.models import Channel
 from app.jobs import current_job_id, job_status
 from app.outside_calls import call_outside
@@ -55,6 +61,13 @@ from app.text import N_, Text
 logger = logging.getLogger(__name__)
 INITIAL_LOOKBACK = timedelta(days=1)
 LOCK_SECONDS = 15 * 60
+HELP_JOB = "workers.channel_sync.help_pull"
+#: Helper jobs a pull calls in at most, and the queued orders that are worth one more helper.
+MAX_HELPERS = 3
+ORDERS_PER_HELPER = 10
+#: What a pull and its helpers count, folded into the run once per window.
+COUNTED = ("fetched", "stored", "created", "updated", "waiting")
+CLAIM_POLL_SECONDS = 0.02
 
 
 @dataclass
@@ -188,11 +201,12 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
         run.window_from, run.window_to = report.windows[0][0], report.windows[-1][1]
     db.session.flush()
     report.run_id = run.id
+    worker = _Worker(channel.id, adapter, normalise.ShopContext.of(channel), checkpoint, on_payload)
     checkpoint()
     try:
         for start, end in report.windows:
             _with_token_refresh(channel, adapter, checkpoint, lambda start=start, end=end: _pull_window(
-                channel, adapter, run, report, start, end, checkpoint, on_payload))
+                worker, run, report, start, end))
             state.watermark = end
             run.windows_done += 1
             checkpoint()
@@ -213,23 +227,121 @@ def pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], 
     return report
 
 
-def _pull_window(channel, adapter, run, report, start, end, checkpoint, on_payload) -> None:
-    pages = adapter.list_window(start, end)  # a generator: each next() is a platform call
-    while (page := call_outside(checkpoint, next, pages, None)) is not None:
-        for entry in page.orders:
-            report.listed += 1
-            raw = _complete(channel, adapter, entry, report, checkpoint)
-            if raw is None:
-                continue
-            payload, stored = payloads.store(channel, raw, PayloadSource.PULL)
-            if stored:
-                report.stored += 1
-                run.payloads_stored += 1
-                _count(normalise.process(payload), run, report)
-            if on_payload is not None:
-                on_payload(payload)
+@dataclass
+class _Worker:
+    """Takes a pull's listed orders one at a time: detail call (no transaction open), store, process,
+    commit, so each order is visible as soon as it is stored. The pull's own and every helper's.
+
+    A helper hands its tally to the pull through the backlog after each order, before the order's claim
+    is released: when the pull sees no claim left, every helper's count is there to collect."""
+
+    channel_id: int
+    adapter: ChannelAdapter
+    shop: normalise.ShopContext
+    checkpoint: Callable[[], None]
+    on_payload: Callable[[object], None] | None = None
+    helper: bool = False
+    tally: PullReport = field(default_factory=PullReport)
+    taken: int = 0
+
+    def work_through_backlog(self) -> None:
+        while (item := backlog.take(self.channel_id)) is not None:
+            self.taken += 1
+            try:
+                self.ingest(item)
+                if self.helper:
+                    self._hand_over_tally()
+            finally:
+                backlog.release(self.channel_id, item.external_id)
+
+    def ingest(self, item: backlog.Item) -> None:
+        if item.payload is not None:
+            raw = RawOrder(item.external_id, item.modified_at, item.payload)
+        else:
+            self.tally.fetched += 1
+            raw = call_outside(self.checkpoint, self.adapter.fetch_order, item.external_id)
+        channel = db.session.get(Channel, self.channel_id)
+        payload, stored = payloads.store(channel, raw, PayloadSource.PULL)
+        if stored:
+            self.tally.stored += 1
+            _count(normalise.process(payload, self.shop), self.tally)
+        if self.on_payload is not None:
+            self.on_payload(payload)
+        self.checkpoint()
+
+    def _hand_over_tally(self) -> None:
+        backlog.count(self.channel_id, {name: getattr(self.tally, name) for name in COUNTED}, self.tally.errors)
+        self.tally = PullReport()
+
+
+def _pull_window(worker: _Worker, run: SyncRun, report: PullReport, start: datetime, end: datetime) -> None:
+    """List the window's pages onto the shop's backlog (helpers start on it at once), work through it,
+    then make sure every listed order is stored before the caller moves the watermark."""
+    channel_id = worker.channel_id
+    backlog.reset(channel_id)  # a token refresh runs the window again: what the first try queued goes
+    listed: list[backlog.Item] = []
+    pages = worker.adapter.list_window(start, end)  # a generator: each next() is a platform call
+    while (page := call_outside(worker.checkpoint, next, pages, None)) is not None:
+        items = _needing_work(channel_id, page.orders)
+        report.listed += len(page.orders)
         report.pages += 1
         run.pages += 1  # committed by the next call_outside (the next page, or the end of the window)
+        listed += items
+        _call_helpers(channel_id, backlog.add(channel_id, items))
+    worker.work_through_backlog()
+    _wait_for_claims(channel_id, [item.external_id for item in listed])
+    stored = payloads.stored_versions(channel_id, [(item.external_id, item.modified_at) for item in listed])
+    for item in listed:
+        if (item.external_id, item.modified_at) not in stored:
+            worker.ingest(item)  # a helper died or was refused: the pull does it, and raises what it meets
+    _fold(run, report, worker.tally, backlog.collect(channel_id))
+
+
+def _needing_work(channel_id: int, entries: list[ListEntry]) -> list[backlog.Item]:
+    """The page's orders to store: every complete one (its content hash decides), and each keys-only one
+    whose (order, modified time) is not stored yet (platform-apis §9: no detail call for those)."""
+    keys_only = [(entry.external_id, entry.modified_at) for entry in entries if not entry.complete]
+    known = payloads.stored_versions(channel_id, keys_only)
+    return [backlog.Item.of(entry) for entry in entries
+            if entry.complete or (entry.external_id, entry.modified_at) not in known]
+
+
+def _call_helpers(channel_id: int, queued: int) -> None:
+    """One helper job per ORDERS_PER_HELPER queued orders, up to MAX_HELPERS; one already pending is
+    not queued twice. A helper that starts after the backlog is done finds it empty and ends."""
+    for number in range(min(MAX_HELPERS, queued // ORDERS_PER_HELPER)):
+        enqueue_once(HELP_JOB, channel_id, job_id=f"channel-pull-help-{channel_id}-{number}")
+
+
+def _wait_for_claims(channel_id: int, external_ids: list[str]) -> None:
+    """Until no helper is working on an order of this window (a dead one's claim runs out by itself)."""
+    while backlog.claimed(channel_id, external_ids):
+        time.sleep(CLAIM_POLL_SECONDS)
+
+
+def _fold(run: SyncRun, report: PullReport, own: PullReport, helped: tuple[dict[str, int], list[str]]) -> None:
+    """Add what the pull itself and its helpers did to the report and the run row (once per window, not
+    one row update per order)."""
+    counts, errors = helped
+    for name in COUNTED:
+        setattr(report, name, getattr(report, name) + getattr(own, name) + counts.get(name, 0))
+        setattr(own, name, 0)
+    report.errors += own.errors + errors
+    own.errors = []
+    run.payloads_stored, run.orders_created, run.orders_updated = report.stored, report.created, report.updated
+    run.errors = len(report.errors)
+
+
+def help_pull(channel: Channel, adapter: ChannelAdapter, *, checkpoint: Callable[[], None]) -> int:
+    """A helper job's work: take orders off the shop's backlog until it is empty; returns how many it
+    took. A platform refusal ends the help (the order goes back to the pull, which records the refusal
+    as it does its own)."""
+    worker = _Worker(channel.id, adapter, normalise.ShopContext.of(channel), checkpoint, helper=True)
+    try:
+        worker.work_through_backlog()
+    except PlatformError as error:
+        logger.warning("Helping the pull of channel %s stopped: %s", channel.id, error)
+    return worker.taken
 
 
 def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, checkpoint: Callable[[], None],
@@ -250,29 +362,15 @@ def _with_token_refresh(channel: Channel, adapter: ChannelAdapter, checkpoint: C
         work()
 
 
-def _complete(channel: Channel, adapter: ChannelAdapter, entry: ListEntry, report: PullReport,
-              checkpoint: Callable[[], None]) -> RawOrder | None:
-    """The full order behind a list entry; None when this (order, modified time) is stored already."""
-    if entry.complete:
-        return RawOrder(entry.external_id, entry.modified_at, entry.payload)
-    if payloads.is_known(channel, entry.external_id, entry.modified_at):
-        return None
-    report.fetched += 1
-    return call_outside(checkpoint, adapter.fetch_order, entry.external_id)
-
-
-def _count(outcome: normalise.Outcome, run: SyncRun, report: PullReport) -> None:
+def _count(outcome: normalise.Outcome, report: PullReport) -> None:
     if outcome.created:
         report.created += 1
-        run.orders_created += 1
     elif outcome.moved:
         report.updated += 1
-        run.orders_updated += 1
     if outcome.status == PayloadStatus.WAITING_SKU_MAPPING:
         report.waiting += 1
     if outcome.status in (PayloadStatus.ERROR, PayloadStatus.WAITING_SKU_MAPPING):
         report.errors.append(outcome.reason)
-        run.errors += 1
 
 
 def _reason_to_skip(state: SyncState, now: datetime) -> str:
