@@ -143,3 +143,14 @@ def test_the_drift_check_finds_a_platform_level_we_did_not_set_and_the_next_push
                     checkpoint=db.session.commit)
     assert push.check_drift(world.taobao, taobao_adapter, utcnow(), checkpoint=db.session.commit) == []
     assert db.session.get(DriftFinding, finding.id).resolved_at is not None
+
+
+def test_skus_taken_by_a_push_that_never_finished_go_with_the_next_push(app_context):
+    stockwatch.mark_dirty([1], {10, 11})
+    assert stockwatch.take_dirty(1) == {10, 11}  # its worker is killed here: ``pushed`` never comes
+
+    stockwatch.mark_dirty([1], {12})
+    assert stockwatch.take_dirty(1) == {10, 11, 12}
+    stockwatch.pushed(1)
+
+    assert stockwatch.take_dirty(1) == set()
