@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -426,16 +427,28 @@ def run_cron_scheduler(scheduler: CronScheduler) -> None:
     RQ's loop ends on the first Redis error. Its jobs keep their last enqueue times in this process, so
     after a restart every job that fell due during the outage is enqueued once, not once per missed run.
     """
+    _run_through_redis_outages("scheduler", scheduler.start)
+
+
+def run_worker(make_worker: Callable[[], Worker], burst: bool = False) -> None:
+    """Run a worker until it is told to stop or (``burst``) the queues are empty, and a new one after each
+    Redis outage: RQ's worker loop ends on the first Redis error, and a process that exits leaves its
+    queues unserved until a supervisor notices. A job that was running then is found abandoned and
+    runs again (or, when Redis came back empty, its outbox row is sent again by the sweeper)."""
+    _run_through_redis_outages("worker", lambda: make_worker().work(burst=burst, with_scheduler=True))
+
+
+def _run_through_redis_outages(what: str, run: Callable[[], object]) -> None:
     failures = 0
     while True:
         started = time.monotonic()
         try:
-            scheduler.start()
+            run()
             return
         except REDIS_UNREACHABLE as error:
             failures = failures + 1 if time.monotonic() - started < 60 else 1
             delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS)) - 1]
-            logger.warning("scheduler lost Redis (%s); starting again in %d s", error, delay)
+            logger.warning("%s lost Redis (%s); starting again in %d s", what, error, delay)
         try:
             time.sleep(delay)
         except (KeyboardInterrupt, StopRequested):  # RQ's signal handlers are still installed

@@ -1,4 +1,5 @@
-"""The scheduler survives a Redis outage: it keeps running, and enqueues again once Redis is back."""
+"""The scheduler and the workers survive a Redis outage: they keep running, and enqueue and work again
+once Redis is back."""
 
 import os
 import signal
@@ -7,9 +8,11 @@ import sys
 import time
 
 import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
 
 from tests.conftest import wait_for
-from tests.processes import PROJECT, free_port, start_redis
+from tests.processes import PROJECT, flask_env, free_port, migrate, start_flask, start_redis, stop
 
 
 def test_the_scheduler_outlives_a_redis_outage_and_enqueues_again_afterwards(tmp_path):
@@ -44,3 +47,29 @@ def test_the_scheduler_outlives_a_redis_outage_and_enqueues_again_afterwards(tmp
     log = scheduler.stderr.read()
     assert scheduler.returncode == 0, log
     assert "scheduler lost Redis" in log
+
+
+def test_a_worker_outlives_a_redis_outage_and_works_again_afterwards(tmp_path):
+    port = free_port()
+    server = start_redis(port, tmp_path)
+    client = redis.Redis(port=port)
+    queue = Queue("default", connection=client, serializer=JSONSerializer)
+    env = flask_env(f"redis://127.0.0.1:{port}/0", tmp_path)
+    migrate(env)
+    worker = start_flask(["worker", "default"], env, tmp_path / "w.log")
+    try:
+        queue.enqueue("tests.workers.sample_jobs.count_runs", "runs")
+        assert wait_for(lambda: client.get("runs") == b"1"), (tmp_path / "w.log").read_text()
+
+        server.terminate()
+        server.wait(timeout=10)
+        time.sleep(4)
+        assert worker.poll() is None, "the worker died with Redis"
+
+        server = start_redis(port, tmp_path)
+        queue.enqueue("tests.workers.sample_jobs.count_runs", "runs")
+        assert wait_for(lambda: client.get("runs") == b"1", timeout=60), (tmp_path / "w.log").read_text()
+        assert worker.poll() is None
+    finally:
+        stop(worker)
+        stop(server)
