@@ -11,6 +11,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from app import jobs
 from tests.conftest import wait_for
 from tests.processes import PROJECT, flask_env, free_port, migrate, start_flask, start_redis, stop
 
@@ -73,3 +74,23 @@ def test_a_worker_outlives_a_redis_outage_and_works_again_afterwards(tmp_path):
     finally:
         stop(worker)
         stop(server)
+
+
+def test_a_worker_that_lost_redis_is_replaced_by_a_fresh_one_after_a_pause(monkeypatch, caplog):
+    class Worker:
+        made = 0
+
+        def __init__(self):
+            Worker.made += 1
+
+        def work(self, burst, with_scheduler):
+            if Worker.made < 3:
+                raise redis.exceptions.ConnectionError("Connection refused")
+
+    pauses = []
+    monkeypatch.setattr(jobs.time, "sleep", pauses.append)
+
+    jobs.run_worker(Worker, burst=True)
+
+    assert Worker.made == 3 and pauses == [1, 2]
+    assert caplog.text.count("worker lost Redis") == 2
