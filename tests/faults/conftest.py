@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 from rq import Queue, Worker, cron_scheduler_registry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,6 +30,7 @@ from sqlalchemy.engine import make_url
 from app.domain.channels.adapters.taobao import TaobaoAdapter
 from app.domain.channels.adapters.youzan import YouzanAdapter
 from app.domain.channels.queueing import pull_job_id
+from app.jobs import SETTLED
 from app.simulators.shop_platform import Running, now_gmt8, serve
 from app.simulators.taobao import TaobaoSimulator
 from app.simulators.youzan import YouzanSimulator
@@ -113,8 +116,13 @@ class Stack:
         """What the 立即同步 button does: the shop's one pull job, unless it is already on its way."""
         queue = Queue("channels", connection=self.redis, serializer=JSONSerializer)
         channel_id = self.channels[code]
-        queue.enqueue("workers.channel_sync.pull_channel", channel_id, "manual", job_id=pull_job_id(channel_id),
-                      job_timeout=15 * 60)
+        try:
+            status = Job.fetch(pull_job_id(channel_id), connection=self.redis, serializer=JSONSerializer).get_status()
+        except NoSuchJobError:
+            status = None
+        if status is None or status in SETTLED:
+            queue.enqueue("workers.channel_sync.pull_channel", channel_id, "manual",
+                          job_id=pull_job_id(channel_id), job_timeout=15 * 60)
 
     def new_taobao_orders(self, count: int) -> set[str]:
         simulator = self.taobao.simulator
