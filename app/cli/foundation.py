@@ -21,7 +21,7 @@ from app.domain.audit import services as audit
 from app.domain.audit.models import AuditAction
 from app.domain.errors import ValidationError
 from app.extensions import db
-from app.jobs import QUEUE_NAMES, HeartbeatWorker, all_queues, cron_scheduler, run_cron_scheduler
+from app.jobs import QUEUE_NAMES, HeartbeatWorker, all_queues, cron_scheduler, run_cron_scheduler, run_worker
 from app.redis_conn import get_redis
 
 logger = logging.getLogger(__name__)
@@ -73,10 +73,14 @@ def worker_command(queues, burst):
         raise click.BadParameter(f"unknown queues: {', '.join(sorted(unknown))}")
     logging_setup.configure_logging(current_app.config["LOG_LEVEL"], role="worker")
     selected = [queue for queue in all_queues() if not queues or queue.name in queues]
-    worker = HeartbeatWorker(selected, connection=get_redis())
-    # RQ's own start-up lines are below the level its loggers are set to: say once what this one does.
-    logger.info("worker %s on queues %s", worker.name, ", ".join(queue.name for queue in selected))
-    worker.work(burst=burst, with_scheduler=True)
+
+    def make_worker() -> HeartbeatWorker:
+        worker = HeartbeatWorker(selected, connection=get_redis())
+        # RQ's own start-up lines are below the level its loggers are set to: say once what this one does.
+        logger.info("worker %s on queues %s", worker.name, ", ".join(queue.name for queue in selected))
+        return worker
+
+    run_worker(make_worker, burst)
 
 
 @click.command("scheduler")

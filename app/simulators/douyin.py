@@ -91,6 +91,7 @@ class DouyinSimulator(PlatformSimulator):
     def gateway(self) -> Response:
         method = request.path.strip("/").replace("/", ".")
         self.state.counters[method] += 1
+        self.state.stall()
         if self.state.take("fail_next"):
             return Response("Bad Gateway", status=502)
         try:

@@ -71,6 +71,7 @@ class JdSimulator(PlatformSimulator):
         params = request.values.to_dict()
         method = params.get("method", "")
         self.state.counters[method or "?"] += 1
+        self.state.stall()
         if self.state.take("fail_next"):
             return Response("Bad Gateway", status=502)
         try:

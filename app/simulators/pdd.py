@@ -77,6 +77,7 @@ class PddSimulator(PlatformSimulator):
         params = {key: str(value) for key, value in (params or request.form.to_dict()).items()}
         method = params.get("type", "")
         self.state.counters[method or "?"] += 1
+        self.state.stall()
         if self.state.take("fail_next"):
             return Response("Bad Gateway", status=502)
         try:

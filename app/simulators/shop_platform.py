@@ -48,6 +48,9 @@ class Faults:
     ban_seconds: int = 1  # what that error says the ban lasts
     calls_per_second: int = 100  # the platform's own limit per app key
     fail_next: int = 0  # answer the next K calls with a server error (HTTP 502)
+    slow_next: int = 0  # answer the next K calls only after slow_seconds (a caller's timeout runs out first)
+    slow_seconds: float = 30.0
+    delay_seconds: float = 0.0  # every call takes this long (a slow platform: a pull lasts a while)
 
 
 @dataclass
@@ -73,6 +76,12 @@ class ShopState:
         with self.lock:
             self.window = {second: self.window.get(second, 0) + 1}
             return self.window[second] > self.faults.calls_per_second
+
+    def stall(self) -> None:
+        """Keep the calling request waiting as the delay and a queued slow answer say."""
+        seconds = self.faults.delay_seconds + (self.faults.slow_seconds if self.take("slow_next") else 0)
+        if seconds:
+            time.sleep(seconds)
 
     def take(self, fault: str) -> bool:
         """Use up one queued fault of this kind; True when the call should fail with it."""
@@ -270,13 +279,16 @@ def list_orders():
 @control.post("/config")
 def configure():
     """Faults and sessions: {"throttle_next": K, "ban_seconds": N, "calls_per_second": N, "fail_next": K,
-    "expire_session": token, "restore_session": token}."""
+    "slow_next": K, "slow_seconds": S, "delay_seconds": S, "expire_session": token, "restore_session": token}."""
     state = _simulator().state
     body = request.get_json(force=True) or {}
     with state.lock:
-        for name in ("throttle_next", "ban_seconds", "calls_per_second", "fail_next"):
+        for name in ("throttle_next", "ban_seconds", "calls_per_second", "fail_next", "slow_next"):
             if name in body:
                 setattr(state.faults, name, int(body[name]))
+        for name in ("slow_seconds", "delay_seconds"):
+            if name in body:
+                setattr(state.faults, name, float(body[name]))
         if body.get("expire_session"):
             state.expired.add(body["expire_session"])
         if body.get("restore_session"):

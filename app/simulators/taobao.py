@@ -71,6 +71,7 @@ class TaobaoSimulator(PlatformSimulator):
     def gateway(self) -> Response:
         params = request.values.to_dict()
         self.state.counters[params.get("method", "?")] += 1
+        self.state.stall()
         if self.state.take("fail_next"):
             return Response("Bad Gateway", status=502)
         try:

@@ -82,6 +82,7 @@ class YouzanSimulator(PlatformSimulator):
 
     def gateway(self, method: str, version: str) -> Response:
         self.state.counters[method] += 1
+        self.state.stall()
         if self.state.take("fail_next"):
             return Response("Bad Gateway", status=502)
         try:

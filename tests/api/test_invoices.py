@@ -126,6 +126,13 @@ def test_another_channels_order_and_invoice_are_not_found(api, sku, client, othe
     assert api.get(f"/invoices/{invoice_id}/pdf").status_code == 404  # no PDF yet
 
 
+@pytest.mark.parametrize("invoice_id", [2**31, 213505172344607630489026560])
+def test_an_invoice_id_beyond_any_row_is_not_found_rather_than_a_server_error(api, invoice_id):
+    response = api.get(f"/invoices/{invoice_id}/pdf")
+
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
 def issue(app, invoice_id: int, number: str) -> Invoice:
     """What the worker records when the platform says issued, and the PDF the next job writes."""
     invoice = db.session.get(Invoice, invoice_id)

@@ -165,3 +165,14 @@ def test_an_order_shipped_as_several_parcels_names_every_waybill_in_its_push(wor
         "SF9101", *[f"SF91{n:02d}" for n in range(2, len(sold) + 1)]]
     assert len(sold) > 1 and record.sent["waybill_no"] == "SF9101"
     assert sim_state(taobao_sim)["shipments"]["9002"]["out_sid"] == "SF9101"
+
+
+def test_skus_taken_by_a_push_that_never_finished_go_with_the_next_push(app_context):
+    stockwatch.mark_dirty([1], {10, 11})
+    assert stockwatch.take_dirty(1) == {10, 11}  # its worker is killed here: ``pushed`` never comes
+
+    stockwatch.mark_dirty([1], {12})
+    assert stockwatch.take_dirty(1) == {10, 11, 12}
+    stockwatch.pushed(1)
+
+    assert stockwatch.take_dirty(1) == set()

@@ -14,7 +14,9 @@ from app.domain.channels.adapters.base import (
     TokenExpiredError,
 )
 from app.domain.channels.adapters.taobao import TaobaoAdapter
+from app.domain.channels.connect import build_adapter
 from tests.channels.builders import taobao_trade
+from tests.channels.conftest import gateways
 
 
 def load(sim, trades, seller=None):
@@ -113,3 +115,14 @@ def test_shipment_stock_and_decrypt_round_trip(taobao_sim, taobao_adapter):
     receiver = taobao_adapter.decrypt_receiver("6001", {"oaid": trade["oaid"]}, "shunfeng")
     assert (receiver.name, receiver.phone) == ("张晓雯", "13800138000")
     assert "张晓雯" not in repr(receiver)
+
+
+def test_a_platform_answering_after_the_read_timeout_is_a_transient_failure_retried(world, taobao_sim, sleeper):
+    adapter = build_adapter(world.taobao, gateways(taobao_sim.url) | {"CHANNEL_READ_TIMEOUT": 0.5}, sleep=sleeper)
+    assert adapter.timeout == (5.0, 0.5)
+    taobao_sim.simulator.state.faults.slow_next, taobao_sim.simulator.state.faults.slow_seconds = 1, 1.5
+    now = utcnow()
+
+    pages = list(adapter.list_window(now - timedelta(hours=1), now))
+
+    assert pages and adapter.stats.retries == 1 and taobao_sim.simulator.state.faults.slow_next == 0

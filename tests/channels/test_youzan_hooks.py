@@ -217,3 +217,43 @@ def test_a_redelivered_message_whose_stored_payload_still_waits_is_processed_aga
     assert (report.duplicates, report.reprocessed) == (1, 1)
     stored.status = PayloadStatus.APPLIED
     assert intake.accept(channel, PushBatch([message]), body_digest="d1").reprocessed == 0
+
+
+# ---- a redelivery that names only the message id ------------------------------------------------------
+
+def id_only(envelope: dict, tid: str) -> dict:
+    """Youzan's redelivery of a trade message whose ``msg`` is empty: the trade is named only by ``id``."""
+    return envelope | {"id": tid, "msg": "", "sendCount": 2, "sign": push_sign(youzan.DEMO_APP_KEY, "",
+                                                                                 youzan.DEMO_APP_SECRET)}
+
+
+@pytest.mark.parametrize("signed", ["body", "msg"])
+def test_a_redelivery_naming_only_the_message_id_fetches_the_order(client, shop, youzan_sim, signed):
+    body, _ = pushed(youzan_sim, "E8020")
+    envelope = id_only(json.loads(body), "E8020")
+    body = json.dumps(envelope).encode()
+    headers = resign(envelope)[1] if signed == "body" else {}
+
+    response = client.post(HOOK, data=body, headers=headers)
+
+    assert response.status_code == 200 and response.text == SUCCESS
+    [job] = get_queue("channels").get_jobs()
+    assert job.func_name == "workers.channel_sync.fetch_pushed_order" and job.args[1] == "E8020"
+    run_worker()
+    order = db.session.scalar(select(Order).where(Order.external_id == "E8020"))
+    assert order is not None and order.status == "02"
+
+
+def test_id_only_redeliveries_of_two_orders_are_two_messages_and_each_is_fetched_once(client, shop, youzan_sim):
+    first, _ = pushed(youzan_sim, "E8021")
+    second, _ = pushed(youzan_sim, "E8022")
+    deliveries = [json.dumps(id_only(json.loads(body), tid)).encode()
+                  for body, tid in ((first, "E8021"), (second, "E8022"), (first, "E8021"))]
+
+    answers = [client.post(HOOK, data=body).status_code for body in deliveries]
+
+    assert answers == [200, 200, 200]
+    assert sorted(job.args[1] for job in get_queue("channels").get_jobs()) == ["E8021", "E8022"]
+    run_worker()
+    assert db.session.scalar(select(func.count()).select_from(Order).where(
+        Order.external_id.in_(["E8021", "E8022"]))) == 2

@@ -7,7 +7,9 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from app.jobs import ABANDONED_AFTER, MAINTENANCE_EVERY, get_queue
+from app.config import Config
+from app.jobs import ABANDONED_AFTER, MAINTENANCE_EVERY, HeartbeatWorker, get_queue
+from app.redis_conn import get_redis
 from tests.conftest import wait_for
 from tests.processes import flask_env, free_port, migrate, start_flask, start_redis, stop
 
@@ -65,3 +67,16 @@ def test_a_live_workers_running_job_keeps_its_started_entry_fresh(tmp_path):
         worker.kill()  # a warm stop would wait for the hanging job
         worker.wait()
         stop(server)
+
+
+def test_the_abandon_heartbeat_and_maintenance_intervals_come_from_the_settings(app, make_app):
+    settings = Config.from_environment({"JOB_ABANDONED_AFTER": "6", "JOB_HEARTBEAT_EVERY": "2",
+                                        "JOB_MAINTENANCE_EVERY": "3", "JOB_OUTBOX_GRACE": "5"})
+    assert (settings["JOB_ABANDONED_AFTER"], settings["JOB_OUTBOX_GRACE"]) == (6, 5)
+    same_servers = {name: app.config[name] for name in ("INSTANCE_PATH", "REDIS_URL", "SQLALCHEMY_DATABASE_URI")}
+    make_app(same_servers | {name: value for name, value in settings.items() if name.startswith("JOB_")})
+
+    worker = HeartbeatWorker([get_queue("default")], connection=get_redis())
+
+    assert worker.get_heartbeat_ttl(None) == 6 and worker.heartbeat_every == 2
+    assert worker.maintenance_interval == 3 and worker.worker_ttl == 6 + 3 // 2

@@ -20,6 +20,9 @@ from app.domain.errors import Conflict
 from app.domain.reference.models import Channel
 from app.text import N_, Text
 
+CONNECT_TIMEOUT = 5.0  # seconds
+DEFAULT_READ_TIMEOUT = 20.0  # seconds; CHANNEL_READ_TIMEOUT in the configuration
+
 
 def api_platforms() -> set[str]:
     """Platforms we talk to over an API (the others take orders by hand, POS or our own API)."""
@@ -60,7 +63,8 @@ def build_adapter(channel: Channel, config: Mapping, *, sleep: Callable[[float],
     credentials = Credentials(stored.app_key, stored.app_secret, stored.access_token, stored.refresh_token,
                               stored.push_secret)
     limiter = ChannelLimiter(channel.id, settings_of(channel).calls_per_second, sleep=sleep) if limited else None
-    return cls(credentials, gateway_url(cls, config), limiter=limiter, sleep=sleep)
+    timeout = (CONNECT_TIMEOUT, float(config.get("CHANNEL_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)))
+    return cls(credentials, gateway_url(cls, config), limiter=limiter, sleep=sleep, timeout=timeout)
 
 
 def gateway_url(cls: type[ChannelAdapter], config: Mapping) -> str:

@@ -103,13 +103,28 @@ def mark_dirty(channel_ids: list[int], sku_ids: set[int]) -> None:
         pipeline.execute()
 
 
+def pushing_key(channel_id: int) -> str:
+    return f"{PREFIX}:stock-pushing:{channel_id}"
+
+
 def take_dirty(channel_id: int) -> set[int]:
-    """Every SKU waiting to be pushed to the shop, removed from the set in the same transaction."""
+    """Every SKU waiting to be pushed to the shop, moved in one transaction to the shop's set of SKUs
+    being pushed, where they stay until ``pushed`` says so.
+
+    A push whose worker was killed never says so: the next push of the shop (its own run again, once
+    found abandoned) takes its SKUs along with the newly dirty ones instead of losing them.
+    """
     with get_redis().pipeline(transaction=True) as pipeline:
-        pipeline.smembers(dirty_key(channel_id))
+        pipeline.sunionstore(pushing_key(channel_id), [pushing_key(channel_id), dirty_key(channel_id)])
         pipeline.delete(dirty_key(channel_id))
-        members, _ = pipeline.execute()
+        pipeline.smembers(pushing_key(channel_id))
+        _, _, members = pipeline.execute()
     return {int(member) for member in members}
+
+
+def pushed(channel_id: int) -> None:
+    """The SKUs ``take_dirty`` handed out were pushed, or put back into the dirty set."""
+    get_redis().delete(pushing_key(channel_id))
 
 
 def dirty_channels() -> list[int]:

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, send_file, url_for
 from sqlalchemy import select
 
 from app.auth.api_tokens import Scope
+from app.db import MAX_ROW_ID
 from app.domain.errors import NotFound
 from app.domain.invoicing import pdf, services
 from app.domain.invoicing.models import Invoice
@@ -45,7 +46,7 @@ def list_invoices(order_no: str):
 @bp.get("/invoices/<int:invoice_id>/pdf")
 @requires(Scope.ORDERS)
 def download_pdf(invoice_id: int):
-    invoice = db.session.get(Invoice, invoice_id)
+    invoice = db.session.get(Invoice, invoice_id) if invoice_id <= MAX_ROW_ID else None
     if invoice is None or invoice.channel_id != current_channel().id or not invoice.pdf_path:
         raise NotFound(PDF_MISSING, details={"invoice_id": invoice_id})
     path = pdf.storage_dir(current_app.instance_path) / invoice.pdf_path

@@ -1,6 +1,7 @@
 """The OpenAPI components (schemas, parameters, responses) of the v1 document; paths are in openapi.py."""
 
 from app.auth.api_tokens import Scope
+from app.db import MAX_ROW_ID
 from app.web.api import bodies, responses, routing_schemas
 from app.web.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.web.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
@@ -50,7 +51,8 @@ PARAMETERS = {
                        "2xx 与 4xx（401/403/429 除外）的响应会被保存。",
     },
     "OrderNo": {"name": "order_no", "in": "path", "required": True, "schema": {"type": "string"}},
-    "InvoiceId": {"name": "invoice_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    "InvoiceId": {"name": "invoice_id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}},
     "SkuCode": {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}},
 }
 

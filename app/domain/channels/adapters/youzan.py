@@ -272,6 +272,10 @@ class YouzanAdapter(ChannelAdapter):
             # Only msg is signed: type, version and id can be changed by whoever replays the body, so
             # the message is known by its signed msg alone.
             message_id = "msg:" + hashlib.sha256(raw_msg.encode()).hexdigest()[:40]
+            if not (order_info.get("tid") or message.get("tid")):
+                # A redelivery naming the trade only by its (unsigned) id: it can do no more than fetch
+                # that trade from Youzan, so the id tells such messages apart.
+                message_id = f"id:{tid}:{message_id}"
         sent_at = _signed_time(order_info.get("update_time") or message.get("update_time"))
         payload = full if full and not _has_cipher(full) else None  # ciphertexts need masking: fetch
         return PushBatch([PushMessage(message_id, tid, payload, str(envelope.get("type", "")), sent_at)],
