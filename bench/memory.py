@@ -141,7 +141,10 @@ def browse(port: int, threads: int, seconds: float) -> tuple[int, list[str]]:
             order_pages: list[str] = []
             turn = 0
             while time.monotonic() < deadline:
-                path = PAGES[turn % len(PAGES)] if turn % 3 or not order_pages else order_pages[turn % len(order_pages)]
+                if order_pages and turn % 3 == 0:  # every third page is an order found on a list
+                    path = order_pages[turn % len(order_pages)]
+                else:
+                    path = PAGES[turn % len(PAGES)]
                 turn += 1
                 connection.request("GET", path, headers={"Cookie": cookie})
                 response = connection.getresponse()
