@@ -1,18 +1,24 @@
-"""Benchmark: the customer portal's order lookup under concurrent load, beside a bare Flask route.
+"""Benchmark: the customer portal's order lookup and the staff order list under concurrent load,
+beside a bare Flask route.
 
-    .venv/bin/python bench/portal_lookup.py [--orders 300] [--threads 8] [--requests 3000] [--seconds 30]
+    .venv/bin/python bench/portal_lookup.py [--orders 300] [--clients 2] [--threads 8] [--requests 3000]
 
 It creates a dedicated PostgreSQL database (``orderhub_portal_bench``), migrates and seeds it with
-orders, starts ``gunicorn -w 4 wsgi:app`` against it and the local Redis (db 13), fires lookups from
-threads (each with its own session cookie and CSRF token, as a browser has), then does the same against
-a bare Flask "hello" route served by the same gunicorn settings, and prints p50 / p95 / p99 latency,
-requests per second and the ratio of the two. The portal's rate limits are raised through the
-environment for the run, so it measures the lookup, not the limiter. Every request loop is bounded by
-count and by time; the servers are stopped and the database dropped at the end, whatever happens.
+orders and one customer-service account, and measures three targets one after the other, each served
+by the same ``gunicorn -w 4`` command line: a bare Flask "hello" route (bench/hello_wsgi.py), the
+portal's lookup (POST /portal/lookup, each client with its own session cookie and CSRF token, as a
+browser has) and the staff order list (GET /staff/orders, each client signed in once). The load comes
+from ``--clients`` processes of ``--threads`` threads each, so the client is not held to one core by
+Python's GIL. It prints p50 / p95 / p99 latency, requests per second and each target's ratio to the
+bare route measured in the same run; the last line is
+``RESULT web portal_vs_hello=… staff_list_vs_hello=…``. The portal's rate limits are raised through
+the environment for the run, so it measures the lookup, not the limiter. Every request loop is bounded
+by count and by time; the servers are stopped and the database dropped at the end, whatever happens.
 """
 
 import argparse
 import http.client
+import multiprocessing
 import os
 import random
 import re
@@ -39,6 +45,8 @@ RAISED_LIMITS = dict.fromkeys(("PORTAL_LOOKUP_LIMIT_PER_PHONE", "PORTAL_LOOKUP_L
 # limit (30). A fixed window costs what a short moving window does, whatever the count.
 BENCH_STRATEGY = "fixed-window"
 CSRF_IN_PAGE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+STAFF_USER = "bench-kefu"
+STAFF_PASSWORD = "bench-kefu-password"
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,7 +57,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13"))
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--threads", type=int, default=8, help="client threads in all, shared by the processes")
     parser.add_argument("--requests", type=int, default=3000, help="per target, at most")
     parser.add_argument("--seconds", type=float, default=30.0, help="per target, at most")
     parser.add_argument("--miss-ratio", type=float, default=0.25,
@@ -78,10 +87,13 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 def migrate_and_seed(database_url: str, redis_url: str, count: int) -> list[tuple[str, str]]:
-    """Migrate, then create ``count`` paid orders through the real services; returns (order_no, phone)."""
+    """Migrate, then create ``count`` paid orders through the real services and a customer-service
+    account; returns (order_no, phone)."""
     import flask_migrate
 
     from app import create_app
+    from app.auth.roles import Role
+    from app.auth.services import create_user
     from app.config import normalise_database_url
     from app.domain.catalog.models import Sku
     from app.domain.inventory import services as inventory
@@ -111,6 +123,7 @@ def migrate_and_seed(database_url: str, redis_url: str, count: int) -> list[tupl
             order, _ = services.create_order(channel, data, "bench")
             services.pay(order, order.payable_fen, "bench")
             seeded.append((order.order_no, phone))
+        create_user(STAFF_USER, Role.CUSTOMER_SERVICE, STAFF_PASSWORD, "压测客服")
         db.session.commit()
     return seeded
 
@@ -228,6 +241,39 @@ def run_load(port: int, threads: int, max_requests: int, max_seconds: float, mak
     return results
 
 
+def run_load_in_processes(port: int, clients: int, threads: int, max_requests: int, max_seconds: float,
+                          make_client) -> Results:
+    """:func:`run_load` in ``clients`` forked processes, ``threads`` and ``max_requests`` split among them;
+    the elapsed time is the slowest process's (they start together)."""
+    context = multiprocessing.get_context("fork")  # the client factory is a closure: inherited, not pickled
+    outcomes = context.Queue()
+
+    def client_process(share_threads: int, share_requests: int) -> None:
+        part = run_load(port, share_threads, share_requests, max_seconds, make_client)
+        outcomes.put((part.latencies, part.errors, part.elapsed))
+
+    processes = [context.Process(target=client_process, daemon=True,
+                                 args=(_share(threads, clients, index), _share(max_requests, clients, index)))
+                 for index in range(clients)]
+    for process in processes:
+        process.start()
+    results = Results()
+    for _ in processes:
+        latencies, errors, elapsed = outcomes.get(timeout=max_seconds + 120)
+        for kind, values in latencies.items():
+            results.latencies.setdefault(kind, []).extend(values)
+        results.errors.extend(errors)
+        results.elapsed = max(results.elapsed, elapsed)
+    for process in processes:
+        process.join(timeout=10)
+    return results
+
+
+def _share(total: int, parts: int, index: int) -> int:
+    """Part ``index`` of ``total`` split as evenly as whole numbers allow."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
 def hello_client(connection):
     return lambda: ("hello", "GET", "/hello", None, {}, 200)
 
@@ -238,8 +284,7 @@ def lookup_client_factory(seeded: list[tuple[str, str]], miss_ratio: float):
         connection.request("GET", "/portal/")
         response = connection.getresponse()
         page = response.read().decode()
-        cookie = next(header.split(";", 1)[0] for header in response.msg.get_all("Set-Cookie", [])
-                      if header.startswith("session="))
+        cookie = _session_cookie(response)
         token = CSRF_IN_PAGE.search(page)[1]
         rng = random.Random()
 
@@ -254,6 +299,29 @@ def lookup_client_factory(seeded: list[tuple[str, str]], miss_ratio: float):
         return request
 
     return lookup_client
+
+
+def _session_cookie(response: http.client.HTTPResponse) -> str:
+    return next(header.split(";", 1)[0] for header in response.msg.get_all("Set-Cookie", [])
+                if header.startswith("session="))
+
+
+def staff_list_client(connection):
+    """A member of customer service: signs in once (login form, CSRF token, password), then opens the
+    order list's first page again and again."""
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = _session_cookie(response)
+    body = urlencode({"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": CSRF_IN_PAGE.search(page)[1]})
+    connection.request("POST", "/login", body=body,
+                       headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"sign-in answered HTTP {response.status}")
+    signed_in = {"Cookie": _session_cookie(response)}
+    return lambda: ("staff order list", "GET", "/staff/orders", None, signed_in, 200)
 
 
 # ---- report --------------------------------------------------------------------------------------
@@ -277,6 +345,18 @@ def report_lines(title: str, results: Results) -> tuple[list[str], float, float]
     return lines, rate, p50
 
 
+def measure(app_spec: list[str], ready_path: str, make_client, args, env: dict, log_dir: Path,
+            servers: list[Server]) -> Results:
+    """Start gunicorn on ``app_spec``, warm it up, load it, stop it."""
+    server = start_gunicorn(app_spec, args.workers, env, ready_path, log_dir)
+    servers.append(server)
+    run_load_in_processes(server.port, args.clients, args.threads, 200, 10, make_client)  # pools, caches
+    results = run_load_in_processes(server.port, args.clients, args.threads, args.requests, args.seconds,
+                                    make_client)
+    server.stop()
+    return results
+
+
 def main() -> int:
     args = parse_args()
     database_url = f"{args.postgres}/{args.database}"
@@ -285,8 +365,9 @@ def main() -> int:
     limits = {**RAISED_LIMITS, "RATELIMIT_STRATEGY": args.strategy}
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": args.redis, **limits,
            "SECRET_KEY": os.environ.get("SECRET_KEY", "orderhub-bench-secret")}
-    print(f"OrderHub portal lookup benchmark — {os.cpu_count()} CPUs, gunicorn -w {args.workers} (sync), "
-          f"{args.threads} client threads, at most {args.requests} requests / {args.seconds:.0f} s per target")
+    print(f"OrderHub web benchmark — {os.cpu_count()} CPUs, gunicorn -w {args.workers} (sync), "
+          f"{args.clients} client processes with {args.threads} threads in all, "
+          f"at most {args.requests} requests / {args.seconds:.0f} s per target")
     print(f"database {database_url}, redis {args.redis}")
     print("rate limits raised for this run (so the limiter is not what is measured): "
           + ", ".join(f"{name}={value!r}" for name, value in limits.items()))
@@ -294,28 +375,28 @@ def main() -> int:
         recreate_database(args.postgres, args.database)
         started = time.perf_counter()
         seeded = migrate_and_seed(database_url, args.redis, args.orders)
-        print(f"seeded {len(seeded)} paid orders in {time.perf_counter() - started:.1f} s")
+        print(f"seeded {len(seeded)} paid orders and one customer-service account in "
+              f"{time.perf_counter() - started:.1f} s")
 
-        hello = start_gunicorn(["--pythonpath", "bench", "hello_wsgi:app"], args.workers, env, "/hello", log_dir)
-        servers.append(hello)
-        run_load(hello.port, args.threads, 200, 10, hello_client)  # warm-up
-        hello_results = run_load(hello.port, args.threads, args.requests, args.seconds, hello_client)
-        hello.stop()
+        hello = measure(["--pythonpath", "bench", "hello_wsgi:app"], "/hello", hello_client, args, env,
+                        log_dir, servers)
+        lookup = measure(["wsgi:app"], "/portal/", lookup_client_factory(seeded, args.miss_ratio), args, env,
+                         log_dir, servers)
+        staff_list = measure(["wsgi:app"], "/login", staff_list_client, args, env, log_dir, servers)
 
-        portal = start_gunicorn(["wsgi:app"], args.workers, env, "/portal/", log_dir)
-        servers.append(portal)
-        lookup_client = lookup_client_factory(seeded, args.miss_ratio)
-        run_load(portal.port, args.threads, 200, 10, lookup_client)  # warm-up: pools, caches
-        lookup_results = run_load(portal.port, args.threads, args.requests, args.seconds, lookup_client)
-        portal.stop()
-
-        hello_lines, hello_rate, hello_p50 = report_lines("bare Flask GET /hello", hello_results)
-        lookup_lines, lookup_rate, lookup_p50 = report_lines("portal POST /portal/lookup", lookup_results)
-        print("\n".join(["", *hello_lines, *lookup_lines, ""]))
-        if hello_rate and lookup_rate:
-            print(f"ratio: the lookup serves {lookup_rate / hello_rate:.2f}x the requests/s of the bare route "
-                  f"({hello_rate / lookup_rate:.1f}x fewer); p50 {lookup_p50 / hello_p50:.1f}x higher")
-        return 1 if lookup_results.errors or hello_results.errors else 0
+        hello_lines, hello_rate, hello_p50 = report_lines("bare Flask GET /hello", hello)
+        lookup_lines, lookup_rate, lookup_p50 = report_lines("portal POST /portal/lookup", lookup)
+        staff_lines, staff_rate, staff_p50 = report_lines("staff GET /staff/orders", staff_list)
+        print("\n".join(["", *hello_lines, *lookup_lines, *staff_lines, ""]))
+        if not hello_rate:
+            return 1
+        for name, rate, p50 in (("the portal lookup", lookup_rate, lookup_p50),
+                                ("the staff order list", staff_rate, staff_p50)):
+            print(f"{name} serves {rate / hello_rate:.2f}x the requests/s of the bare route; "
+                  f"p50 {p50 / hello_p50:.1f}x higher")
+        print(f"RESULT web portal_vs_hello={lookup_rate / hello_rate:.2f} staff_list_vs_hello={staff_rate / hello_rate:.2f} "
+              f"hello_rps={hello_rate:.0f} portal_rps={lookup_rate:.0f} staff_list_rps={staff_rate:.0f}")
+        return 1 if hello.errors or lookup.errors or staff_list.errors else 0
     finally:
         for server in servers:
             server.stop()
