@@ -65,13 +65,15 @@ def samples(database_url: str) -> dict:
 
     from app.auth.api_tokens import Scope, create_token
     from app.domain.catalog.models import Sku
+    from app.domain.orders.inputs import normalise_phone
     from app.domain.orders.models import Order, OrderEvent
     from app.domain.reference.models import Channel
     from app.extensions import db
 
     with app_context(database_url):
-        middle = db.session.scalar(select(Order).where(Order.id == db.session.scalar(select(func.max(Order.id))) // 3)
-                                   ) or db.session.scalar(select(Order).limit(1))
+        third = db.session.scalar(select(func.max(Order.id))) // 3
+        middle = next(order for order in db.session.scalars(select(Order).where(Order.id >= third).order_by(Order.id))
+                      if normalise_phone(order.receiver_phone) == order.receiver_phone)  # a phone the portal accepts
         shipped = db.session.scalar(select(Order).where(Order.waybill_no != "", Order.external_id.is_not(None))
                                     .where(Order.id >= middle.id).order_by(Order.id).limit(1))
         # The seed gives one order hundreds of exception / resolve events: the long timeline.
@@ -165,6 +167,21 @@ def run_check_stock(env: dict, full: bool) -> tuple[float, str]:
     return elapsed, f"exit {result.returncode}: {last_line[:100]}"
 
 
+def check_stock_in_process(database_url: str) -> tuple[float, int]:
+    """The check from the checkpoint and the sealing of the next one, without the command's start-up."""
+    from app.db import utcnow
+    from app.domain.inventory.check import advance_checkpoints
+    from app.domain.orders.consistency import stock_differences
+    from app.extensions import db
+
+    with app_context(database_url):
+        started = time.perf_counter()
+        differences = stock_differences()
+        advance_checkpoints(utcnow())
+        db.session.commit()
+        return time.perf_counter() - started, len(differences)
+
+
 def timed_jobs(database_url: str) -> dict[str, float]:
     """The safety-stock recompute over every level and one day's reconciliation, rolled back."""
     from app.db import utcnow
@@ -244,6 +261,8 @@ def main() -> int:
     incremental_s, incremental_said = run_check_stock(env, full=False)
     print(f"\ncheck-stock --full (replays the ledger, seals a checkpoint): {full_s:6.1f} s  [{full_said}]")
     print(f"check-stock (from the checkpoint):                           {incremental_s:6.1f} s  [{incremental_said}]")
+    check_s, differences = check_stock_in_process(database_url)
+    print(f"  of which the check and the new checkpoint, in-process:     {check_s:6.1f} s  [{differences} differences]")
     for name, seconds in timed_jobs(database_url).items():
         print(f"{name:<61} {seconds:6.1f} s")
 
@@ -253,9 +272,9 @@ def main() -> int:
     portal_p95 = percentile(results["portal lookup"], .95)
     print(f"\nslowest staff page: {slowest} (p95 {staff_p95[slowest]:.1f} ms; goal {STAFF_GOAL_MS} ms); "
           f"portal p95 {portal_p95:.1f} ms (goal {PORTAL_GOAL_MS} ms); check-stock {incremental_s:.1f} s "
-          f"(goal {CHECK_STOCK_GOAL_S} s)")
+          f"(goal {CHECK_STOCK_GOAL_S} s; {check_s:.1f} s without the command's start-up)")
     print(f"RESULT volume slowest_staff_p95_ms={staff_p95[slowest]:.1f} portal_p95_ms={portal_p95:.1f} "
-          f"check_stock_s={incremental_s:.1f} check_stock_full_s={full_s:.1f} "
+          f"check_stock_s={incremental_s:.1f} check_stock_in_process_s={check_s:.1f} check_stock_full_s={full_s:.1f} "
           f"orders={sizes['orders']} web_peak_rss_mib={peak_kib / 1024:.0f}")
     return 0
 

@@ -37,6 +37,7 @@ STAFF_PASSWORD = "orderhub-volume"
 STAFF_USERS = (("admin", "admin", "王磊"), ("kefu", "customer_service", "李娜"))
 PROVINCES = (("浙江省", "杭州市", "西湖区"), ("江苏省", "南京市", "鼓楼区"), ("广东省", "深圳市", "南山区"),
              ("上海市", "上海市", "浦东新区"), ("北京市", "北京市", "朝阳区"), ("四川省", "成都市", "武侯区"))
+MOBILE_PREFIXES = ("130", "135", "136", "138", "139", "150", "152", "158", "159", "177", "180", "186", "188", "199")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 #: The events of an order's normal path, in order: (action, from status, to status, actor kind).
@@ -185,7 +186,7 @@ def _one_order(order_id, created, now, ids, rng, sku_weights, out, counters, lev
     times = [created + timedelta(minutes=m) for m in (0, 3, 30, 240, 480, 600, 2880, 4320)]
     on_path = lambda action: action in {event[0] for event in steps}  # noqa: E731
     shipped = on_path("ship_out")
-    phone = f"1{rng.choice('3456789')}{rng.randrange(10 ** 9):09d}"
+    phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10 ** 8):08d}"
     province, city, district = rng.choice(PROVINCES)
     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", rng.choice(GIVEN)))
     day = created + timedelta(hours=8)

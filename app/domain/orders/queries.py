@@ -64,15 +64,16 @@ def orders_after(query: Select, after_id: int | None) -> Select:
     return query.where(tuple_(Order.created_at, Order.id) < tuple(anchor))
 
 
-#: Counts stop here: a tab shows "10000+" rather than counting a year of completed orders every time.
-COUNT_CAP = 10_000
+#: Counts stop here: a tab shows "1000+" rather than counting a year of completed orders every time.
+COUNT_CAP = 1_000
 
 
 def status_counts(filters: OrderFilters, cap: int) -> dict[str, int]:
     """How many orders match ``filters`` in each status (the status filter itself is ignored), each
     counted up to ``cap`` + 1 only: a value above ``cap`` means "more than ``cap``"."""
+    matching = _filtered(select(Order.id), filters)  # one search CTE, which every status's count shares
     per_status = [select(literal(status).label("status"), func.count().label("count")).select_from(
-        _filtered(select(Order.id), filters).where(Order.status == status).limit(cap + 1).subquery())
+        matching.where(Order.status == status).limit(cap + 1).subquery())
         for status in STATUS_LABELS]
     return {status: count for status, count in db.session.execute(union_all(*per_status)).all() if count}
 
@@ -131,8 +132,8 @@ def _matches(text: str):
     """
     anywhere = f"%{_escaped(text)}%"
     ids = [select(Order.id).where(Order.external_id == text), select(Order.id).where(Order.waybill_no == text),
-           select(OrderLine.order_id).join(OrderLine.sku).where(
-               or_(Sku.code.ilike(anywhere, escape="\\"), Sku.name.ilike(anywhere, escape="\\")))]
+           select(OrderLine.order_id).where(OrderLine.sku_id.in_(select(Sku.id).where(
+               or_(Sku.code.ilike(anywhere, escape="\\"), Sku.name.ilike(anywhere, escape="\\")))))]
     if ORDER_NO_PATTERN.match(text.upper()):
         ids.append(select(Order.id).where(Order.order_no == text.upper()))
     elif text.upper().startswith("OH"):
@@ -146,7 +147,8 @@ def _matches(text: str):
     if not any(character.isdigit() for character in text):
         ids.append(select(Order.id).where(or_(Order.receiver_name.ilike(anywhere, escape="\\"),
                                               Order.buyer_name.ilike(anywhere, escape="\\"))))
-    return Order.id.in_(union_all(*ids))
+    # A CTE: computed once even where a statement uses it several times (the per-status counts).
+    return Order.id.in_(select(union_all(*ids).cte("matching_orders")))
 
 
 def _escaped(text: str) -> str:
