@@ -4,11 +4,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.domain.orders import amend, deadlines, queries, services
-from app.domain.orders.models import Order
+from app.domain.orders.models import Order, OrderEvent
 from app.extensions import db
+from app.web.staff.orders import actions
 from tests.conftest import htmx_headers
 from tests.web.conftest import assert_stock_consistent, count_orders, level, order_state
 
@@ -142,6 +143,25 @@ class TestOrderList:
 
 
 class TestOrderPage:
+    def test_a_long_timeline_shows_its_newest_entries_and_links_to_all(self, app, client, login_as, make_order):
+        login_as("customer_service")
+        number = make_order("02")
+        with app.app_context():
+            order = db.session.scalar(select(Order).where(Order.order_no == number))
+            db.session.add_all([OrderEvent(order_id=order.id, actor="user:kefu", action="mark_exception",
+                                           reason=f"来电 {index:03d}") for index in range(120)])
+            db.session.commit()
+
+        short = client.get(f"/staff/orders/{number}")
+        full = client.get(f"/staff/orders/{number}", query_string={"timeline": "all"})
+
+        timeline = short.text[short.text.index('class="timeline"'):]
+        hidden = int(re.search(r"较早的 (\d+) 条记录未显示", short.text)[1])
+        assert timeline.count("<li") == actions.TIMELINE_SHOWN and hidden > 120 - actions.TIMELINE_SHOWN
+        assert "来电 119" in short.text
+        assert "来电 000" not in short.text and "timeline=all" in short.text
+        assert "来电 000" in full.text and "未显示" not in full.text
+
     def test_shows_header_lines_and_one_merged_timeline(self, client, login_as, make_order):
         login_as("warehouse")
         number = make_order("05", lines=(("KIT-001", 1), ("GIFT-01", 1, None, True)))
