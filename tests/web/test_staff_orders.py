@@ -4,11 +4,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from app.domain.orders import amend, deadlines, services
-from app.domain.orders.models import Order
+from app.domain.orders import amend, deadlines, queries, services
+from app.domain.orders.models import Order, OrderEvent
 from app.extensions import db
+from app.web.staff.orders import actions
 from tests.conftest import htmx_headers
 from tests.web.conftest import assert_stock_consistent, count_orders, level, order_state
 
@@ -114,19 +115,53 @@ class TestOrderList:
         assert "不是有效的日期值" in response.text
         assert order_numbers(response.text) == [number]
 
-    def test_pages_hold_fifty_orders(self, app, client, make_order):
+    def test_pages_hold_fifty_orders_and_the_next_page_continues_after_the_last(self, app, client, make_order):
         for _ in range(51):
             make_order("01", lines=(("GIFT-01", 1),))
 
-        first = client.get("/staff/orders")
-        second = client.get("/staff/orders", query_string={"page": 2}, headers=htmx_headers())
+        first = client.get("/staff/orders", query_string={"status": "01"})
+        next_link = re.search(r'href="([^"]*after=\d+[^"]*)">下一页', first.text)[1].replace("&amp;", "&")
+        second = client.get(next_link, headers=htmx_headers())
 
         assert len(order_numbers(first.text)) == 50
-        assert "第 1 / 2 页，共 51 条" in first.text
+        assert "待支付 <b>51</b>" in first.text
+        assert "status=01" in next_link  # the filters stay
         assert len(order_numbers(second.text)) == 1
+        assert not set(order_numbers(second.text)) & set(order_numbers(first.text))
+        assert "下一页" not in second.text and "回到第一页" in second.text
+
+    def test_counts_stop_at_the_cap(self, app, client, make_order, monkeypatch):
+        monkeypatch.setattr(queries, "COUNT_CAP", 2)
+        for _ in range(3):
+            make_order("01", lines=(("GIFT-01", 1),))
+        make_order("02", lines=(("GIFT-01", 1),))
+
+        response = client.get("/staff/orders")
+
+        assert "待支付 <b>2+</b>" in response.text and "已支付 <b>1</b>" in response.text
+        assert "全部 <b>3+</b>" in response.text
 
 
 class TestOrderPage:
+    def test_a_long_timeline_shows_its_newest_entries_and_links_to_all(self, app, client, login_as, make_order):
+        login_as("customer_service")
+        number = make_order("02")
+        with app.app_context():
+            order = db.session.scalar(select(Order).where(Order.order_no == number))
+            db.session.add_all([OrderEvent(order_id=order.id, actor="user:kefu", action="mark_exception",
+                                           reason=f"来电 {index:03d}") for index in range(120)])
+            db.session.commit()
+
+        short = client.get(f"/staff/orders/{number}")
+        full = client.get(f"/staff/orders/{number}", query_string={"timeline": "all"})
+
+        timeline = short.text[short.text.index('class="timeline"'):]
+        hidden = int(re.search(r"较早的 (\d+) 条记录未显示", short.text)[1])
+        assert timeline.count("<li") == actions.TIMELINE_SHOWN and hidden > 120 - actions.TIMELINE_SHOWN
+        assert "来电 119" in short.text
+        assert "来电 000" not in short.text and "timeline=all" in short.text
+        assert "来电 000" in full.text and "未显示" not in full.text
+
     def test_shows_header_lines_and_one_merged_timeline(self, client, login_as, make_order):
         login_as("warehouse")
         number = make_order("05", lines=(("KIT-001", 1), ("GIFT-01", 1, None, True)))

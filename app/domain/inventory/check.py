@@ -4,41 +4,91 @@ Four invariants, each one aggregate query, cheap enough to run after every test 
 cron: (1) every level equals the sum of its movements, (2) no bucket is negative, (3) reserved and
 locked equal the sums of the reservations in those states, (4) every active reservation belongs to
 an order that may still hold stock.
+
+(1) is incremental: a consistent check seals each level's ledger totals in a checkpoint
+(``StockCheckpoint``), and the next check adds only the movements after it instead of replaying a
+year of ledger. ``full=True`` replays every movement, as the first check does.
 """
 
-from sqlalchemy import and_, func, or_, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
 
 from app.db import db
 from app.domain.inventory.models import (
     ACTIVE_RESERVATION_STATUSES,
     Reservation,
     ReservationStatus,
+    StockCheckpoint,
     StockLevel,
     StockMovement,
 )
 from app.text import N_, Text
 
 LEDGER_BUCKETS = ("on_hand", "reserved", "locked", "damaged")
+#: A checkpoint seals only movements older than this: one written by a transaction still open (its id
+#: taken, its row not yet visible) must not fall behind the checkpoint unseen.
+CHECKPOINT_LAG = timedelta(minutes=10)
 
 
-def check_stock(orders_holding_stock: set[str]) -> list[str]:
+def check_stock(orders_holding_stock: set[str], full: bool = False) -> list[str]:
     """Every difference found, as a readable line; empty when the books are right.
 
     ``orders_holding_stock`` are the order status codes in which an order may hold reservations
     (passed in by the caller: inventory sits below orders and does not know their states).
+    ``full``: compare the levels with every movement rather than with the checkpoint and the newer ones.
     """
-    return [*_ledger_differences(), *_negative_buckets(), *_reservation_differences(),
+    return [*_ledger_differences(full), *_negative_buckets(), *_reservation_differences(),
             *_orphan_reservations(orders_holding_stock)]
 
 
-def _ledger_differences() -> list[str]:
-    sums = (select(StockMovement.warehouse_id, StockMovement.sku_id,
+def advance_checkpoints(now: datetime) -> int:
+    """After a consistent check: seal every level's ledger totals through the newest movement older
+    than CHECKPOINT_LAG; returns the movement id sealed through. The caller commits."""
+    through = db.session.scalar(select(func.max(StockMovement.id))
+                                .where(StockMovement.at < now - CHECKPOINT_LAG)) or 0
+    sums = _sums_after_checkpoints(full=False, through=through)
+    old = StockCheckpoint
+    rows = (select(StockLevel.warehouse_id, StockLevel.sku_id,
+                   *(func.coalesce(getattr(old, b), 0) + func.coalesce(sums.c[b], 0) for b in LEDGER_BUCKETS),
+                   literal(through), literal(now, StockCheckpoint.verified_at.type))
+            .outerjoin(old, and_(old.warehouse_id == StockLevel.warehouse_id, old.sku_id == StockLevel.sku_id))
+            .outerjoin(sums, and_(sums.c.warehouse_id == StockLevel.warehouse_id, sums.c.sku_id == StockLevel.sku_id)))
+    sealed = [dict(zip(("warehouse_id", "sku_id", *LEDGER_BUCKETS, "through_movement_id", "verified_at"), row,
+                       strict=True)) for row in db.session.execute(rows)]
+    db.session.execute(delete(StockCheckpoint))
+    if sealed:
+        db.session.execute(insert(StockCheckpoint), sealed)
+    return through
+
+
+def _sums_after_checkpoints(full: bool, through: int | None = None):
+    """Per warehouse × SKU, the sums of the movements newer than its checkpoint (all of them with
+    ``full``), up to movement ``through`` when given."""
+    query = select(StockMovement.warehouse_id, StockMovement.sku_id,
                    *(func.sum(getattr(StockMovement, f"{b}_delta")).label(b) for b in LEDGER_BUCKETS))
-            .group_by(StockMovement.warehouse_id, StockMovement.sku_id).subquery())
+    if not full:
+        # The newest checkpoint bounds the scan through the primary key; each level's own one decides.
+        oldest = db.session.scalar(select(func.min(StockCheckpoint.through_movement_id))) or 0
+        query = (query.outerjoin(StockCheckpoint, and_(StockCheckpoint.warehouse_id == StockMovement.warehouse_id,
+                                                       StockCheckpoint.sku_id == StockMovement.sku_id))
+                 .where(StockMovement.id > oldest,
+                        StockMovement.id > func.coalesce(StockCheckpoint.through_movement_id, 0)))
+    if through is not None:
+        query = query.where(StockMovement.id <= through)
+    return query.group_by(StockMovement.warehouse_id, StockMovement.sku_id).subquery()
+
+
+def _ledger_differences(full: bool) -> list[str]:
+    sums = _sums_after_checkpoints(full)
+    sealed = [func.coalesce(getattr(StockCheckpoint, b), 0) for b in LEDGER_BUCKETS]
     rows = db.session.execute(
         select(StockLevel.warehouse_id, StockLevel.sku_id,
                *(getattr(StockLevel, b) for b in LEDGER_BUCKETS),
-               *(func.coalesce(sums.c[b], 0) for b in LEDGER_BUCKETS))
+               *((0 if full else sealed[index]) + func.coalesce(sums.c[b], 0)
+                 for index, b in enumerate(LEDGER_BUCKETS)))
+        .outerjoin(StockCheckpoint, and_(StockCheckpoint.warehouse_id == StockLevel.warehouse_id,
+                                         StockCheckpoint.sku_id == StockLevel.sku_id))
         .outerjoin(sums, and_(sums.c.warehouse_id == StockLevel.warehouse_id, sums.c.sku_id == StockLevel.sku_id))
     )
     differences = []

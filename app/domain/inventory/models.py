@@ -109,7 +109,11 @@ class StockMovement(db.Model):
     """One change to one stock level: who, why, which order, and the delta of each bucket. Append-only."""
 
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_level", "warehouse_id", "sku_id", "id"),)
+    __table_args__ = (
+        Index("ix_stock_movements_level", "warehouse_id", "sku_id", "id"),
+        Index("ix_stock_movements_sku_id", "sku_id", "id"),  # the ledger page filtered by SKU, newest first
+        Index("ix_stock_movements_kind_at", "kind", "at"),  # shipments of the last weeks (safety stock)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -154,6 +158,7 @@ class Reservation(TimestampMixin, db.Model):
         UniqueConstraint("order_id", "sku_id"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         Index("ix_reservations_level_status", "warehouse_id", "sku_id", "status"),
+        Index("ix_reservations_status_level", "status", "warehouse_id", "sku_id"),  # check-stock's active sums
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -225,3 +230,21 @@ class PurchaseReminder(db.Model):
         if self.recovered_at:
             return "recovered"
         return "dismissed" if self.dismissed_at else "open"
+
+
+class StockCheckpoint(db.Model):
+    """What check-stock last verified for one stock level: the ledger's totals through movement
+    ``through_movement_id``. The next check adds only the newer movements to these totals."""
+
+    __tablename__ = "stock_checkpoints"
+    __table_args__ = (UniqueConstraint("warehouse_id", "sku_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    locked: Mapped[int] = mapped_column(default=0)
+    damaged: Mapped[int] = mapped_column(default=0)
+    through_movement_id: Mapped[int] = mapped_column(default=0)
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -81,13 +81,18 @@ def movements(warehouse_id: int | None, sku: str = "", kind: str = "", order_ids
              .order_by(StockMovement.id.desc()))
     if warehouse_id:
         query = query.where(StockMovement.warehouse_id == warehouse_id)
-    if sku:
-        query = query.where(_sku_matches(sku))
+    if sku:  # as ids first, so the ledger is read through its (sku_id, id) index, not scanned
+        query = query.where(StockMovement.sku_id.in_(select(Sku.id).where(_sku_matches(sku))))
     if kind:
         query = query.where(StockMovement.kind == kind)
     if order_ids is not None:
         query = query.where(StockMovement.order_id.in_(order_ids))
     return query
+
+
+def movements_after(query: Select, after_id: int | None) -> Select:
+    """The ledger ``query`` (newest first) continued after movement ``after_id``: keyset paging."""
+    return query.where(StockMovement.id < after_id) if after_id else query
 
 
 def reminders(show_all: bool = False) -> Select:

@@ -24,6 +24,12 @@ class Order(TimestampMixin, db.Model):
         Index("ix_orders_receiver_phone_tail", "receiver_phone_tail"),
         Index("ix_orders_buyer_phone_tail", "buyer_phone_tail"),
         Index("ix_orders_waybill_no", "waybill_no"),
+        # The list pages walk these newest first and continue after the last row shown (keyset paging).
+        Index("ix_orders_created_id", "created_at", "id"),
+        Index("ix_orders_status_created_id", "status", "created_at", "id"),
+        Index("ix_orders_channel_created_id", "channel_id", "created_at", "id"),
+        Index("ix_orders_external_id", "external_id"),
+        Index("ix_orders_paid_at", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from app.db import db
@@ -18,6 +18,8 @@ from app.domain.notifications.models import Message
 from app.domain.notifications.queries import messages_for_order
 from app.domain.orders.inputs import normalise_phone
 from app.domain.orders.models import Order, OrderEvent, OrderLine
+from app.domain.orders.portal_queries import ORDER_NO_PATTERN
+from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference.models import Channel
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,10 +53,29 @@ def search_orders(filters: OrderFilters, with_lines: bool = False) -> Select:
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
 
-def status_counts(filters: OrderFilters) -> dict[str, int]:
-    """How many orders match ``filters`` in each status (the status filter itself is ignored)."""
-    query = _filtered(select(Order.status, func.count(Order.id)), filters).group_by(Order.status)
-    return dict(db.session.execute(query).all())
+def orders_after(query: Select, after_id: int | None) -> Select:
+    """``query`` (newest first, as search_orders sorts) continued after the order ``after_id``: the
+    next page starts where the last one ended, however deep, without counting the rows before it."""
+    if not after_id:
+        return query
+    anchor = db.session.execute(select(Order.created_at, Order.id).where(Order.id == after_id)).first()
+    if anchor is None:
+        return query
+    return query.where(tuple_(Order.created_at, Order.id) < tuple(anchor))
+
+
+#: Counts stop here: a tab shows "1000+" rather than counting a year of completed orders every time.
+COUNT_CAP = 1_000
+
+
+def status_counts(filters: OrderFilters, cap: int) -> dict[str, int]:
+    """How many orders match ``filters`` in each status (the status filter itself is ignored), each
+    counted up to ``cap`` + 1 only: a value above ``cap`` means "more than ``cap``"."""
+    matching = _filtered(select(Order.id), filters)  # one search CTE, which every status's count shares
+    per_status = [select(literal(status).label("status"), func.count().label("count")).select_from(
+        matching.where(Order.status == status).limit(cap + 1).subquery())
+        for status in STATUS_LABELS]
+    return {status: count for status, count in db.session.execute(union_all(*per_status)).all() if count}
 
 
 def order_ids_numbered(order_no: str) -> Select:
@@ -101,24 +122,33 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
 
 
 def _matches(text: str):
-    """Phones, their last four digits and waybills compare exactly (so their indexes serve); order
-    numbers by prefix; names, SKU codes and product names anywhere in the text, case-insensitively."""
+    """The orders whose number, channel order id, waybill, phone (or its last four digits), SKU or
+    receiver / buyer name match ``text``, as ``Order.id IN (one SELECT per kind, UNION ALL)``, so each
+    kind is looked up through its own index instead of one scan testing them all.
+
+    A whole order number, channel order id, waybill and phone compare exactly; a partial order number
+    (starting with "OH") by prefix; SKU codes and product names anywhere in the text. Names are looked
+    for anywhere only when the text has no digit: a name has none, and that lookup reads every order.
+    """
     anywhere = f"%{_escaped(text)}%"
-    conditions = [
-        Order.order_no.ilike(f"{_escaped(text)}%", escape="\\"),
-        Order.external_id == text,
-        Order.waybill_no == text,
-        Order.receiver_name.ilike(anywhere, escape="\\"),
-        Order.buyer_name.ilike(anywhere, escape="\\"),
-        Order.id.in_(select(OrderLine.order_id).join(OrderLine.sku).where(
-            or_(Sku.code.ilike(anywhere, escape="\\"), Sku.name.ilike(anywhere, escape="\\")))),
-    ]
+    ids = [select(Order.id).where(Order.external_id == text), select(Order.id).where(Order.waybill_no == text),
+           select(OrderLine.order_id).where(OrderLine.sku_id.in_(select(Sku.id).where(
+               or_(Sku.code.ilike(anywhere, escape="\\"), Sku.name.ilike(anywhere, escape="\\")))))]
+    if ORDER_NO_PATTERN.match(text.upper()):
+        ids.append(select(Order.id).where(Order.order_no == text.upper()))
+    elif text.upper().startswith("OH"):
+        ids.append(select(Order.id).where(Order.order_no.ilike(f"{_escaped(text)}%", escape="\\")))
     if len(text) == 4 and text.isdigit():
-        conditions += [Order.receiver_phone_tail == text, Order.buyer_phone_tail == text]
+        ids += [select(Order.id).where(Order.receiver_phone_tail == text),
+                select(Order.id).where(Order.buyer_phone_tail == text)]
     phone = normalise_phone(text)
     if phone:
-        conditions += [Order.receiver_phone == phone, Order.buyer_phone == phone]
-    return or_(*conditions)
+        ids += [select(Order.id).where(Order.receiver_phone == phone), select(Order.id).where(Order.buyer_phone == phone)]
+    if not any(character.isdigit() for character in text):
+        ids.append(select(Order.id).where(or_(Order.receiver_name.ilike(anywhere, escape="\\"),
+                                              Order.buyer_name.ilike(anywhere, escape="\\"))))
+    # A CTE: computed once even where a statement uses it several times (the per-status counts).
+    return Order.id.in_(select(union_all(*ids).cte("matching_orders")))
 
 
 def _escaped(text: str) -> str:

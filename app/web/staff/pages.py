@@ -1,6 +1,7 @@
 """What staff views share: paging, the write half of a form view, and one more row for a line table."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -12,12 +13,38 @@ from app.web.htmx import is_partial
 
 def page_args(without: str = "") -> dict[str, str]:
     """The current query arguments (filters) for page links, less the page number and ``without``."""
-    return {key: value for key, value in request.args.items() if value and key not in ("page", without)}
+    return {key: value for key, value in request.args.items() if value and key not in ("page", "after", without)}
 
 
 def paginate(query):
     return db.paginate(query, page=request.args.get("page", 1, type=int),
                        per_page=current_app.config["STAFF_PAGE_SIZE"], error_out=False)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list walked newest first, continued after the last row shown (keyset paging:
+    page 2,000 costs what page 1 does, and no count of the rows before it is needed)."""
+
+    items: list
+    after: int | None  # this page continues after that row's id; None on the first page
+    next_after: int | None  # the id the next page continues after; None on the last page
+
+
+def keyset_page(query_after: Callable[[int | None], object]) -> KeysetPage:
+    """The page the query string's ``after`` asks for; ``query_after(after_id)`` gives its SELECT."""
+    after = request.args.get("after", type=int)
+    size = current_app.config["STAFF_PAGE_SIZE"]
+    rows = db.session.scalars(query_after(after).limit(size + 1)).all()
+    return KeysetPage(rows[:size], after, rows[size - 1].id if len(rows) > size else None)
+
+
+def count_label(counts: Iterable[int], cap: int) -> str:
+    """A tab's or button's count: exact, or "10000+" when one of ``counts`` (each counted up to
+    ``cap`` + 1) reached the cap."""
+    counts = list(counts)
+    total = sum(min(count, cap) for count in counts)
+    return f"{total}+" if any(count > cap for count in counts) else str(total)
 
 
 def save_form(form, save: Callable[[], object], done: Callable[[object], object],

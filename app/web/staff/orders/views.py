@@ -3,7 +3,7 @@
 The actions on an order (approve, ship, refund, …) are in actions.py.
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,7 +27,15 @@ from app.web.staff.orders.actions import panel_context
 from app.web.staff.orders.auto_review import review_stops
 from app.web.staff.orders.batch_forms import BatchForm
 from app.web.staff.orders.forms import MAX_LINE_ROWS, ManualOrderForm, OrderFilterForm, shortage_messages
-from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
+from app.web.staff.pages import (
+    count_label,
+    extra_line_row,
+    form_status,
+    keyset_page,
+    page_args,
+    save_form,
+    saved,
+)
 
 
 @bp.get("/orders")
@@ -41,14 +49,17 @@ def list_page(batch_form=None, status: int = 200):
     shown again with its errors)."""
     form = OrderFilterForm(request.args)
     filters = form.filters()
-    pagination = paginate(queries.search_orders(filters))
+    page = keyset_page(lambda after: queries.orders_after(queries.search_orders(filters), after))
+    counts = queries.status_counts(filters, queries.COUNT_CAP)
     batch_form = batch_form or BatchForm(current_user.role, formdata=None)
     return render_page_or_partial(
         "staff/orders/list.html", "staff/orders/_results.html", status,
-        form=form, pagination=pagination, counts=queries.status_counts(filters), status_labels=STATUS_LABELS,
+        form=form, orders=page, counts=counts, status_labels=STATUS_LABELS,
+        count_label=partial(count_label, cap=queries.COUNT_CAP),
+        matching=[counts.get(filters.status, 0)] if filters.status else counts.values(),
         rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
         may_create=may_act(current_user.role, CREATE_ORDER), batch_form=batch_form,
-        review_stops=review_stops([order.id for order in pagination.items]),
+        review_stops=review_stops([order.id for order in page.items]),
     )
 
 

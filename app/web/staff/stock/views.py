@@ -18,7 +18,15 @@ from app.web.htmx import render_page_or_partial
 from app.web.staff import bp
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders.display import actor_label, movement_deltas
-from app.web.staff.pages import extra_line_row, form_status, page_args, paginate, save_form, saved
+from app.web.staff.pages import (
+    extra_line_row,
+    form_status,
+    keyset_page,
+    page_args,
+    paginate,
+    save_form,
+    saved,
+)
 from app.web.staff.stock.forms import (
     MAX_RECEIPT_ROWS,
     CountForm,
@@ -44,10 +52,10 @@ def list_movements():
     order_no = (form.order_no.data or "").strip()
     query = queries.movements(form.warehouse.data, (form.sku.data or "").strip(), form.kind.data or "",
                               order_queries.order_ids_numbered(order_no) if order_no else None)
-    pagination = paginate(query)
+    movements = keyset_page(lambda after: queries.movements_after(query, after))
     return render_page_or_partial(
-        "staff/stock/movements.html", "staff/stock/_movements.html", form=form, pagination=pagination,
-        args=page_args(), order_numbers=order_queries.order_numbers(m.order_id for m in pagination.items),
+        "staff/stock/movements.html", "staff/stock/_movements.html", form=form, movements=movements,
+        args=page_args(), order_numbers=order_queries.order_numbers(m.order_id for m in movements.items),
         deltas=movement_deltas, actor_label=actor_label,
     )
 
