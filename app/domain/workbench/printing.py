@@ -183,7 +183,12 @@ def pick_list(sheets: list[Sheet]) -> list[PickPage]:
 
 
 def parcel_lines(order: Order) -> list:
-    """The lines that go into the parcel: real goods, a bundle as its components (not presale-held)."""
+    """The lines that go into the order's parcel — with those of the orders merged into it: real goods,
+    a bundle as its components (not presale-held)."""
+    return [line for each in (order, *orders.merged_members(order)) for line in own_lines(each)]
+
+
+def own_lines(order: Order) -> list:
     return [line for line in order.lines if not line.sku.is_bundle]
 
 
@@ -212,8 +217,12 @@ def _sheet(batch: OrderBatch, order_no: str, reveal: Reveal) -> Sheet:
     order = orders.get_order(order_no)
     if order.status not in PRINTABLE[batch.action]:
         raise Conflict(N_("订单状态为「%(status)s」，不能打印"), status=Text(order.status_name))
+    if order.merged_into_id and batch.action != PICK_LIST:  # its goods are on the lead's label and slip
+        lead = db.session.get(Order, order.merged_into_id)
+        raise Conflict(N_("订单已合并到 %(order_no)s，请打印该订单的单据"), order_no=lead.order_no)
     receiver = reveal(order) if batch.action != PICK_LIST and is_encrypted(order) else plain_receiver(order)
-    sheet = Sheet(order, receiver, lines=parcel_lines(order))
+    lines = own_lines(order) if batch.action == PICK_LIST else parcel_lines(order)  # picked order by order
+    sheet = Sheet(order, receiver, lines=lines)
     if batch.action == LABELS:  # in a savepoint: a pool that ran dry gives back nothing of other orders
         with db.session.begin_nested():
             sheet.waybill_no = waybill_for(order)

@@ -7,6 +7,7 @@ from app.web.staff.orders import (  # noqa: F401
     batches,
     edits,
     invoices,
+    merging,
     printing,
     scanning,
     views,
