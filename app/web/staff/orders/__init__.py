@@ -9,6 +9,7 @@ from app.web.staff.orders import (  # noqa: F401
     invoices,
     merging,
     printing,
+    saved_views,
     scanning,
     views,
     waybill_pool,
