@@ -15,6 +15,7 @@ from app.domain.workbench.edits import (
     EDIT_ADDRESS,
     EDIT_LABELS,
     EDIT_SHIPPING,
+    MERGE_ORDERS,
     REMOVE_GIFT,
     SHIP_PARCEL,
     SPLIT_SHIP,
@@ -80,7 +81,7 @@ REQUEST_INVOICE = "request_invoice"
 _CUSTOMER_SERVICE_ACTIONS = frozenset({
     Action.PAY, Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.RESOLVE_EXCEPTION, Action.APPROVE,
     Action.REJECT, Action.REQUEST_AFTER_SALES, Action.CLOSE_AFTER_SALES, CREATE_ORDER, REQUEST_INVOICE,
-    EDIT_ADDRESS, EDIT_SHIPPING, ADD_GIFT, REMOVE_GIFT, ADD_NOTE,
+    EDIT_ADDRESS, EDIT_SHIPPING, ADD_GIFT, REMOVE_GIFT, ADD_NOTE, MERGE_ORDERS,
 })
 # The warehouse ships from where the stock is, with the carrier at the door: it may change both.
 _WAREHOUSE_ACTIONS = frozenset({Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER,

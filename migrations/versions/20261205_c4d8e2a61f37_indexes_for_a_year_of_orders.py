@@ -1,7 +1,7 @@
 """indexes for a year of orders, stock checkpoints for an incremental check-stock
 
 Revision ID: c4d8e2a61f37
-Revises: 7a3c9e1f5b20
+Revises: c41e7a9d2f63
 Create Date: 2026-12-05 08:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d8e2a61f37'
-down_revision = '7a3c9e1f5b20'
+down_revision = 'c41e7a9d2f63'
 branch_labels = None
 depends_on = None
 

@@ -165,3 +165,28 @@ def test_the_warehouse_scans_a_wrong_barcode_then_the_right_ones_and_ships(app, 
             assert (order.status, order.waybill_no) == ("05", f"SC{unique}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_parcel_found_by_its_order_number_ships_under_a_typed_waybill(app, browser, live_server, created, unique,
+                                                                        shop, lang):
+    order_no = place(app, created, shop, "packing", carrier_id=shop.carrier_id)
+    shipped_word = {"zh": "已发货", "en": "shipped"}[lang]
+    context, page = signed_in(browser, live_server, app, created, unique, "warehouse", lang)
+    try:
+        page.goto(f"{live_server}/staff/scan")
+        page.keyboard.type(order_no)  # the packing slip's barcode: the carrier's label was made elsewhere
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"text={order_no}")
+        for count, code in enumerate((shop.sku_code, shop.sku_code, shop.gift_code), start=1):
+            page.fill("input[name=code]", code)
+            page.press("input[name=code]", "Enter")
+            page.wait_for_function(SCANNED_COUNT, arg=count)
+        page.fill("[data-testid=typed-waybill]", f"TY{unique}")
+        page.press("[data-testid=typed-waybill]", "Enter")
+        assert shipped_word in page.inner_text("[data-testid=scan-shipped]")
+        with app.app_context():
+            order = services.get_order(order_no)
+            assert (order.status, order.waybill_no) == ("05", f"TY{unique}")
+    finally:
+        context.close()

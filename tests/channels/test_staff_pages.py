@@ -156,3 +156,44 @@ def test_sync_now_says_which_job_blocks_it_and_since_when(client, login_as, worl
     job.set_status("started")
     running_page = client.post(f"/staff/channels/{world.taobao.id}/sync-now", follow_redirects=True).text
     assert f"{world.taobao.code} 的同步正在进行" in running_page and "worker-7" in running_page
+
+
+def test_the_mapping_form_offers_a_real_payload_s_fields_and_saves_a_choice_as_the_override(client, login_as,
+                                                                                             world):
+    trade = taobao_trade("61010", "WAIT_SELLER_SEND_GOODS", T0) | {"seller_memo": "加急"}
+    trade["orders"]["order"][0]["outer_code_2"] = "SN-001"
+    payload = stored(world.taobao, trade)
+    login_as("operations")
+
+    page = client.get(f"/staff/channels/{world.taobao.id}/sync-settings")
+    assert 'name="map__remark"' in page.text and '<option value="seller_memo">' in page.text
+    assert '<option value="outer_code_2">' in page.text  # a line item's own fields for the line fields
+    assert "平台默认：buyer_message" in page.text
+
+    url = f"/staff/channels/{world.taobao.id}/sync-settings/preview"
+    preview = client.post(url, data={"payload_id": payload.id, "mapping_override": "", "map__remark": "seller_memo",
+                                     "map__money": "fen"}, headers=htmx_headers())
+    assert "金额 payment 无法识别" in preview.text  # 199.80 read as fen: the choice took effect, nothing saved
+    assert settings_of(world.taobao).mapping_override == {}
+
+    saved = client.post(f"/staff/channels/{world.taobao.id}/sync-settings",
+                        data={"mapping_override": '{"statuses": {"NEW_STATUS": "paid"}}', "map__remark": "seller_memo",
+                              "map__lines__code": "outer_code_2", "map__money": "", "stock_share_pct": "100",
+                              "calls_per_second": "5"})
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert settings_of(world.taobao).mapping_override == {
+        "statuses": {"NEW_STATUS": "paid"}, "remark": "seller_memo", "lines": {"code": "outer_code_2"}}
+
+    back = client.get(f"/staff/channels/{world.taobao.id}/sync-settings")
+    assert '<option selected value="seller_memo">' in back.text
+
+
+def test_a_mapping_choice_that_is_not_offered_is_refused(client, login_as, world):
+    stored(world.taobao, taobao_trade("61011", "WAIT_SELLER_SEND_GOODS", T0))
+    login_as("operations")
+    response = client.post(f"/staff/channels/{world.taobao.id}/sync-settings",
+                           data={"mapping_override": "", "map__money": "dollars", "stock_share_pct": "100",
+                                 "calls_per_second": "5"})
+    assert response.status_code == 422
+    assert settings_of(world.taobao).mapping_override == {}

@@ -91,3 +91,23 @@ def test_the_share_approved_by_the_rules(shop):
     share = review.auto_approved_share(since)
     assert (share.reviewed, share.approved, share.percent) == (2, 1, 50)
     assert review.auto_approved_share(utcnow() + timedelta(minutes=1)).percent is None
+
+
+@pytest.mark.parametrize(("phone", "name", "stopped"), [
+    ("138****8000", "张**", True),  # the digits and the surname the platform shows agree
+    ("138****8000", "*晓雯", True),
+    ("138****8000", "李**", False),  # same digits, someone else
+    ("139****8000", "张**", False),  # the shown prefix differs
+    ("*******8000", "张**", True),  # only the last four shown
+    ("138****8001", "张**", False),
+])
+def test_a_masked_platform_receiver_is_matched_by_the_digits_and_name_shown(shop, phone, name, stopped):
+    review.add_to_blacklist("13800138000", "张晓雯", "多次拒收", "user:yunying")
+    order = paid(shop, receiver_phone=phone, receiver_name=name)
+    assert (review.NOT_BLACKLISTED in review.review_order(order).failed_rules) is stopped
+
+
+def test_a_masked_phone_matches_an_entry_without_a_name_by_its_digits(shop):
+    review.add_to_blacklist("13800138000", "", "拒收", "user:yunying")
+    order = paid(shop, receiver_phone="138****8000", receiver_name="王**")
+    assert review.review_order(order).failed_rules == [review.NOT_BLACKLISTED]

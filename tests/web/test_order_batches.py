@@ -137,3 +137,31 @@ def test_export_writes_the_filtered_orders_to_an_excel_file(app, client, login_a
     assert rows[0][0] == "订单号" and [row[0] for row in rows[1:]] == [paid]
     assert rows[1][3] == "已支付" and rows[1][12] == "199.80"
     assert client.post("/staff/orders/export?status=07").status_code == 422  # nothing matches: nothing queued
+
+
+def test_batch_hand_over_moves_the_shipped_orders_and_refuses_the_others(app, client, login_as, make_order):
+    login_as("warehouse")
+    shipped, packing = make_order("05"), make_order("04")
+
+    batch_id = run_batch(app, start(client, "hand_over", [shipped, packing]))
+
+    assert order_state(app, shipped).status == "06" and order_state(app, packing).status == "04"
+    assert (batch_row(app, batch_id).done, batch_row(app, batch_id).refused) == (1, 1)
+
+
+def test_batch_change_of_warehouse_and_carrier_moves_the_stock_of_each_order_it_can(app, client, login_as,
+                                                                                   make_order, shop):
+    login_as("warehouse")
+    fits, too_big = make_order("02", lines=(("SN-001", 1),)), make_order("02", lines=(("SN-001", 2),))  # WH-B holds 1
+    assert start(client, "edit_shipping", [fits], warehouse_id=shop.spare_warehouse_id,
+                 carrier_id=shop.carrier_id).status_code == 422  # no reason: nothing starts
+
+    batch_id = run_batch(app, start(client, "edit_shipping", [fits, too_big], warehouse_id=shop.spare_warehouse_id,
+                                    carrier_id=shop.carrier_id, reason="就近发货"))
+
+    assert order_state(app, fits).warehouse_id == shop.spare_warehouse_id
+    assert order_state(app, too_big).warehouse_id == shop.warehouse_id
+    batch = batch_row(app, batch_id)
+    assert (batch.done, batch.refused) == (1, 1)
+    assert "更换仓库或快递" in client.get(f"/staff/orders/batches/{batch_id}").text
+    assert_stock_consistent(app)

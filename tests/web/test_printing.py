@@ -11,7 +11,7 @@ from app.domain.audit.models import AuditEntry
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.reference.models import Carrier
-from app.domain.workbench import waybills
+from app.domain.workbench import merging, waybills
 from app.domain.workbench.models import OrderBatch, PoolWaybill
 from app.extensions import db
 from tests.conftest import run_worker
@@ -124,3 +124,41 @@ def test_only_who_printed_opens_the_pdf(app, client, login_as, make_order, shop)
     assert client.get(f"{response.location}/print.pdf").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Order.status).where(Order.order_no == order_no)) == "03"
+
+
+def test_slips_and_pick_lists_follow_the_staff_language_and_labels_stay_chinese(app, client, login_as, make_order,
+                                                                                 shop):
+    order_no = make_order("03")
+    with_carrier(app, shop, order_no)
+    login_as("warehouse")
+    client.post("/language/en", data={"next": "/staff/"})
+
+    texts = {}
+    for document in ("print_slips", "print_picklist", "print_labels"):
+        response = client.post(f"/staff/orders/{order_no}/print/{document}")
+        assert response.status_code == 303
+        with app.app_context():
+            run_worker()
+        texts[document] = text_of(client.get(response.location + "/print.pdf").data)
+
+    assert "Packing slip" in texts["print_slips"] and "SKU code" in texts["print_slips"]
+    assert "发货单" not in texts["print_slips"] and "张三" in texts["print_slips"]  # data stays as it is
+    assert "Pick list" in texts["print_picklist"] and "拣货单" not in texts["print_picklist"]
+    assert "收" in texts["print_labels"] and "Packing" not in texts["print_labels"]
+
+
+def test_a_merged_order_prints_on_its_lead_with_every_order_s_goods(app, client, login_as, make_order):
+    lead, member = make_order("02"), make_order("02", lines=(("GIFT-01", 1),))
+    with app.app_context():
+        merging.merge(services.get_order(lead), [services.get_order(member)], "test")
+        services.approve(services.get_order(lead), "test")
+        db.session.commit()
+    login_as("warehouse")
+
+    _batch, content = printed(app, client, client.post(f"/staff/orders/{lead}/print/print_slips"))
+    assert "SN-001" in text_of(content) and "GIFT-01" in text_of(content)
+
+    refused = client.post(f"/staff/orders/{member}/print/print_slips")
+    with app.app_context():
+        run_worker()
+    assert "请打印该订单的单据" in client.get(refused.location).text

@@ -7,6 +7,7 @@ import pytest
 from flask import url_for
 
 from app.auth.roles import AREA_ROLES, CREATE_ORDER, REQUEST_INVOICE, Area, Role, may_act
+from app.domain.workbench.edits import MERGE_ORDERS
 from app.extensions import db
 from app.web.navigation import NAVIGATION
 from tests import factories
@@ -19,7 +20,8 @@ MISSING_ID = 987654  # no row has it: the guard must answer before the view look
 ACTION_RIGHTS = {"staff.create_order": CREATE_ORDER, "staff.new_order_line": CREATE_ORDER,
                  "staff.product_picker": CREATE_ORDER, "staff.waybill_pool": "ship_out",
                  "staff.request_order_invoice": REQUEST_INVOICE, "staff.scan_to_ship": "ship_out",
-                 "staff.recognise_address": CREATE_ORDER, "staff.place_options": CREATE_ORDER}
+                 "staff.recognise_address": CREATE_ORDER, "staff.place_options": CREATE_ORDER,
+                 "staff.merge_orders": MERGE_ORDERS, "staff.unmerge_orders": MERGE_ORDERS}
 
 
 def staff_rules(app) -> list:

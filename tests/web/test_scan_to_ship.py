@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.domain.catalog.models import Sku
 from app.domain.orders import services
 from app.domain.reference.models import Carrier
-from app.domain.workbench import waybills
+from app.domain.workbench import merging, waybills
 from app.extensions import db
 from tests.web.conftest import order_state
 
@@ -63,3 +63,41 @@ def test_an_unknown_waybill_says_so_and_customer_service_cannot_scan(client, log
     client.post("/logout")
     login_as("customer_service")
     assert client.get("/staff/scan").status_code == 403
+
+
+def test_a_parcel_found_by_its_order_number_ships_under_the_waybill_typed_or_scanned(app, client, login_as,
+                                                                                     make_order, shop):
+    order_no = make_order("04", lines=(("SN-002", 1),))
+    with app.app_context():
+        services.get_order(order_no).carrier_id = shop.carrier_id
+        db.session.commit()
+    login_as("warehouse")
+
+    found = scan(client, order_no, code="SN-002")
+    assert found.status_code == 200 and "运单号待录入" in found.text and 'name="typed_waybill"' in found.text
+
+    missing = scan(client, order_no, ["SN-002"], ship="1")
+    assert missing.status_code == 422 and "请扫描或填写快递面单上的运单号" in missing.text
+    assert order_state(app, order_no).status == "04"
+
+    shipped = scan(client, order_no, ["SN-002"], ship="1", typed_waybill="SF123456789")
+    assert shipped.status_code == 200 and "已发货" in shipped.text
+    order = order_state(app, order_no)
+    assert (order.status, order.waybill_no) == ("05", "SF123456789")
+
+
+def test_a_merged_parcel_expects_every_merged_order_s_items(app, client, login_as, make_order, shop):
+    lead, member = make_order("02", lines=(("SN-001", 1),)), make_order("02", lines=(("SN-002", 1),))
+    with app.app_context():
+        services.get_order(lead).carrier_id = shop.carrier_id
+        merging.merge(services.get_order(lead), [services.get_order(member)], "test")
+        services.approve(services.get_order(lead), "test")
+        db.session.commit()
+    login_as("warehouse")
+
+    assert "已合并到" in scan(client, member).text
+    found = scan(client, lead)
+    assert "缺 2 件" in found.text and "SN-001" in found.text and "SN-002" in found.text
+    shipped = scan(client, lead, ["SN-001", "SN-002"], ship="1", typed_waybill="SF555")
+    assert shipped.status_code == 200
+    assert order_state(app, member).waybill_no == "SF555" and order_state(app, member).status == "05"

@@ -96,6 +96,10 @@ class Order(TimestampMixin, db.Model):
     #: A warning a timeout raised (approval / packing overdue, transit follow-up); cleared on the next move.
     sla_flag: Mapped[str | None] = mapped_column(String(32), index=True)
     awaiting_presale: Mapped[bool] = mapped_column(default=False, index=True)
+    #: Merged orders (合并订单) ship as one parcel: each member points at the order it ships with (the
+    #: lead, which points nowhere) and follows it through review, packing and shipping (merging.py).
+    #: No foreign key: on SQLite a self-reference would make the column impossible to drop again.
+    merged_into_id: Mapped[int | None] = mapped_column(index=True)
 
     channel: Mapped[Channel] = relationship()
     warehouse: Mapped[Warehouse | None] = relationship()

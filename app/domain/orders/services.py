@@ -19,7 +19,7 @@ from app.domain.inventory.ledger import Change
 from app.domain.orders import deadlines, inputs, notify
 from app.domain.orders.inputs import OrderInput
 from app.domain.orders.models import Order, OrderEvent, OrderLine
-from app.domain.orders.states import HOLDS_STOCK, Action, OrderStatus, next_status
+from app.domain.orders.states import ACTION_LABELS, HOLDS_STOCK, Action, OrderStatus, next_status
 from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
@@ -31,6 +31,10 @@ ROUTE_JOB = "workers.routing.route_paid_order"
 #: Routing at creation or after review, for the channels set to route then (routing decides if it is due).
 ROUTE_WHEN_DUE_JOB = "workers.routing.route_order_when_due"
 REROUTE_JOB = "workers.routing.reroute_returned_order"
+#: A merged order moves through these only with the order it ships with, never by itself (merging.py).
+FOLLOWS_LEAD = {Action.APPROVE, Action.PACK, Action.SHIP_OUT, Action.HAND_OVER, Action.SIGN, Action.COMPLETE}
+#: Before shipping these take an order out of its merge: it no longer goes in that parcel.
+LEAVES_MERGE = {Action.CANCEL, Action.REFUND, Action.MARK_EXCEPTION, Action.REJECT}
 
 
 def create_order(channel: Channel, data: OrderInput, actor: str) -> tuple[Order, bool]:
@@ -155,16 +159,28 @@ def pack(order: Order, actor: str) -> Order:
 
 
 def ship_out(order: Order, carrier: Carrier, waybill_no: str, actor: str) -> Order:
-    """Out of the warehouse with ``carrier`` under ``waybill_no``: locked stock leaves on_hand."""
+    """Out of the warehouse with ``carrier`` under ``waybill_no``: locked stock leaves on_hand (also the
+    stock of the orders merged into this one, which leave in the same parcel)."""
     waybill_no = (waybill_no or "").strip()
     if not waybill_no or len(waybill_no) > 40:
         raise ValidationError({"waybill_no": N_("请填写快递单号（最多 40 位）")})
     if order.awaiting_presale and order.status == OrderStatus.PACKING:
         raise Conflict(N_("订单中有预售商品尚未到货，不能出库"))
-    if transition(order, Action.SHIP_OUT, actor, details={"carrier": carrier.code, "waybill_no": waybill_no}):
+    _leave_warehouse(order, carrier, waybill_no, actor)
+    return order
+
+
+def _leave_warehouse(order: Order, carrier: Carrier, waybill_no: str, actor: str, lead_no: str = "") -> None:
+    """Ship ``order`` (a member of ``lead_no``'s parcel when given), then the orders merged into it."""
+    details = {"carrier": carrier.code, "waybill_no": waybill_no}
+    if lead_no:
+        details["merged_into"] = lead_no
+    from_status = order.status
+    if transition(order, Action.SHIP_OUT, actor, details=details, following=bool(lead_no)):
         order.carrier_id, order.waybill_no, order.shipped_at = carrier.id, waybill_no, utcnow()
         inventory.ship_order(order.id, Change(actor, "发货出库", order.id, reference=waybill_no))
-    return order
+        for member in merged_members(order, from_status):
+            _leave_warehouse(member, carrier, waybill_no, actor, order.order_no)
 
 
 def hand_over(order: Order, actor: str) -> Order:
@@ -295,18 +311,59 @@ def add_event(order: Order, action: str, actor: str, from_status: str | None, to
 
 
 def transition(order: Order, action: Action, actor: str, reason: str = "", details: dict | None = None,
-                previous: str | None = None) -> bool:
-    """Move the order by ``action``: True if it moved, False if that had already happened."""
+                previous: str | None = None, following: bool = False) -> bool:
+    """Move the order by ``action``: True if it moved, False if that had already happened.
+
+    Merged orders (merging.py) move together: the lead's review, packing, hand-over and signing move its
+    members too (``following``), a member alone is refused them while unshipped, and cancelling, refunding
+    or parking an unshipped order first takes it out of its merge."""
     target = next_status(order.status, action, previous)
     if target is None:
         return False
+    if order.merged_into_id and not following and action in FOLLOWS_LEAD and order.shipped_at is None:
+        lead = db.session.get(Order, order.merged_into_id)
+        raise Conflict(N_("订单已合并到 %(order_no)s，随该订单一起处理"), order_no=lead.order_no,
+                       details={"merged_into": lead.order_no})
+    if action in LEAVES_MERGE and order.shipped_at is None:
+        dissolve_merge(order, actor, reason or Text(ACTION_LABELS[action]))
     now = utcnow()
-    add_event(order, action, actor, order.status, target, reason, details)
+    from_status = order.status
+    add_event(order, action, actor, from_status, target, reason, details)
     order.status, order.status_changed_at = target, now
     deadlines.schedule(order, now)
     notify.order_changed(order, action, details)
     db.session.flush()
+    if action in FOLLOWS_LEAD and action != Action.SHIP_OUT:  # shipping sets more: _leave_warehouse
+        for member in merged_members(order, from_status):
+            transition(member, action, actor, reason, {"merged_into": order.order_no}, following=True)
     return True
+
+
+def merged_members(order: Order, status: str | None = None) -> list[Order]:
+    """The orders merged into ``order`` (those in ``status`` when given: the ones that move with it)."""
+    query = select(Order).where(Order.merged_into_id == order.id).order_by(Order.id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    return list(db.session.scalars(query))
+
+
+def dissolve_merge(order: Order, actor: str, reason: str) -> None:
+    """Take ``order`` out of its merge: a member leaves alone; a lead's members all become orders of
+    their own again. Each order concerned gets an ``unmerge`` event; the stock each holds stays its own."""
+    if order.merged_into_id:
+        lead = db.session.get(Order, order.merged_into_id)
+        members = [order]
+    else:
+        lead, members = order, merged_members(order)
+    if not members:
+        return
+    for member in members:
+        member.merged_into_id = None
+        add_event(member, "unmerge", actor, member.status, member.status, str(reason)[:MAX_REASON_LENGTH],
+                  details={"lead": lead.order_no})
+    add_event(lead, "unmerge", actor, lead.status, lead.status, str(reason)[:MAX_REASON_LENGTH],
+              details={"orders": [member.order_no for member in members]})
+    db.session.flush()
 
 
 def _close(order: Order, action: Action, reason: str, actor: str) -> Order:

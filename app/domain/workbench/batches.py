@@ -14,8 +14,8 @@ from app.domain.logistics import shipments
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, Action
-from app.domain.reference.models import Carrier
-from app.domain.workbench import waybills
+from app.domain.reference.models import Carrier, Warehouse
+from app.domain.workbench import edits, waybills
 from app.domain.workbench.models import BatchStatus, OrderBatch
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
@@ -30,12 +30,12 @@ DONE = N_("已完成")
 
 @dataclass(frozen=True)
 class BatchAction:
-    action: Action
+    action: str  # a transition (states.Action) or an edit (edits.py)
     perform: Callable[[Order, OrderBatch, int, str], object]  # (order, batch, position, actor)
 
     @property
     def label(self) -> str:
-        return ACTION_LABELS[self.action]
+        return ACTION_LABELS.get(self.action) or edits.EDIT_LABELS[self.action]
 
 
 def _ship(order: Order, batch: OrderBatch, position: int, actor: str) -> None:
@@ -48,12 +48,19 @@ def _ship(order: Order, batch: OrderBatch, position: int, actor: str) -> None:
     shipments.ship_order(order, carrier, waybill_no, actor)
 
 
-ACTIONS = {spec.action.value: spec for spec in (
+def _change_shipping(order: Order, batch: OrderBatch, position: int, actor: str) -> None:
+    edits.change_shipping(order, db.session.get(Warehouse, batch.params["warehouse_id"]),
+                          db.session.get(Carrier, batch.params["carrier_id"]), batch.params["reason"], actor)
+
+
+ACTIONS = {str(spec.action): spec for spec in (
     BatchAction(Action.APPROVE, lambda order, batch, position, actor: services.approve(order, actor)),
     BatchAction(Action.PACK, lambda order, batch, position, actor: services.pack(order, actor)),
     BatchAction(Action.SHIP_OUT, _ship),
+    BatchAction(Action.HAND_OVER, lambda order, batch, position, actor: services.hand_over(order, actor)),
     BatchAction(Action.MARK_EXCEPTION,
                 lambda order, batch, position, actor: services.mark_exception(order, batch.params["reason"], actor)),
+    BatchAction(edits.EDIT_SHIPPING, _change_shipping),
 )}
 
 
@@ -76,13 +83,19 @@ def start(action: str, order_nos: list[str], params: dict, actor: str) -> OrderB
 
 
 def _check_params(action: str, order_nos: list[str], params: dict) -> None:
-    if action == Action.MARK_EXCEPTION and not (params.get("reason") or "").strip():
+    if action in (Action.MARK_EXCEPTION, edits.EDIT_SHIPPING) and not (params.get("reason") or "").strip():
         raise ValidationError({"reason": N_("请填写原因")})
-    if action != Action.SHIP_OUT:
+    if action == edits.EDIT_SHIPPING:
+        warehouse = db.session.get(Warehouse, params.get("warehouse_id") or 0)
+        if warehouse is None or not warehouse.active:
+            raise ValidationError({"warehouse_id": N_("请选择发货仓")})
+    if action not in (Action.SHIP_OUT, edits.EDIT_SHIPPING):
         return
     carrier = db.session.get(Carrier, params.get("carrier_id") or 0)
     if carrier is None or not carrier.active:
         raise ValidationError({"carrier_id": N_("请选择快递公司")})
+    if action == edits.EDIT_SHIPPING:
+        return
     if params.get("waybills") == WAYBILLS_TYPED:
         numbers = params.get("numbers") or []
         if len(numbers) != len(order_nos):

@@ -20,6 +20,7 @@ from app.domain.orders.states import STATUS_LABELS, OrderStatus
 from app.domain.reference import places
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.routing import services as routing
+from app.domain.workbench import merging
 from app.text import N_, Text
 
 S = OrderStatus
@@ -34,6 +35,7 @@ REMOVE_GIFT = "remove_gift"
 ADD_NOTE = "add_note"
 SPLIT_SHIP = "split_ship"
 SHIP_PARCEL = "ship_parcel"
+MERGE_ORDERS = "merge_orders"  # the right to merge and undo merges (merging.py), guarded like an edit
 EDIT_LABELS = {
     EDIT_ADDRESS: N_("修改收货地址"),
     EDIT_SHIPPING: N_("更换仓库或快递"),
@@ -42,15 +44,20 @@ EDIT_LABELS = {
     ADD_NOTE: N_("添加备注"),
     SPLIT_SHIP: N_("拆成两个包裹出库"),
     SHIP_PARCEL: N_("按包裹出库"),
+    MERGE_ORDERS: N_("合并订单"),
 }
+#: Edits that change where or how the parcel goes: a merged order's parcel is shared, so undo the merge first.
+PARCEL_EDITS = {EDIT_ADDRESS, EDIT_SHIPPING, SPLIT_SHIP}
 #: The events these edits leave that the timeline names (changing the warehouse leaves orders' move_warehouse).
-EVENT_LABELS = {**EDIT_LABELS, "change_carrier": N_("更换快递")}
+EVENT_LABELS = {**EDIT_LABELS, "change_carrier": N_("更换快递"), **merging.EVENT_LABELS}
 
 
 def allowed(order: Order, edit: str) -> bool:
     """Whether ``edit`` still makes sense for the order (for the buttons; the services check it again)."""
     if edit == ADD_NOTE:
         return True
+    if edit in PARCEL_EDITS and merging.is_merged(order):
+        return False
     if edit in (SPLIT_SHIP, SHIP_PARCEL):  # the parcels are made while packing
         # an order routing split ships its planned parcels one by one; any other may be cut in two by hand
         packing = order.status == S.PACKING and not order.awaiting_presale
@@ -170,6 +177,8 @@ def add_note(order: Order, note: str, actor: str) -> None:
 
 
 def _check(order: Order, edit: str) -> None:
+    if edit in PARCEL_EDITS and merging.is_merged(order):
+        raise Conflict(N_("订单已与其他订单合并发货，请先拆回合并再%(edit)s"), edit=Text(EDIT_LABELS[edit]))
     if not allowed(order, edit):
         raise Conflict(N_("订单当前状态为「%(status)s」，不能%(edit)s"), status=Text(STATUS_LABELS[S(order.status)]),
                        edit=Text(EDIT_LABELS[edit]), details={"status": order.status, "edit": edit})

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Fen, UTCDateTime, db, utcnow
@@ -120,3 +120,16 @@ class AutoReview(db.Model):
     approved: Mapped[bool] = mapped_column(index=True)
     failed_rules: Mapped[list] = mapped_column(JSON, default=list)
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SavedView(db.Model):
+    """A member of staff's saved order-list view (常用筛选): a name and the list's filters as a query string."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("owner", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)  # the actor, user:NAME
+    name: Mapped[str] = mapped_column(String(40))
+    query: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
+from babel.support import Translations
 from barcode import Code128
 from barcode.writer import SVGWriter
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -58,6 +59,8 @@ PRINTABLE = {
     PICK_LIST: {OrderStatus.APPROVED, OrderStatus.PACKING},
 }
 PRINTED_EVENT = "printed"
+CHINESE = "zh_Hans_CN"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 
 Reveal = Callable[[Order], PlainReceiver]
 
@@ -72,8 +75,9 @@ class Sheet:
     lines: list = field(default_factory=list)
 
 
-def start(document: str, order_nos: list[str], actor: str) -> OrderBatch:
-    """Record a print run of ``document`` for the orders and queue its job (sent when the caller commits)."""
+def start(document: str, order_nos: list[str], actor: str, language: str = CHINESE) -> OrderBatch:
+    """Record a print run of ``document`` for the orders and queue its job (sent when the caller commits).
+    Slips and pick lists are printed in ``language`` (the staff member's); labels are the carrier's, in Chinese."""
     if document not in DOCUMENTS:
         raise ValidationError({"action": N_("不支持的批量操作")})
     order_nos = list(dict.fromkeys(order_nos))
@@ -81,7 +85,7 @@ def start(document: str, order_nos: list[str], actor: str) -> OrderBatch:
         raise ValidationError({"orders": N_("请至少选择一个订单")})
     if len(order_nos) > batches.MAX_ORDERS:
         raise ValidationError({"orders": Text(N_("一次最多处理 %(limit)s 个订单"), limit=batches.MAX_ORDERS)})
-    batch = OrderBatch(action=document, params={}, order_nos=order_nos, total=len(order_nos), results=[],
+    batch = OrderBatch(action=document, params={"language": language}, order_nos=order_nos, total=len(order_nos), results=[],
                        created_by=actor, status=BatchStatus.QUEUED)
     db.session.add(batch)
     db.session.flush()
@@ -104,7 +108,8 @@ def run(batch: OrderBatch, reveal: Reveal, checkpoint: Callable[[], None], templ
         else:
             results.append({"order_no": order_no, "ok": True, "message": batches.message_data(Text(batches.DONE))})
     if sheets:
-        batch.content = render(batch.action, sheets, template_dir, static_dir)
+        batch.content = render(batch.action, sheets, template_dir, static_dir,
+                               (batch.params or {}).get("language", CHINESE))
         for sheet in sheets:
             orders.add_event(sheet.order, PRINTED_EVENT, batch.created_by, sheet.order.status, sheet.order.status,
                              details={"document": batch.action, "batch": batch.id})
@@ -124,15 +129,22 @@ def take_content(batch: OrderBatch) -> bytes | None:
     return content
 
 
-def render(document: str, sheets: list[Sheet], template_dir: str | Path, static_dir: str | Path) -> bytes:
+def render(document: str, sheets: list[Sheet], template_dir: str | Path, static_dir: str | Path,
+           language: str = CHINESE) -> bytes:
     static_root = Path(static_dir).resolve()
-    return HTML(string=html(document, sheets, template_dir), base_url=static_root.as_uri() + "/",
+    return HTML(string=html(document, sheets, template_dir, language), base_url=static_root.as_uri() + "/",
                 url_fetcher=AssetFetcher(static_root)).write_pdf()
 
 
-def html(document: str, sheets: list[Sheet], template_dir: str | Path) -> str:
-    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=select_autoescape(["html"]))
+def html(document: str, sheets: list[Sheet], template_dir: str | Path, language: str = CHINESE) -> str:
+    if document == LABELS:  # the carrier's label reads the same for every packer
+        language = CHINESE
+    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"])
+    # The app's own catalogue (the pages' translations); a language without one prints the Chinese texts.
+    env.install_gettext_translations(Translations.load(str(TRANSLATIONS), [language]), newstyle=True)
     return env.get_template(TEMPLATES[document]).render(
+        html_lang="zh-CN" if language == CHINESE else language.replace("_", "-"),
         sheets=sheets, picks=pick_list(sheets) if document == PICK_LIST else [], code128=code128_svg,
         qr=lambda text: segno.make(text, error="m").svg_inline(scale=2, border=0),
         printed_at=utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
@@ -183,7 +195,12 @@ def pick_list(sheets: list[Sheet]) -> list[PickPage]:
 
 
 def parcel_lines(order: Order) -> list:
-    """The lines that go into the parcel: real goods, a bundle as its components (not presale-held)."""
+    """The lines that go into the order's parcel — with those of the orders merged into it: real goods,
+    a bundle as its components (not presale-held)."""
+    return [line for each in (order, *orders.merged_members(order)) for line in own_lines(each)]
+
+
+def own_lines(order: Order) -> list:
     return [line for line in order.lines if not line.sku.is_bundle]
 
 
@@ -212,8 +229,12 @@ def _sheet(batch: OrderBatch, order_no: str, reveal: Reveal) -> Sheet:
     order = orders.get_order(order_no)
     if order.status not in PRINTABLE[batch.action]:
         raise Conflict(N_("订单状态为「%(status)s」，不能打印"), status=Text(order.status_name))
+    if order.merged_into_id and batch.action != PICK_LIST:  # its goods are on the lead's label and slip
+        lead = db.session.get(Order, order.merged_into_id)
+        raise Conflict(N_("订单已合并到 %(order_no)s，请打印该订单的单据"), order_no=lead.order_no)
     receiver = reveal(order) if batch.action != PICK_LIST and is_encrypted(order) else plain_receiver(order)
-    sheet = Sheet(order, receiver, lines=parcel_lines(order))
+    lines = own_lines(order) if batch.action == PICK_LIST else parcel_lines(order)  # picked order by order
+    sheet = Sheet(order, receiver, lines=lines)
     if batch.action == LABELS:  # in a savepoint: a pool that ran dry gives back nothing of other orders
         with db.session.begin_nested():
             sheet.waybill_no = waybill_for(order)

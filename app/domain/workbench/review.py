@@ -17,7 +17,7 @@ from app.domain.channels.models import ChannelOrder
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.orders import services as orders
 from app.domain.orders.inputs import normalise_phone
-from app.domain.orders.models import Order
+from app.domain.orders.models import Order, phone_tail
 from app.domain.orders.states import Action, OrderStatus
 from app.domain.routing import facts
 from app.domain.routing import services as routing
@@ -113,7 +113,7 @@ def failed_rules(order: Order, setting: AutoReviewSetting) -> list[str]:
         ADDRESS: lambda: facts.destination_of(order) is not None,
         NO_HOLD: lambda: not _held_by_platform(order),
         ALLOCATED: lambda: _allocated(order),
-        NOT_BLACKLISTED: lambda: not is_blacklisted(order.receiver_phone),
+        NOT_BLACKLISTED: lambda: not is_blacklisted(order.receiver_phone, order.receiver_name),
     }
     return [rule for rule in enabled_rules(setting) if not checks[rule]()]
 
@@ -152,10 +152,40 @@ def blacklist() -> list[BlacklistedReceiver]:
                                                                         BlacklistedReceiver.id.desc())))
 
 
-def is_blacklisted(phone: str) -> bool:
-    number = normalise_phone(phone) if phone and "*" not in phone else None
-    return number is not None and db.session.scalar(
-        select(BlacklistedReceiver.id).where(BlacklistedReceiver.phone == number)) is not None
+def is_blacklisted(phone: str, name: str = "") -> bool:
+    """Whether the receiver is on the blacklist. A full phone matches the entry's number exactly.
+
+    A platform's masked phone (138****5678) cannot be compared whole, and the OAID that stands for the
+    receiver behind it is known only for some platforms and changes with the address, so: the entry's
+    number must agree with every digit the mask shows (at least the last four), and when the entry has a
+    name, the masked name (王**) must agree with it in the characters it shows. A false match costs a
+    person's review, never a refusal, which is why this errs on the side of stopping the order."""
+    phone = (phone or "").strip()
+    if "*" not in phone:
+        number = normalise_phone(phone) if phone else None
+        return number is not None and db.session.scalar(
+            select(BlacklistedReceiver.id).where(BlacklistedReceiver.phone == number)) is not None
+    tail = phone_tail(phone)
+    if not tail:
+        return False
+    entries = db.session.scalars(select(BlacklistedReceiver).where(BlacklistedReceiver.phone.endswith(tail)))
+    return any(_mask_shows(phone, entry.phone) and (not entry.name or _mask_shows_name(name, entry.name))
+               for entry in entries)
+
+
+def _mask_shows(masked: str, value: str) -> bool:
+    """``138****5678`` shows ``13812345678``: same length, every unmasked character the same."""
+    return len(masked) == len(value) and all(shown in ("*", real) for shown, real in zip(masked, value, strict=True))
+
+
+def _mask_shows_name(masked: str, name: str) -> bool:
+    """``王**`` shows ``王小明`` (platforms hide all but the first, or the last, characters; the stars do
+    not say how many are hidden). An unmasked name must be the same."""
+    masked, name = (masked or "").strip(), name.strip()
+    if "*" not in masked:
+        return masked == name
+    head, tail = masked.split("*", 1)[0], masked.rsplit("*", 1)[-1]
+    return bool(head or tail) and name.startswith(head) and name.endswith(tail)
 
 
 def add_to_blacklist(phone: str, name: str, reason: str, actor: str) -> BlacklistedReceiver:

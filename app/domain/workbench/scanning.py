@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from app.db import db
 from app.domain.catalog.models import Sku
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.logistics import shipments
 from app.domain.orders import services as orders
 from app.domain.orders.models import Order
@@ -46,7 +46,7 @@ class Check:
 
     order: Order
     carrier: Carrier
-    waybill_no: str
+    waybill_no: str  # "" for a parcel found by its order number: the waybill is typed before shipping
     rows: list[Row]
     unknown: list[str] = field(default_factory=list)
 
@@ -64,10 +64,15 @@ class Check:
 
 
 def parcel_for(waybill_no: str) -> tuple[Order, Carrier, str]:
-    """The order waiting to ship under ``waybill_no`` (a pool number its label was printed with)."""
+    """The order waiting to ship under ``waybill_no``: a pool number its label was printed with, or the
+    order number (the packing slip's barcode) of an order whose carrier's label was made elsewhere — its
+    waybill is then typed or scanned before shipping ("" here)."""
     waybill_no = (waybill_no or "").strip()
     pooled = db.session.scalar(select(PoolWaybill).where(PoolWaybill.waybill_no == waybill_no,
                                                          PoolWaybill.order_id.is_not(None)))
+    by_number = db.session.scalar(select(Order).where(Order.order_no == waybill_no)) if pooled is None else None
+    if by_number is not None and by_number.shipped_at is None:
+        return _by_order_number(by_number)
     if pooled is None:
         shipped = db.session.scalar(select(Order.order_no).where(Order.waybill_no == waybill_no)) if waybill_no else None
         if shipped:
@@ -79,6 +84,18 @@ def parcel_for(waybill_no: str) -> tuple[Order, Carrier, str]:
     if order.status not in SHIPPABLE:
         raise Conflict(N_("订单 %(order_no)s 当前状态不能发货"), order_no=order.order_no)
     return order, pooled.carrier, waybill_no
+
+
+def _by_order_number(order: Order) -> tuple[Order, Carrier, str]:
+    if order.merged_into_id:
+        lead = db.session.get(Order, order.merged_into_id)
+        raise Conflict(N_("订单已合并到 %(order_no)s，请扫该订单的发货单"), order_no=lead.order_no)
+    if order.status not in SHIPPABLE:
+        raise Conflict(N_("订单 %(order_no)s 当前状态不能发货"), order_no=order.order_no)
+    if order.carrier is None:
+        raise Conflict(N_("订单还没有指定快递公司，不能发货"))
+    pooled = db.session.scalar(select(PoolWaybill.waybill_no).where(PoolWaybill.order_id == order.id))
+    return order, order.carrier, pooled or ""
 
 
 def check(waybill_no: str, scanned: list[str]) -> Check:
@@ -119,14 +136,18 @@ def sku_for(code: str) -> Sku | None:
                              .order_by(Sku.id).limit(1))
 
 
-def ship(waybill_no: str, scanned: list[str], actor: str) -> Order:
-    """Ship the parcel when the scans match it exactly; Conflict (nothing changed) when they do not."""
+def ship(waybill_no: str, scanned: list[str], actor: str, typed_waybill: str = "") -> Order:
+    """Ship the parcel when the scans match it exactly; Conflict (nothing changed) when they do not.
+    A parcel found by its order number ships under ``typed_waybill`` (the carrier's label)."""
     result = check(waybill_no, scanned)
     if not result.matches:
         raise Conflict(N_("验货未通过：缺 %(missing)s 件，多 %(extra)s 件，不能发货"), missing=result.missing,
                        extra=result.extra)
+    waybill = result.waybill_no or (typed_waybill or "").strip()
+    if not waybill:
+        raise ValidationError({"typed_waybill": N_("请扫描或填写快递面单上的运单号")})
     order = orders.get_order(result.order.order_no, for_update=True)
     shipments.refuse_split(order)
     if order.status == OrderStatus.APPROVED:
         orders.pack(order, actor)
-    return shipments.ship_order(order, result.carrier, result.waybill_no, actor)
+    return shipments.ship_order(order, result.carrier, waybill, actor)

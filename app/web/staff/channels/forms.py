@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.domain.channels import mapping_fields
 from app.domain.channels.connect import api_platforms
 from app.domain.reference import queries as reference
 
@@ -32,6 +33,37 @@ class SyncSettingsForm(FlaskForm):
     calls_per_second = IntegerField(_l("每秒最多调用次数"), default=10,
                                     validators=[REQUIRED, NumberRange(1, 1000, _l("应在 1 到 1000 之间"))])
     payload_id = SelectField(_l("用于预览的原始载荷"), coerce=int, validate_choice=False, validators=[Optional()])
+
+
+def mapping_form_class(default: dict, payload: dict, override: dict) -> type[SyncSettingsForm]:
+    """The sync settings form with one select per mapped field (mapping_fields.FIELDS): the platform's
+    default, or a field of ``payload`` (a real payload of the shop), or a fixed option. A value already
+    in the override stays choosable even when this payload lacks that field."""
+    lines_path = mapping_fields.current(override, LINES_FIELD) or mapping_fields.current(default, LINES_FIELD)
+    order_paths, item_paths = mapping_fields.payload_fields(payload, lines_path.split("|")[0])
+
+    class MappingForm(SyncSettingsForm):
+        pass
+
+    for field in mapping_fields.FIELDS:
+        fallback = mapping_fields.current(default, field)
+        if field.options:
+            offered = [(option, _l(mapping_fields.OPTION_LABELS[option])) for option in field.options]
+        else:
+            paths = item_paths if field.in_line else order_paths
+            offered = [(path, path) for path in paths]
+        chosen = mapping_fields.current(override, field)
+        if chosen and chosen not in dict(offered):
+            offered.append((chosen, chosen))
+        default_label = mapping_fields.OPTION_LABELS.get(fallback) if field.options else None
+        choices = [("", _l("平台默认：%(value)s", value=_l(default_label) if default_label else (fallback or "—"))),
+                   *offered]
+        setattr(MappingForm, field.name, SelectField(_l(field.label), choices=choices, default=chosen,
+                                                     validators=[Optional()]))
+    return MappingForm
+
+
+LINES_FIELD = next(field for field in mapping_fields.FIELDS if (field.group, field.key) == mapping_fields.LINES_PATH)
 
 
 class SkuMappingForm(FlaskForm):

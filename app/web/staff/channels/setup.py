@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.auth import role_required
 from app.auth.roles import Area
-from app.domain.channels import health, skus
+from app.domain.channels import health, mapping_fields, skus
 from app.domain.channels.adapters import adapter_class
 from app.domain.channels.connect import credentials_of, is_api_channel, settings_of
 from app.domain.channels.models import RawPayload, SkuMapping
@@ -25,7 +25,7 @@ from app.domain.reference.models import Channel
 from app.extensions import db
 from app.web.htmx import vary_on_htmx
 from app.web.staff import bp
-from app.web.staff.channels.forms import CredentialsForm, SkuMappingForm, SyncSettingsForm
+from app.web.staff.channels.forms import CredentialsForm, SkuMappingForm, SyncSettingsForm, mapping_form_class
 from app.web.staff.pages import form_status, save_form, saved
 
 REPROCESS_JOB = "workers.channel_sync.reprocess_waiting"
@@ -58,7 +58,9 @@ def authorise_channel(row_id: int):
 def configure_channel(row_id: int):
     channel = db.get_or_404(Channel, row_id)
     settings = settings_of(channel) if is_api_channel(channel) else None
-    form = SyncSettingsForm(obj=settings) if settings else SyncSettingsForm()
+    default = adapter_class(channel.platform).DEFAULT_MAPPING if settings else {}
+    form_class = mapping_form_class(default, _sample_payload(channel), settings.mapping_override if settings else {})
+    form = form_class(obj=settings) if settings else form_class()
     if request.method == "GET" and settings is not None:
         form.mapping_override.data = json.dumps(settings.mapping_override, ensure_ascii=False, indent=2) \
             if settings.mapping_override else ""
@@ -70,9 +72,21 @@ def configure_channel(row_id: int):
     ) if settings is not None else None
     if response:
         return response
-    default = adapter_class(channel.platform).DEFAULT_MAPPING if settings else {}
     return render_template("staff/channels/configure.html", channel=channel, form=form, settings=settings,
+                           mapped=[getattr(form, field.name) for field in mapping_fields.FIELDS] if settings else [],
                            default_mapping=json.dumps(default, ensure_ascii=False, indent=2)), form_status(form)
+
+
+def _sample_payload(channel: Channel) -> dict:
+    """A real payload of the shop to offer its fields in the mapping form: the one chosen for the
+    preview, else the latest."""
+    if not is_api_channel(channel):
+        return {}
+    chosen = db.session.get(RawPayload, request.values.get("payload_id", type=int) or 0)
+    if chosen is not None and chosen.channel_id == channel.id:
+        return chosen.payload or {}
+    recent = health.recent_payloads(channel.id)
+    return (recent[0].payload or {}) if recent else {}
 
 
 @bp.post("/channels/<int:row_id>/sync-settings/preview")
@@ -81,7 +95,9 @@ def preview_channel(row_id: int):
     """The "预览" button: the order the typed mapping makes of the chosen raw payload (a fragment)."""
     channel = db.get_or_404(Channel, row_id)
     payload = db.session.get(RawPayload, request.form.get("payload_id", type=int) or 0)
-    result = preview(channel, request.form.get("mapping_override", ""), payload)
+    override = mapping_fields.with_choices(request.form.get("mapping_override", ""), {
+        field.name: request.form[field.name] for field in mapping_fields.FIELDS if field.name in request.form})
+    result = preview(channel, override, payload)
     return vary_on_htmx(make_response(render_template("staff/channels/_preview.html", result=result)))
 
 
@@ -127,7 +143,9 @@ def _credentials_data(form: CredentialsForm) -> CredentialsData:
 
 
 def _settings_data(form: SyncSettingsForm) -> SettingsData:
-    return SettingsData(form.mapping_override.data or "", form.stock_push_enabled.data, form.stock_share_pct.data,
+    override = mapping_fields.with_choices(form.mapping_override.data or "", {
+        field.name: getattr(form, field.name).data or "" for field in mapping_fields.FIELDS})
+    return SettingsData(override, form.stock_push_enabled.data, form.stock_share_pct.data,
                         form.virtual_stock.data, form.calls_per_second.data)
 
 

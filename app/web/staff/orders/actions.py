@@ -22,6 +22,8 @@ from app.domain.orders import deadlines, payments, queries, refund_approvals, se
 from app.domain.orders.models import Order
 from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allowed_actions
 from app.domain.routing import services as routing
+from app.domain.workbench import merging
+from app.domain.workbench.edits import MERGE_ORDERS
 from app.money import format_money
 from app.text import N_
 from app.web.errors import error_message
@@ -171,8 +173,20 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "rule_labels": deadlines.RULE_LABELS,
         "display": display,
         "review_stops": review_stops([order.id]),
+        "merge": merge_context(order),
         **print_options(current_user.role),
     }
+
+
+def merge_context(order: Order) -> dict:
+    """The order's merge as the panel shows it: the lead it ships with (a member), the orders merged into
+    it (a lead), how many more could join, and whether this user may merge or undo."""
+    may_merge = may_act(current_user.role, MERGE_ORDERS)
+    open_to_merge = may_merge and order.merged_into_id is None and order.status in merging.MERGEABLE
+    return {"lead": merging.lead_of(order) if order.merged_into_id else None,
+            "members": services.merged_members(order),
+            "candidates": len(merging.candidates(order)) if open_to_merge else 0,
+            "may_merge": may_merge, "undoable": order.status in merging.MERGEABLE}
 
 
 def _refused(order: Order, message: str):

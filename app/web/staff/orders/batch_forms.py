@@ -9,7 +9,8 @@ from app.auth.roles import may_act
 from app.domain.orders.states import Action
 from app.domain.reference import queries as reference
 from app.domain.workbench import batches, printing, waybills
-from app.web.staff.forms import REQUIRED, optional_int
+from app.domain.workbench.edits import EDIT_SHIPPING
+from app.web.staff.forms import REQUIRED, optional_int, warehouse_choices
 
 
 def may_print(role: str) -> bool:
@@ -25,6 +26,7 @@ class BatchForm(FlaskForm):
     action = SelectField(_l("批量操作"), validators=[REQUIRED])
     #: Every order the list's filters match (they come with the form's URL, as on the list).
     all_matching = BooleanField(_l("选择全部符合筛选条件的订单"))
+    warehouse_id = SelectField(_l("发货仓"), coerce=optional_int, validators=[Optional()])
     carrier_id = SelectField(_l("快递公司"), coerce=optional_int, validators=[Optional()])
     waybills = RadioField(_l("快递单号"), default=batches.WAYBILLS_FROM_POOL, choices=[
         (batches.WAYBILLS_FROM_POOL, _l("从面单池分配")), (batches.WAYBILLS_TYPED, _l("逐个填写或扫描"))])
@@ -38,6 +40,7 @@ class BatchForm(FlaskForm):
             (name, _l(label)) for name, label in printing.DOCUMENTS.items() if may_print(role)]
         self.carrier_id.choices = [("", _l("请选择"))] + [
             (c.id, c.name) for c in reference.carriers(active_only=True)]
+        self.warehouse_id.choices = [("", _l("请选择")), *warehouse_choices()]
 
     @property
     def offered(self) -> bool:
@@ -50,4 +53,7 @@ class BatchForm(FlaskForm):
                     "numbers": waybills.parse_numbers(self.numbers.data or "")}
         if self.action.data == Action.MARK_EXCEPTION:
             return {"reason": (self.reason.data or "").strip()}
+        if self.action.data == EDIT_SHIPPING:  # 换仓换快递: every order to one warehouse and carrier
+            return {"warehouse_id": self.warehouse_id.data, "carrier_id": self.carrier_id.data,
+                    "reason": (self.reason.data or "").strip()}
         return {}

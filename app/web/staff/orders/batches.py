@@ -4,6 +4,7 @@ filters), then watch its progress and per-order results on the batch page (polle
 import io
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,7 +34,8 @@ def start_batch():
             abort(403)
         try:
             if form.action.data in printing.DOCUMENTS:
-                batch = printing.start(form.action.data, _chosen_orders(form), current_user.actor)
+                batch = printing.start(form.action.data, _chosen_orders(form), current_user.actor,
+                                       str(get_locale()))
             else:
                 batch = batches.start(form.action.data, _chosen_orders(form), form.params(), current_user.actor)
         except ValidationError as error:

@@ -67,6 +67,12 @@ def event_details(event: OrderEvent) -> list[str]:
         phrases.append("，".join(f"{line['sku']} × {line['qty']}" for line in details["lines"]))
     if "restock" in details and details.get("lines"):
         phrases.append(_("退回入库") if details["restock"] else _("不退回入库"))
+    if details.get("lead"):  # a merged order: the order whose parcel it goes in
+        phrases.append(_("主订单 %(order_no)s", order_no=details["lead"]))
+    if details.get("merged_into"):
+        phrases.append(_("随订单 %(order_no)s", order_no=details["merged_into"]))
+    if details.get("orders"):
+        phrases.append(_("合并的订单：%(orders)s", orders="、".join(details["orders"])))
     if details.get("skus"):
         phrases.append("、".join(details["skus"]))
     if details.get("review_rules"):  # what stopped auto-review

@@ -3,6 +3,7 @@
 import io
 
 from flask import abort, redirect, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app.auth import role_required
@@ -23,7 +24,7 @@ def print_order(order_no: str, document: str):
     if not may_print(current_user.role):
         abort(403)
     order = services.get_order(order_no)
-    batch = printing.start(document, [order.order_no], current_user.actor)
+    batch = printing.start(document, [order.order_no], current_user.actor, str(get_locale()))
     db.session.commit()
     return redirect(url_for("staff.show_batch", batch_id=batch.id), 303)
 

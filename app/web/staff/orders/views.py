@@ -17,6 +17,8 @@ from app.domain.inventory import queries as inventory_queries
 from app.domain.orders import deadlines, queries, services
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference import places
+from app.domain.workbench import merging, saved_views
+from app.domain.workbench.edits import MERGE_ORDERS
 from app.extensions import db
 from app.web.errors import error_message, field_messages
 from app.web.htmx import is_partial, render_page_or_partial
@@ -60,6 +62,8 @@ def list_page(batch_form=None, status: int = 200):
         rule_labels=deadlines.RULE_LABELS, args=page_args(), tab_args=page_args(without="status"),
         may_create=may_act(current_user.role, CREATE_ORDER), batch_form=batch_form,
         review_stops=review_stops([order.id for order in page.items]),
+        mergeable=merging.suggestions(page.items) if may_act(current_user.role, MERGE_ORDERS) else set(),
+        saved_views=saved_views.views_of(current_user.actor),
     )
 
 
