@@ -3,7 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.domain.reference.models import Warehouse
+from app.domain.routing.facts import cutoff_passed
 from app.domain.routing.models import RateCard
 from app.extensions import db
 from tests import factories
@@ -113,7 +115,9 @@ def test_plan_is_a_dry_run_with_parcels_and_every_candidate(api, routable):
 
     assert response.status_code == 200, response.json
     body = response.json
-    assert (body["strategy"], body["split"], body["eta_days"]) == ("cheapest", False, 2)
+    # the card's 2 days, a day more once WH-SH's 16:00 cut-off (Shanghai time) has passed today
+    late = cutoff_passed(db.session.scalar(select(Warehouse).where(Warehouse.code == "WH-SH")).cutoff_time, utcnow())
+    assert (body["strategy"], body["split"], body["eta_days"]) == ("cheapest", False, 3 if late else 2)
     parcel = body["parcels"][0]
     assert (parcel["warehouse"], parcel["carrier"], parcel["lines"]) == ("WH-SH", "ZTO", [{"sku": "SKU-001", "qty": 2}])
     assert body["total_cost"] == parcel["cost"]
