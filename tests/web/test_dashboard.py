@@ -11,6 +11,7 @@ from app.db import utcnow
 from app.domain.catalog.models import Sku
 from app.domain.inventory.models import SafetyStockFigure, StockLevel
 from app.domain.orders.models import Order
+from app.domain.workbench.models import AutoReview
 from app.extensions import db
 from tests.conftest import htmx_headers
 from tests.web.test_staff_orders import order_numbers
@@ -117,3 +118,29 @@ def test_english_dashboard_labels_its_charts_in_english(client, login_as, shop):
     html = client.get("/staff/").text
     titles = [options["title"]["text"] for options in chart_options(html).values()]
     assert titles and not any(re.search(r"[\u4e00-\u9fff]", title) for title in titles), titles
+
+
+def test_the_share_of_todays_orders_auto_review_approved_is_shown_to_those_who_review(app, client, login_as,
+                                                                                      make_order):
+    order_numbers_made = [make_order("02") for _ in range(4)]
+    with app.app_context():
+        orders = db.session.scalars(select(Order).where(Order.order_no.in_(order_numbers_made))).all()
+        verdicts = (True, True, False)
+        for order, approved in zip(orders, verdicts, strict=False):
+            db.session.add(AutoReview(order_id=order.id, approved=approved, failed_rules=[] if approved else ["remark"]))
+        yesterday = orders[3]  # judged before today's midnight in Shanghai: not today's share
+        db.session.add(AutoReview(order_id=yesterday.id, approved=False, failed_rules=["remark"],
+                                  reviewed_at=utcnow() - timedelta(days=1, hours=1)))
+        db.session.commit()
+    login_as("customer_service")
+
+    page = client.get("/staff/").text
+    assert 'data-review-share="2/3"' in page and "今天自动审单通过 2 / 3 单（67%）" in page
+    assert 'href="/staff/auto-review"' not in page  # customer service may not change the rules
+
+    client.post("/language/en", data={"next": "/staff/"})
+    assert "Auto-review approved 2 of 3 orders today (67%)" in client.get("/staff/").text
+
+    client.post("/logout")
+    login_as("finance", username="caiwu-share")
+    assert "data-review-share" not in client.get("/staff/").text  # finance does not review orders
