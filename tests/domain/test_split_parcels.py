@@ -139,3 +139,21 @@ def test_a_platform_reporting_a_half_shipped_split_order_shipped_adds_only_what_
     last = db.session.query(Shipment).filter_by(order_id=order.id, waybill_no="SF2000000002").one()
     assert {line.order_line_id: line.quantity for line in last.lines} == {a_line.id: 1}
     assert held(order) == {(w.w2.id, w.a.id, "shipped"): 1, (w3.id, w.c.id, "shipped"): 2}
+
+
+def test_an_order_no_single_warehouse_can_fill_is_taken_and_routed_as_parcels(routed_world):
+    """A only in W1, C only in W2: the order is placed (each SKU held whole where it is) and routing
+    ships it as two parcels instead of the order being refused."""
+    w = routed_world
+    receive(w.w1, w.a, 1)
+    receive(w.w2, w.c, 2)
+    order = pay(place(w.channel, line(w.a), line(w.c, 2)))
+
+    assert routing.route_order(order, ACTOR).outcome == "split"
+    assert {p.warehouse.code for p in shipments.planned_parcels(order)} == {w.w1.code, w.w2.code}
+    orders.approve(order, ACTOR)
+    orders.pack(order, ACTOR)
+    shipments.ship_planned_parcel(order, w.w1, w.carrier, "SF2000000011", ACTOR)
+    shipments.ship_planned_parcel(order, w.w2, w.carrier, "SF2000000012", ACTOR)
+    assert order.status == OrderStatus.SHIPPED_OUT
+    assert held(order) == {(w.w1.id, w.a.id, "shipped"): 1, (w.w2.id, w.c.id, "shipped"): 2}

@@ -69,13 +69,30 @@ def test_an_order_goes_to_the_next_warehouse_that_can_fill_all_of_it_never_split
     assert stock(world.w1, world.a) == buckets(on_hand=5)
 
 
-def test_no_single_warehouse_can_fill_it_is_out_of_stock_although_the_sum_could(world):
+def test_no_single_warehouse_can_fill_it_each_sku_is_reserved_whole_where_it_is(world):
     receive(world.w1, world.a, 5)
     receive(world.w2, world.b, 5)
+    receive(world.w2, world.c, 5)
+
+    order = place(world.channel, line(world.a, 1), line(world.b, 1), line(world.c, 2))
+
+    assert order.warehouse_id == world.w2.id  # the warehouse holding most of it
+    assert inventory.order_holdings(order.id) == {world.a.id: (world.w1.id, "reserved"),
+                                                  world.b.id: (world.w2.id, "reserved"),
+                                                  world.c.id: (world.w2.id, "reserved")}
+    assert stock(world.w1, world.a) == buckets(on_hand=5, reserved=1)
+    assert stock(world.w2, world.c) == buckets(on_hand=5, reserved=2)
+
+
+def test_a_sku_that_fits_whole_in_no_warehouse_is_out_of_stock_although_the_sum_could(world):
+    receive(world.w1, world.a, 3)
+    receive(world.w2, world.a, 3)
+    receive(world.w2, world.b, 5)
     with pytest.raises(OutOfStock) as short:
-        place(world.channel, line(world.a, 1), line(world.b, 1))
-    assert [entry["sku"] for entry in short.value.details["lines"]] == [world.b.code]
+        place(world.channel, line(world.a, 5), line(world.b, 1))
+    assert [entry["sku"] for entry in short.value.details["lines"]] == [world.a.code]
     assert count(Order) == 0
+    assert stock(world.w2, world.b) == buckets(on_hand=5)
 
 
 def test_a_channel_with_a_default_warehouse_sells_only_from_it(world):

@@ -73,11 +73,12 @@ class ModelLine:
 class ModelOrder:
     id: int
     status: str
-    warehouse: int
+    warehouse: int  # the order's own warehouse: the one that holds most of it
     lines: list[ModelLine]
     paid: int = 0
     refunded_fen: int = 0
     holdings: dict[int, int] = field(default_factory=dict)  # sku id → units reserved (01) or locked (02)
+    homes: dict[int, int] = field(default_factory=dict)  # sku id → the warehouse holding it
 
 
 def has_orders(machine) -> bool:
@@ -147,7 +148,7 @@ class StockMachine(RuleBasedStateMachine):
     def release_all(self, order: ModelOrder):
         bucket = "reserved" if order.status == PENDING else "locked"
         for sku_id, units in order.holdings.items():
-            self.move(order.warehouse, sku_id, **{bucket: -units})
+            self.move(order.homes[sku_id], sku_id, **{bucket: -units})
         order.holdings = {}
 
     # --- stock in and out ---------------------------------------------------------------------------
@@ -205,23 +206,40 @@ class StockMachine(RuleBasedStateMachine):
         for item in sold:
             for sku_id, units in item.parts.items():
                 demand[sku_id] += units * item.quantity  # a component shared by lines is summed
-        fits = [w for w in candidates if all(self.sellable(w, s) >= q for s, q in demand.items())]
+        homes = self._homes(demand, candidates)
         data = order_input(*(line_input(getattr(world, code), quantity, gift) for code, quantity, gift in lines))
-        outcome = self.run(None if fits else OutOfStock, lambda: services.create_order(channel, data, ACTOR),
+        outcome = self.run(None if homes else OutOfStock, lambda: services.create_order(channel, data, ACTOR),
                            all_or_nothing=True)
-        if not fits:
+        if not homes:
             assert outcome.details["lines"] == self._expected_shortfalls(demand, candidates)
             return
         order, created = outcome
         assert created
-        warehouse = fits[0]
         for sku_id, units in demand.items():
-            self.move(warehouse, sku_id, reserved=units)
-        self.model[order.id] = ModelOrder(order.id, PENDING, warehouse, sold, holdings=dict(demand))
+            self.move(homes[sku_id], sku_id, reserved=units)
+        warehouse = max(candidates, key=lambda w: sum(home == w for home in homes.values()))
+        self.model[order.id] = ModelOrder(order.id, PENDING, warehouse, sold, holdings=dict(demand), homes=homes)
         assert order.warehouse_id == warehouse
         assert order.payable_fen == sum(0 if i.gift else i.quantity * self.prices[i.code] for i in sold)
         if then_pay:  # a separate unit of work, as when the payment message arrives
             self._pay(order.id)
+
+    def _homes(self, demand, candidates) -> dict[int, int]:
+        """Where each SKU is reserved: all in the first warehouse that fills everything, else each SKU
+        whole, greedily in the warehouse that fills the most SKUs left (ties by candidate order); {} when
+        some SKU fits whole nowhere."""
+        fills = {w: {s for s, q in demand.items() if self.sellable(w, s) >= q} for w in candidates}
+        whole = [w for w in candidates if fills[w] == set(demand)]
+        if whole:
+            return dict.fromkeys(demand, whole[0])
+        homes, left = {}, set(demand)
+        while left and len(demand) > 1:
+            best = max(candidates, key=lambda w: len(fills[w] & left))
+            if not fills[best] & left:
+                return {}
+            homes |= dict.fromkeys(fills[best] & left, best)
+            left -= fills[best]
+        return homes if not left else {}
 
     def _expected_shortfalls(self, demand, candidates):
         available = {(w, s): max(0, self.sellable(w, s)) for w in candidates for s in demand}
@@ -250,7 +268,7 @@ class StockMachine(RuleBasedStateMachine):
         self.run(expected, lambda: services.pay(order, order.payable_fen, "channel:tb"))
         if model.status == PENDING:
             for sku_id, units in model.holdings.items():
-                self.move(model.warehouse, sku_id, reserved=-units, locked=units)
+                self.move(model.homes[sku_id], sku_id, reserved=-units, locked=units)
             model.status, model.paid = PAID, order.payable_fen
 
     @precondition(has_orders)
@@ -296,11 +314,11 @@ class StockMachine(RuleBasedStateMachine):
         if model.status in (PENDING, CLOSED, REFUNDED):
             self.run(InvalidTransition, approve_pack_ship)
         elif model.status == PAID:
-            short = any(self.levels[(model.warehouse, s)]["on_hand"] < q for s, q in model.holdings.items())
+            short = any(self.levels[(model.homes[s], s)]["on_hand"] < q for s, q in model.holdings.items())
             self.run(Conflict if short else None, approve_pack_ship)  # a count took the goods away
             if not short:
                 for sku_id, units in model.holdings.items():
-                    self.move(model.warehouse, sku_id, on_hand=-units, locked=-units)
+                    self.move(model.homes[sku_id], sku_id, on_hand=-units, locked=-units)
                     self.shipped[sku_id] += units
                 model.holdings, model.status = {}, SHIPPED
         else:
@@ -373,12 +391,12 @@ class StockMachine(RuleBasedStateMachine):
 
     def _take_back(self, model, sku_id, units, restock, damaged):
         if model.status == PAID:
-            self.move(model.warehouse, sku_id, locked=-units)
+            self.move(model.homes[sku_id], sku_id, locked=-units)
             model.holdings[sku_id] -= units
             if not model.holdings[sku_id]:
                 del model.holdings[sku_id]
         elif restock:
-            self.move(model.warehouse, sku_id, **{"damaged" if damaged else "on_hand": units})
+            self.move(model.homes[sku_id], sku_id, **{"damaged" if damaged else "on_hand": units})
             if not damaged:
                 self.restocked[sku_id] += units
 
@@ -387,8 +405,9 @@ class StockMachine(RuleBasedStateMachine):
     def move_to_warehouse(self, data, w):
         key = self.pick(data, PENDING, PAID)
         model, target = self.model[key], self.warehouses[w]
-        movable = model.status in (PENDING, PAID) and model.holdings and model.warehouse != target
-        fits = all(self.sellable(target, s) >= q for s, q in model.holdings.items())
+        moving = {s: q for s, q in model.holdings.items() if model.homes[s] != target}
+        movable = model.status in (PENDING, PAID) and bool(moving)
+        fits = all(self.sellable(target, s) >= q for s, q in moving.items())
 
         def move():
             inventory.move_reservations(key, target, Change(ACTOR, "改仓", key))
@@ -401,9 +420,10 @@ class StockMachine(RuleBasedStateMachine):
         self.run(OutOfStock if movable and not fits else None, move)
         if movable and fits:
             bucket = "reserved" if model.status == PENDING else "locked"
-            for sku_id, units in model.holdings.items():
-                self.move(model.warehouse, sku_id, **{bucket: -units})
+            for sku_id, units in moving.items():
+                self.move(model.homes[sku_id], sku_id, **{bucket: -units})
                 self.move(target, sku_id, **{bucket: units})
+                model.homes[sku_id] = target
             model.warehouse = target
 
     # --- invariants ---------------------------------------------------------------------------------
@@ -429,7 +449,7 @@ class StockMachine(RuleBasedStateMachine):
                        Reservation.quantity)
                 .where(Reservation.order_id.in_(self.model), Reservation.status.in_(ACTIVE_RESERVATION_STATUSES))):
             held.setdefault(order_id, {})[sku_id] = units
-            assert warehouse_id == self.model[order_id].warehouse
+            assert warehouse_id == self.model[order_id].homes[sku_id]
             assert status == ("reserved" if self.model[order_id].status == PENDING else "locked")
         assert held == {key: m.holdings for key, m in self.model.items() if m.holdings}
 

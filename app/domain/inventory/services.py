@@ -73,9 +73,12 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
     """Reserve ``demand`` (sku id → units) for an order in the first of ``warehouse_ids`` that can fill
     all of it, and return that warehouse's id (None when there is nothing to reserve).
 
-    ``before_reserving(warehouse_id)`` lets the caller write what depends on the warehouse (the order's
-    own warehouse column) before the stock rows are locked, so nothing is written while they are.
-    Raises OutOfStock naming the short SKUs when no single warehouse can; nothing is written then.
+    When no single warehouse can, each SKU is reserved whole in a warehouse that has it, as few
+    warehouses as possible (routing then ships the order as one parcel per warehouse), and the warehouse
+    holding most of it is returned. ``before_reserving(warehouse_id)`` lets the caller write what depends
+    on the warehouse (the order's own warehouse column) before the stock rows are locked, so nothing is
+    written while they are. Raises OutOfStock naming the short SKUs when some SKU fits whole in no
+    warehouse; nothing is written then.
     """
     demand = {sku_id: quantity for sku_id, quantity in demand.items() if quantity > 0}
     if not demand:
@@ -91,7 +94,41 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
             savepoint.commit()
             return warehouse_id
         savepoint.rollback()
+    split = _split_by_warehouse(demand, warehouse_ids, marked)
+    if split:
+        savepoint = db.session.begin_nested()
+        if before_reserving is not None:
+            before_reserving(split[0][0])
+        # The rare path: each warehouse's rows are locked from its guarded UPDATEs while the next one's
+        # are written, a little longer than for an order one warehouse fills. Warehouses in id order (and
+        # SKUs in id order within each), so concurrent orders lock rows in one order and cannot deadlock.
+        if all(_reserve_all(order_id, warehouse_id, part, change) for warehouse_id, part in sorted(split)):
+            savepoint.commit()
+            return split[0][0]
+        savepoint.rollback()
     raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids, marked)})
+
+
+def _split_by_warehouse(demand: dict[int, int], warehouse_ids: list[int],
+                        sold_out: set[tuple[int, int]]) -> list[tuple[int, dict[int, int]]]:
+    """Warehouses (each with the SKUs it would hold) that together fill ``demand``, each SKU whole in
+    one of them, by a plain read: greedily the warehouse that fills the most SKUs left, ties in the given
+    order, so the parcels are few. Empty when some SKU fits whole nowhere: one SKU alone was the single
+    warehouse's case already, and a SKU marked sold out everywhere is refused without reading a row."""
+    if len(demand) < 2 or any(all((w, s) in sold_out for w in warehouse_ids) for s in demand):
+        return []
+    available = _available_by_warehouse(demand, warehouse_ids)
+    fits = {w: {s for s, q in demand.items() if (w, s) not in sold_out and available.get((w, s), 0) >= q}
+            for w in warehouse_ids}
+    left, split = set(demand), []
+    while left:
+        best = max(warehouse_ids, key=lambda w: len(fits[w] & left))  # max keeps the first of equals
+        taken = fits[best] & left
+        if not taken:
+            return []
+        split.append((best, {s: demand[s] for s in sorted(taken)}))
+        left -= taken
+    return split
 
 
 def add_to_order(order_id: int, warehouse_id: int, demand: dict[int, int], lock: bool, change: Change) -> None:
@@ -186,9 +223,10 @@ def restock_return(warehouse_id: int, sku_id: int, quantity: int, damaged: bool,
 def move_reservations(order_id: int, to_warehouse_id: int, change: Change, sku_ids: set[int] | None = None) -> None:
     """Move everything an order holds (or only its ``sku_ids``: a split parcel) to another warehouse,
     atomically; raises OutOfStock if it can't."""
+    # What a split order already holds in the target stays as it is.
     reservations = [r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
-                    if sku_ids is None or r.sku_id in sku_ids]
-    if not reservations or all(r.warehouse_id == to_warehouse_id for r in reservations):
+                    if (sku_ids is None or r.sku_id in sku_ids) and r.warehouse_id != to_warehouse_id]
+    if not reservations:
         return
     savepoint = db.session.begin_nested()
     short = []
