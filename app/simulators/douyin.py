@@ -329,6 +329,7 @@ def logistics_add(simulator: DouyinSimulator, seller: str, query: dict) -> dict:
                 return {}  # the same shipment again: already done
             raise DoudianError(90000, "订单状态不允许发货", "isv.business-failed:status-not-allow",
                                f"订单状态为{order['order_status_desc']}，不能发货")
+        _refuse(simulator, [waybill])
         now = now_gmt8()
         order["logistics_info"] = [{"tracking_no": waybill, "company": company,
                                     "company_name": COMPANIES.get(company, company), "ship_time": int(now.timestamp())}]
@@ -337,6 +338,67 @@ def logistics_add(simulator: DouyinSimulator, seller: str, query: dict) -> dict:
         simulator.state.shipments[order["order_id"]] = {"company_code": company, "logistics_code": waybill,
                                                         "at": order["ship_time"]}
     return {}
+
+
+def logistics_add_multi_pack(simulator: DouyinSimulator, seller: str, query: dict) -> dict:
+    """order.logisticsAddMultiPack: one shop order shipped as several packs, each naming the sku orders
+    (``shipped_order_id``) and counts it carries; the whole request succeeds or fails. The order lists
+    every pack under ``logistics_info`` (with its ``product_info``) and reads 3 (shipped) once every sku
+    order is in a pack, else 101 (partly shipped)."""
+    with simulator.state.lock:
+        order = _own_order(simulator, seller, query.get("order_id"))
+        packs = query.get("pack_list")
+        if not isinstance(packs, list) or not packs:
+            raise invalid("pack_list", "pack_list不能为空")
+        sku_orders = {str(line["order_id"]): line for line in order.get("sku_order_list", [])}
+        parsed = []
+        for pack in packs:
+            waybill, company = pack.get("logistics_code", ""), pack.get("company_code", "")
+            shipped = pack.get("shipped_order_info") or []
+            if not waybill or not company or not isinstance(shipped, list) or not shipped:
+                raise invalid("pack_list", "每个包裹都要有物流公司、运单号和发货的子订单")
+            items = []
+            for item in shipped:
+                sub_order, count = str(item.get("shipped_order_id", "")), str(item.get("shipped_num", ""))
+                if sub_order not in sku_orders:
+                    raise DoudianError(90000, "子订单不存在", "isv.business-failed:sku-order-not-exist",
+                                       f"子订单 {sub_order} 不属于订单 {order['order_id']}")
+                if not count.isdigit() or int(count) < 1 or int(count) > int(sku_orders[sub_order]["item_num"]):
+                    raise invalid("shipped_num", "shipped_num应为1到子订单商品数量之间的整数")
+                items.append((sub_order, int(count)))
+            parsed.append((waybill, company, items))
+        if int(order["order_status"]) not in SHIPPABLE:
+            if sorted(waybill for waybill, _, _ in parsed) == sorted(
+                    str(pack.get("tracking_no")) for pack in order.get("logistics_info") or []):
+                return {}  # the same packs again: already done
+            raise DoudianError(90000, "订单状态不允许发货", "isv.business-failed:status-not-allow",
+                               f"订单状态为{order['order_status_desc']}，不能发货")
+        _refuse(simulator, [waybill for waybill, _, _ in parsed])
+        now = now_gmt8()
+        stamp = int(now.timestamp())
+        order["logistics_info"] = [{"tracking_no": waybill, "company": company,
+                                    "company_name": COMPANIES.get(company, company), "ship_time": stamp,
+                                    "product_info": [{"sku_order_id": sub_order, "product_count": count,
+                                                      "product_name": sku_orders[sub_order].get("product_name", "")}
+                                                     for sub_order, count in items]}
+                                   for waybill, company, items in parsed]
+        order["ship_time"] = stamp
+        covered = {sub_order for _, _, items in parsed for sub_order, _ in items}
+        simulator._set(order, 3 if covered >= set(sku_orders) else 101, now)
+        simulator.state.shipments[order["order_id"]] = {
+            "company_code": parsed[0][1], "logistics_code": parsed[0][0], "at": stamp,
+            "packs": [{"company_code": company, "logistics_code": waybill,
+                       "shipped_order_info": [{"shipped_order_id": sub_order, "shipped_num": count}
+                                              for sub_order, count in items]} for waybill, company, items in parsed]}
+    return {}
+
+
+def _refuse(simulator: DouyinSimulator, waybills: list[str]) -> None:
+    """A waybill queued to be refused (``refuse_waybill``) fails the whole request, as a pack does."""
+    for waybill in waybills:
+        if simulator.state.refuses(waybill):
+            raise DoudianError(90000, "运单号校验失败", "isv.business-failed:logistics-code-invalid",
+                               f"运单号{waybill}不符合物流公司规则")
 
 
 def sync_stock(simulator: DouyinSimulator, seller: str, query: dict) -> dict:
@@ -399,6 +461,7 @@ METHODS = {
     "order.searchList": search_list,
     "order.orderDetail": order_detail,
     "order.logisticsAdd": logistics_add,
+    "order.logisticsAddMultiPack": logistics_add_multi_pack,
     "sku.syncStock": sync_stock,
     "sku.detail": sku_detail,
     "order.batchDecrypt": batch_decrypt,

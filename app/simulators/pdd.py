@@ -243,12 +243,44 @@ def online_send(simulator: PddSimulator, seller: str, params: dict) -> dict:
             if order.get("tracking_number") == number:
                 return {"logistics_online_send_response": {"is_success": True}}
             raise PddError(10000, "订单状态不允许发货（已发货或售后中）", "order.status.invalid")
+        if simulator.state.refuses(number):
+            raise PddError(10000, f"运单号 {number} 不符合快递公司规则", "tracking_number.invalid")
         now = now_gmt8()
         order |= {"order_status": 2, "tracking_number": number, "logistics_id": int(carrier or 0),
                   "shipping_time": gmt8(now), "updated_at": gmt8(now)}
         simulator.state.shipments[order["order_sn"]] = {"logistics_id": carrier, "tracking_number": number,
                                                         "at": gmt8(now)}
     return {"logistics_online_send_response": {"is_success": True}}
+
+
+def upload_extra_logistics(simulator: PddSimulator, seller: str, params: dict) -> dict:
+    """pdd.order.upload.extra.logistics: more waybills of an order that has shipped (分包发货, extra_track_type
+    1). PDD shows them to the buyer only: the order's detail keeps its one ``tracking_number``, so they are
+    kept with the shipment here (``/_sim/state``). A waybill uploaded before is answered as done."""
+    try:
+        tracks = json.loads(params.get("extra_track_list") or "[]")
+    except ValueError as error:
+        raise PddError(10000, "参数错误：extra_track_list应为JSON数组", "param.invalid") from error
+    if not isinstance(tracks, list) or not tracks or any(
+            not isinstance(track, dict) or not track.get("shipping_id") or not track.get("tracking_number")
+            for track in tracks):
+        raise PddError(10000, "参数错误：extra_track_list每项都要有shipping_id和tracking_number", "param.invalid")
+    with simulator.state.lock:
+        order = _own_order(simulator, seller, params.get("order_sn"))
+        if int(order["order_status"]) == 1:
+            raise PddError(10000, "订单未发货，不能上传额外运单", "order.status.invalid")
+        shipment = simulator.state.shipments.setdefault(order["order_sn"], {
+            "logistics_id": str(order.get("logistics_id")), "tracking_number": order.get("tracking_number"), "at": ""})
+        known = {track["tracking_number"] for track in shipment.get("extra_track_list", [])}
+        fresh = [track for track in tracks if str(track["tracking_number"]) not in known
+                 and str(track["tracking_number"]) != order.get("tracking_number")]
+        for track in fresh:
+            if simulator.state.refuses(str(track["tracking_number"])):
+                raise PddError(10000, f"运单号 {track['tracking_number']} 不符合快递公司规则", "tracking_number.invalid")
+        shipment.setdefault("extra_track_list", []).extend(
+            {"shipping_id": int(track["shipping_id"]), "tracking_number": str(track["tracking_number"]),
+             "extra_track_type": int(params.get("extra_track_type") or 1)} for track in fresh)
+    return {"order_upload_extra_logistics_response": {"success": True}}
 
 
 def quantity_update(simulator: PddSimulator, seller: str, params: dict) -> dict:
@@ -299,6 +331,7 @@ METHODS = {
     "pdd.order.number.list.increment.get": increment_get,
     "pdd.order.information.get": information_get,
     "pdd.logistics.online.send": online_send,
+    "pdd.order.upload.extra.logistics": upload_extra_logistics,
     "pdd.goods.quantity.update": quantity_update,
     "pdd.goods.information.get": goods_information,
     "pdd.open.decrypt.batch": decrypt_batch,

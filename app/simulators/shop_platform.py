@@ -66,6 +66,7 @@ class ShopState:
     stock: dict[str, int] = field(default_factory=dict)  # platform SKU key → quantity shown
     shipments: dict[str, dict] = field(default_factory=dict)
     trickled: set[str] = field(default_factory=set)  # ids of the orders the trickle made (the only ones it moves)
+    refused: set[str] = field(default_factory=set)  # waybills whose next shipping call is refused (a test fault)
     faults: Faults = field(default_factory=Faults)
     counters: Counter = field(default_factory=Counter)
     window: dict[int, int] = field(default_factory=dict)  # second → calls
@@ -82,6 +83,15 @@ class ShopState:
         seconds = self.faults.delay_seconds + (self.faults.slow_seconds if self.take("slow_next") else 0)
         if seconds:
             time.sleep(seconds)
+
+    def refuses(self, waybill: str) -> bool:
+        """Whether a shipping call naming ``waybill`` is to be refused (once), as the platform refuses a
+        waybill its carrier rules do not accept; each simulator answers in its platform's words."""
+        with self.lock:
+            if waybill in self.refused:
+                self.refused.discard(waybill)
+                return True
+            return False
 
     def take(self, fault: str) -> bool:
         """Use up one queued fault of this kind; True when the call should fail with it."""
@@ -279,7 +289,8 @@ def list_orders():
 @control.post("/config")
 def configure():
     """Faults and sessions: {"throttle_next": K, "ban_seconds": N, "calls_per_second": N, "fail_next": K,
-    "slow_next": K, "slow_seconds": S, "delay_seconds": S, "expire_session": token, "restore_session": token}."""
+    "slow_next": K, "slow_seconds": S, "delay_seconds": S, "expire_session": token, "restore_session": token,
+    "refuse_waybill": waybill (its next shipping call is refused)}."""
     state = _simulator().state
     body = request.get_json(force=True) or {}
     with state.lock:
@@ -293,6 +304,8 @@ def configure():
             state.expired.add(body["expire_session"])
         if body.get("restore_session"):
             state.expired.discard(body["restore_session"])
+        if body.get("refuse_waybill"):
+            state.refused.add(str(body["refuse_waybill"]))
     return jsonify(ok=True)
 
 

@@ -234,19 +234,46 @@ class TaobaoSimulator(PlatformSimulator):
             if line["status"] != "TRADE_CLOSED":  # a line refunded on its own stays closed
                 line["status"] = status
 
-    def consign(self, tid: str, company: str, out_sid: str, now) -> dict:
+    def consign(self, tid: str, company: str, out_sid: str, now, sub_tids: list[str] | None = None) -> dict:
+        """taobao.logistics.offline.send: the whole trade, or with ``is_split`` only the sub-orders
+        ``sub_tids`` (拆单发货): those lines take the waybill, and the trade reads SELLER_CONSIGNED_PART
+        until its last open sub-order has shipped. A sub-order ships once: the same waybill again is
+        answered as done, another one is refused."""
         trade = self.state.orders[tid]
         lines = trade["orders"]["order"]
-        if trade["status"] not in SHIPPABLE:
-            if lines and lines[0].get("invoice_no") == out_sid:
-                return {"shipping": {"is_success": True}}  # the same shipment again: already done
+        if not out_sid or not company:
+            raise invalid("out_sid", "运单号和物流公司不能为空")
+        if sub_tids is None:
+            chosen = [line for line in lines if not line.get("invoice_no") and line["status"] != "TRADE_CLOSED"]
+        else:
+            oids = {str(line["oid"]): line for line in lines}
+            unknown = [oid for oid in sub_tids if oid not in oids]
+            if not sub_tids or unknown:
+                raise TopError(15, "Remote service error", "isv.invalid-parameter:sub_tid",
+                               f"子订单 {','.join(unknown)} 不属于交易 {tid}")
+            chosen = [oids[oid] for oid in dict.fromkeys(sub_tids)]
+        named = [line for line in (lines if sub_tids is None else chosen) if line["status"] != "TRADE_CLOSED"]
+        if named and all(line.get("invoice_no") == out_sid for line in named):
+            return {"shipping": {"is_success": True}}  # the same shipment again: already done
+        if trade["status"] not in SHIPPABLE or not chosen or any(line.get("invoice_no") for line in chosen):
             raise TopError(15, "Remote service error", "isv.logistics-offline-service-error:B04",
-                           f"订单状态为 {trade['status']}，不能发货")
-        self._set(trade, "WAIT_BUYER_CONFIRM_GOODS", now)
-        trade["consign_time"] = gmt8(now)
-        for line in lines:
+                           f"订单状态为 {trade['status']}，不能发货" if trade["status"] not in SHIPPABLE
+                           else "子订单已发货，不能重复发货")
+        if any(line["status"] == "TRADE_CLOSED" for line in chosen):
+            raise TopError(15, "Remote service error", "isv.logistics-offline-service-error:B04", "子订单已关闭，不能发货")
+        if self.state.refuses(out_sid):
+            raise TopError(15, "Remote service error", "isv.logistics-offline-service-error:P38",
+                           f"运单号 {out_sid} 不符合 {company} 的运单号规则")
+        for line in chosen:
             line["invoice_no"], line["logistics_company"] = out_sid, COMPANIES.get(company, company)
-        self.state.shipments[tid] = {"company_code": company, "out_sid": out_sid, "at": gmt8(now)}
+            line["status"], line["consign_time"] = "WAIT_BUYER_CONFIRM_GOODS", gmt8(now)
+        waiting = [line for line in lines if not line.get("invoice_no") and line["status"] != "TRADE_CLOSED"]
+        trade["status"] = "SELLER_CONSIGNED_PART" if waiting else "WAIT_BUYER_CONFIRM_GOODS"
+        trade["modified"] = trade["consign_time"] = gmt8(now)
+        shipment = self.state.shipments.setdefault(tid, {"company_code": company, "out_sid": out_sid, "at": gmt8(now),
+                                                         "parcels": []})
+        shipment["parcels"].append({"company_code": company, "out_sid": out_sid, "is_split": sub_tids is not None,
+                                    "sub_tid": [str(line["oid"]) for line in chosen], "at": gmt8(now)})
         return {"shipping": {"is_success": True}}
 
 
@@ -296,8 +323,10 @@ def fullinfo_get(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
 def offline_send(simulator: TaobaoSimulator, seller: str, params: dict) -> dict:
     _own_trade(simulator, seller, params.get("tid", ""))
     with simulator.state.lock:
+        split = str(params.get("is_split", "0")) == "1"
+        sub_tids = [oid.strip() for oid in str(params.get("sub_tid", "")).split(",") if oid.strip()] if split else None
         answer = simulator.consign(str(params["tid"]), params.get("company_code", ""), params.get("out_sid", ""),
-                                   now_gmt8())
+                                   now_gmt8(), sub_tids)
     return {"logistics_offline_send_response": answer}
 
 

@@ -284,20 +284,41 @@ def trade_get(simulator: YouzanSimulator, seller: str, query: dict) -> dict:
 
 
 def online_confirm(simulator: YouzanSimulator, seller: str, query: dict) -> dict:
+    """youzan.logistics.online.confirm: the whole order, or with ``oids`` only those items (拆单发货). Each
+    call adds a parcel to ``delivery_order`` (its ``oids`` and ``dists[].express_info``); the order turns
+    WAIT_BUYER_CONFIRM_GOODS when its last item has shipped. An item ships once: the same waybill again is
+    answered as done, another one is refused."""
     with simulator.state.lock:
         info = _own(simulator, seller, query.get("tid"))
         order, waybill = info["order_info"], str(query.get("out_sid", ""))
-        if order["status"] != "WAIT_SELLER_SEND_GOODS":
-            if simulator.state.shipments.get(order["tid"], {}).get("out_sid") == waybill:
-                return {"is_success": True}  # the same shipment again: Youzan answers it as done
-            raise YouzanError(101305001, "订单当前状态不能发货")
+        items = {str(line["oid"]): line for line in info.get("orders", [])}
+        shipped = {str(item.get("oid")): parcel["dists"][0]["express_info"].get("express_no")
+                   for parcel in info.get("delivery_order") or [] if parcel.get("dists")
+                   for item in parcel.get("oids") or []}
+        asked = [oid.strip() for oid in str(query.get("oids") or "").split(",") if oid.strip()]
+        unknown = [oid for oid in asked if oid not in items]
+        if unknown:
+            raise YouzanError(101305002, f"交易明细 {','.join(unknown)} 不属于订单 {order['tid']}")
+        named = list(dict.fromkeys(asked)) or list(items)
+        if named and all(shipped.get(oid) == waybill for oid in named):
+            return {"is_success": True}  # the same shipment again: Youzan answers it as done
+        wanted = [oid for oid in named if oid not in shipped]
+        if order["status"] != "WAIT_SELLER_SEND_GOODS" or not wanted or (asked and len(wanted) < len(named)):
+            raise YouzanError(101305001, "订单当前状态不能发货" if order["status"] != "WAIT_SELLER_SEND_GOODS"
+                              else "商品已发货，不能重复发货")
+        if simulator.state.refuses(waybill):
+            raise YouzanError(101305003, f"快递单号 {waybill} 不符合快递公司规则")
         now = now_gmt8()
-        simulator._set(info, "WAIT_BUYER_CONFIRM_GOODS", now)
-        order["consign_time"] = gmt8(now)
         express = {"express_no": waybill, "express_id": str(query.get("out_stype", ""))}
-        info["delivery_order"] = [{"express_state": 1, "dists": [{"express_info": express}]}]
-        simulator.state.shipments[order["tid"]] = {"out_stype": express["express_id"], "out_sid": waybill,
-                                                   "at": gmt8(now)}
+        info.setdefault("delivery_order", []).append(
+            {"express_state": 1, "oids": [{"oid": oid} for oid in wanted], "dists": [{"express_info": express}]})
+        done = len(shipped) + len(wanted) >= len(items)
+        simulator._set(info, "WAIT_BUYER_CONFIRM_GOODS" if done else order["status"], now)
+        order["consign_time"] = order.get("consign_time") or gmt8(now)
+        shipment = simulator.state.shipments.setdefault(order["tid"], {"out_stype": express["express_id"],
+                                                                        "out_sid": waybill, "at": gmt8(now),
+                                                                        "parcels": []})
+        shipment["parcels"].append({"out_stype": express["express_id"], "out_sid": waybill, "oids": wanted})
     simulator.notify(info)
     return {"is_success": True}
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from app.db import utcnow
-from app.domain.channels.adapters.base import Listing, PlatformError, TokenExpiredError
+from app.domain.channels.adapters.base import Listing, PlatformError, ShippedParcel, TokenExpiredError
 from app.domain.channels.adapters.jd import DEFAULT_MAPPING
 from app.domain.channels.mapping import apply
 from tests.channels.builders import jd_order
@@ -68,8 +68,9 @@ def test_every_parcel_of_a_split_order_goes_in_one_shipment_call(jd_sim, jd_adap
     load(jd_sim, [jd_order("91002", "WAIT_SELLER_STOCK_OUT", utcnow() - timedelta(minutes=1)),
                   jd_order("91003", "WAIT_SELLER_STOCK_OUT", utcnow() - timedelta(minutes=1))])
 
-    assert jd_adapter.push_parcels("91002", [("467", "SF2001"), ("467", "SF2002")])["success"]
-    assert jd_adapter.push_parcels("91003", [("467", "SF3001"), ("2087", "JD3002"), ("467", "SF3003")])["success"]
+    assert jd_adapter.push_parcels("91002", [ShippedParcel("467", "SF2001"), ShippedParcel("467", "SF2002")])["success"]
+    assert jd_adapter.push_parcels("91003", [ShippedParcel("467", "SF3001"), ShippedParcel("2087", "JD3002"),
+                                             ShippedParcel("467", "SF3003")])["success"]
 
     shipments = requests.get(f"{jd_sim.url}/_sim/state", timeout=5).json()["shipments"]
     assert (shipments["91002"]["logistics_id"], shipments["91002"]["waybill"]) == ("467", "SF2001,SF2002")

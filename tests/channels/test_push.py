@@ -148,7 +148,8 @@ def test_the_drift_check_finds_a_platform_level_we_did_not_set_and_the_next_push
 
 
 def test_an_order_shipped_as_several_parcels_names_every_waybill_in_its_push(world, taobao_sim, taobao_adapter):
-    """Taobao's shipping call takes one waybill: it gets the order's own, the record keeps them all."""
+    """Taobao is told every parcel (split shipping, one call each, a bundle with its sub-order); the record
+    keeps them all, the order's own first."""
     order = pulled_order(world, taobao_sim, taobao_adapter, tid="9002")
     services.approve(order, "user:cangku")
     services.pack(order, "user:cangku")
@@ -164,7 +165,11 @@ def test_an_order_shipped_as_several_parcels_names_every_waybill_in_its_push(wor
     assert [parcel["waybill_no"] for parcel in record.sent["parcels"]] == [
         "SF9101", *[f"SF91{n:02d}" for n in range(2, len(sold) + 1)]]
     assert len(sold) > 1 and record.sent["waybill_no"] == "SF9101"
-    assert sim_state(taobao_sim)["shipments"]["9002"]["out_sid"] == "SF9101"
+    assert all(parcel["acknowledged"] for parcel in record.sent["parcels"])
+    shipment = sim_state(taobao_sim)["shipments"]["9002"]
+    assert shipment["out_sid"] == "SF9101"
+    assert [(parcel["out_sid"], parcel["sub_tid"]) for parcel in shipment["parcels"]] == [
+        ("SF9101", ["90020"]), *[(f"SF91{n:02d}", [f"9002{n - 1}"]) for n in range(2, len(sold) + 1)]]
 
 
 def test_skus_taken_by_a_push_that_never_finished_go_with_the_next_push(app_context):

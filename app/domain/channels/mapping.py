@@ -16,7 +16,8 @@ ship-by time) (paths); ``time_format``
 (``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
 ``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
-``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id}; ``waybill`` {number,
+``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id, line_id (the sub-order id a
+split shipment names)}; ``waybill`` {number,
 carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code};
 ``holds`` {path: "values"} (flags that keep a paid order from the warehouse, see ``holds_of``);
 ``discounts`` {platform, seller, coupon} (who funds the discount; ``a+b`` sums fields; the one not
@@ -51,7 +52,7 @@ PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by
 GROUPS = {
     "receiver": ("name", "phone", "province", "city", "district", "address", "town", "postcode"),
     "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id", "refund_status",
-              "refund_amount", "paid_amount"),
+              "refund_amount", "paid_amount", "line_id"),
     "waybill": ("number", "carrier"),
     "discounts": ("platform", "seller", "coupon"),
     "invoice": ("requested", "info", "title", "tax_id", "email", "kind", "special"),
@@ -263,6 +264,7 @@ def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[Platfo
             title=str(get_path(item, paths.get("title")) or ""),
             item_id=str(get_path(item, paths.get("item_id")) or ""),
             platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
+            line_id=str(get_path(item, paths.get("line_id")) or ""),
             paid_fen=_optional_fen(get_path(item, paths.get("paid_amount")), money, f"lines[{index}].paid"),
             **_line_refund(paths, item, payload, money, refunds, index),
         ))

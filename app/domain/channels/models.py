@@ -76,6 +76,7 @@ class PushStatus(StrEnum):
     PENDING = "pending"
     ACKNOWLEDGED = "acknowledged"
     FAILED = "failed"
+    PARTIAL = "partial"  #: a shipment some of whose parcels the platform acknowledged, the rest still to tell
 
 
 class ChannelCredentials(TimestampMixin, db.Model):

@@ -85,6 +85,7 @@ class PlatformLine:
     refund_status: str = ""  # as the platform says it (shown in the hold's reason)
     refund_fen: int | None = None  # the amount the platform refunded on the line, when it says
     paid_fen: int | None = None  # what the buyer paid for the line after discounts, when the platform says
+    line_id: str = ""  # the platform's sub-order id (Taobao/Youzan ``oid``, Douyin's sku order ``order_id``)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,49 @@ class Listing:
     platform_code: str
     item_id: str = ""
     platform_sku_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShippedParcel:
+    """One parcel of an order as its platform is told it: the platform's carrier value, the waybill, and
+    what it carries as (platform sub-order id, quantity). ``lines`` is empty when nothing in it can be
+    named on the platform: the order's lines have no sub-order ids (JD, Pinduoduo ship per order), or
+    every sub-order it carries was named by an earlier parcel (the rest of a bundle split across
+    warehouses)."""
+
+    carrier: str
+    waybill_no: str
+    lines: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ShipmentCall:
+    """One call telling the platform about ``waybills`` (one parcel, or several told together):
+    ``send()`` makes it and returns the platform's answer, or raises PlatformError."""
+
+    waybills: tuple[str, ...]
+    method: str
+    send: Callable[[], dict]
+
+
+def sub_order_groups(parcels: list[ShippedParcel]) -> list[tuple[list[str], ShippedParcel, list[str]]] | None:
+    """For platforms that ship per sub-order (Taobao ``sub_tid``, Youzan ``oids``): each parcel with the
+    sub-orders it names first, as (waybills told with it, the parcel, sub-order ids). A sub-order is
+    shipped once on these platforms, so a parcel whose sub-orders were all named by an earlier one is
+    folded into that one's call (its waybill is on our record but has no place on the platform). None
+    when the order is not split there: one parcel, no sub-order ids, or only one parcel naming any."""
+    if len(parcels) < 2 or not parcels[0].lines:
+        return None
+    groups: list[tuple[list[str], ShippedParcel, list[str]]] = []
+    named: set[str] = set()
+    for parcel in parcels:
+        ids = [line_id for line_id in dict.fromkeys(line_id for line_id, _ in parcel.lines) if line_id not in named]
+        if ids:
+            groups.append(([parcel.waybill_no], parcel, ids))
+            named.update(ids)
+        else:
+            groups[-1][0].append(parcel.waybill_no)
+    return groups if len(groups) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -269,12 +313,19 @@ class ChannelAdapter(ABC):
         """Tell the platform the order shipped; ``carrier`` is the platform's own carrier value.
         Returns the platform's answer; raises PlatformError when it refuses."""
 
-    def push_parcels(self, external_id: str, parcels: list[tuple[str, str]]) -> dict:
-        """Tell the platform the order shipped as ``parcels`` — (platform carrier, waybill), the order's
-        own parcel first. A platform whose shipping call takes one waybill (as documented for it) is told
-        the order's own; JD takes them all (jd.py)."""
-        carrier, waybill_no = parcels[0]
-        return self.push_shipment(external_id, carrier, waybill_no)
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
+        """The calls that tell the platform the order shipped as ``parcels`` (the order's own first), in
+        the order they must be made; push.py makes them one by one and records which were answered, so a
+        retry never repeats an acknowledged one. Each platform overrides this with its split-shipment
+        mechanism; here (a platform without one) the order's own parcel is told, for all of them."""
+        first = parcels[0]
+        return [ShipmentCall(tuple(parcel.waybill_no for parcel in parcels), "shipment",
+                             lambda: self.push_shipment(external_id, first.carrier, first.waybill_no))]
+
+    def push_parcels(self, external_id: str, parcels: list[ShippedParcel]) -> dict:
+        """Every call of ``shipment_calls`` at once: the platform's answer (``{"calls": [...]}`` for several)."""
+        answers = [call.send() for call in self.shipment_calls(external_id, parcels)]
+        return answers[0] if len(answers) == 1 else {"calls": answers}
 
     @abstractmethod
     def push_stock(self, listing: Listing, quantity: int) -> dict:

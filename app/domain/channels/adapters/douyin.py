@@ -34,6 +34,17 @@ detail encrypted (``encrypt_post_receiver``, ``encrypt_post_tel``, ``post_addr.e
 on the channel side, decrypted by ``order.batchDecrypt``) with masked twins ``mask_post_*``; province,
 city and district (``town``) are plain; merchant code ``out_sku_id``, else ``code``; the waybill in
 ``logistics_info[0]`` {tracking_no, company} [L: not in platform-apis, the official SDK's names].
+
+Shipment push-back: one parcel is ``order.logisticsAdd`` (``order_id``, ``company_code``,
+``logistics_code`` = the waybill). Several parcels are one ``order.logisticsAddMultiPack`` call:
+``order_id`` and ``pack_list``, each pack with ``shipped_order_info`` [{``shipped_order_id`` (the sku
+order id), ``shipped_num``}], ``company_code`` and ``logistics_code``; it succeeds or fails as a whole
+(no pack shipped when one is refused). [H for the names] repo westng/doudian-sdk
+``src/Api/order_logisticsAddMultiPack/param/{OrderLogisticsAddMultiPackParam,PackList,ShippedOrderInfo}.php``
+(also ``order_logisticsAdd/param/OrderLogisticsAddParam.php`` for the single call); [M for the
+all-or-nothing rule] repo sevencat/ecommerce_sdk ``ecommerce_sdk/douyin/OrderLogisticsAddMultiPack.cs``
+(its description). A parcel naming no sku order (the rest of a bundle split across warehouses) has no
+pack of its own: its waybill goes with the call, not in ``pack_list``.
 """
 
 import hashlib
@@ -56,6 +67,8 @@ from app.domain.channels.adapters.base import (
     PushBatch,
     PushMessage,
     RawOrder,
+    ShipmentCall,
+    ShippedParcel,
     ThrottledError,
     TokenExpiredError,
     TransientError,
@@ -101,7 +114,7 @@ DEFAULT_MAPPING = {
     "lines": {"path": "sku_order_list", "code": "out_sku_id|code|sku_id", "quantity": "item_num",
               "unit_price": "origin_amount", "title": "product_name", "item_id": "product_id_str|product_id",
               "platform_sku_id": "sku_id", "refund_status": "after_sale_info.after_sale_status",
-              "refund_amount": "pay_amount", "paid_amount": "pay_amount"},
+              "refund_amount": "pay_amount", "paid_amount": "pay_amount", "line_id": "order_id"},
     "discounts": {"platform": "promotion_platform_amount+promotion_talent_amount", "coupon": "promotion_pay_amount"},
     "line_refunds": LINE_REFUNDS,
     "waybill": {"number": "logistics_info.0.tracking_no", "carrier": "logistics_info.0.company"},
@@ -198,6 +211,17 @@ class DouyinAdapter(ChannelAdapter):
     def push_shipment(self, external_id: str, carrier: str, waybill_no: str) -> dict:
         return self.call("order.logisticsAdd",
                          {"order_id": external_id, "company_code": carrier, "logistics_code": waybill_no})
+
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
+        packs = [parcel for parcel in parcels if parcel.lines]
+        if len(parcels) < 2 or len(packs) < 2 or not parcels[0].lines:
+            return super().shipment_calls(external_id, parcels)
+        pack_list = [{"shipped_order_info": [{"shipped_order_id": line_id, "shipped_num": quantity}
+                                             for line_id, quantity in parcel.lines],
+                      "company_code": parcel.carrier, "logistics_code": parcel.waybill_no} for parcel in packs]
+        return [ShipmentCall(tuple(parcel.waybill_no for parcel in parcels), "order.logisticsAddMultiPack",
+                             lambda: self.call("order.logisticsAddMultiPack",
+                                               {"order_id": external_id, "pack_list": pack_list}))]
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         # incremental=false sets the number (a full update): repeating it is harmless.

@@ -40,6 +40,8 @@ from app.domain.channels.adapters.base import (
     PlatformError,
     PullPage,
     RawOrder,
+    ShipmentCall,
+    ShippedParcel,
     ThrottledError,
     TokenExpiredError,
     TransientError,
@@ -142,13 +144,15 @@ class JdAdapter(ChannelAdapter):
             raise PlatformError(str(answer.get("errorCode", "shipment")), str(answer.get("chineseErrCode", N_("发货失败"))))
         return answer
 
-    def push_parcels(self, external_id: str, parcels: list[tuple[str, str]]) -> dict:
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
         """Every parcel in one shipment call: JD's waybill field joins one carrier's numbers with ``,``
         and carriers with ``|`` (platform-apis, JD logistics fields); the carriers' ids are joined the same way."""
         numbers: dict[str, list[str]] = {}
-        for carrier, waybill_no in parcels:
-            numbers.setdefault(carrier, []).append(waybill_no)
-        return self.push_shipment(external_id, "|".join(numbers), "|".join(",".join(found) for found in numbers.values()))
+        for parcel in parcels:
+            numbers.setdefault(parcel.carrier, []).append(parcel.waybill_no)
+        carriers, waybills = "|".join(numbers), "|".join(",".join(found) for found in numbers.values())
+        return [ShipmentCall(tuple(parcel.waybill_no for parcel in parcels), "jingdong.pop.order.shipment",
+                             lambda: self.push_shipment(external_id, carriers, waybills))]
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         result = self.call("jingdong.stock.write.updateSkuStock",

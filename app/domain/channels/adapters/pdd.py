@@ -35,6 +35,18 @@ text (``updated_at``); ``town`` is the district; receiver name, phone and addres
 (``~…~…~0~~``, ``$…$…$0$$``) kept on the channel side with the region, decrypted by
 ``pdd.open.decrypt.batch``, their ``*_mask`` twins shown; merchant code ``outer_id`` (SKU), else
 ``outer_goods_id``; carrier ``logistics_id`` (PDD's numeric carrier id).
+
+Shipment push-back: PDD ships an order once, per order (its items carry no sub-order ids): the order's
+own parcel goes by ``pdd.logistics.online.send`` (``order_sn``, ``logistics_id``, ``tracking_number``),
+and the other parcels' waybills by one ``pdd.order.upload.extra.logistics`` call (订单额外运单信息上传:
+``order_sn``, ``extra_track_list`` [{``shipping_id`` the carrier id, ``tracking_number``}],
+``extra_track_type`` 1 = 分包发货), made after the order shipped. PDD shows extra waybills to the buyer
+only; the order's detail keeps its one ``tracking_number``. [H for the names] repo SchafferJ/open-pdd
+``src/http/model/order/pdd_order_upload_extra_logistics.rs`` (also the same ``extra_track_list`` shape
+in repo pipifamily/pdd-ddk-sdk ``src/Api/Request/PddOrderUploadRelationLogisticsRequest.php``), repo
+lywzx/pdd-node-sdk ``packages/pdd-origin-api/src/wuLiu/PddLogisticsOnlineSend.ts`` for the first call;
+[L] the answer's envelope key ``order_upload_extra_logistics_response`` {success} (PDD's naming rule,
+not seen in a sample).
 """
 
 from collections.abc import Iterator
@@ -49,6 +61,8 @@ from app.domain.channels.adapters.base import (
     PlatformError,
     PullPage,
     RawOrder,
+    ShipmentCall,
+    ShippedParcel,
     ThrottledError,
     TokenExpiredError,
     TransientError,
@@ -156,6 +170,22 @@ class PddAdapter(ChannelAdapter):
         body = self.call("pdd.logistics.online.send",
                          {"order_sn": external_id, "logistics_id": carrier, "tracking_number": waybill_no})
         return _success(body, "logistics_online_send_response", "发货失败")
+
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
+        calls = super().shipment_calls(external_id, parcels[:1])
+        extra = parcels[1:]
+        if extra:
+            calls.append(ShipmentCall(tuple(parcel.waybill_no for parcel in extra), "pdd.order.upload.extra.logistics",
+                                      lambda: self.push_extra_waybills(external_id, extra)))
+        return calls
+
+    def push_extra_waybills(self, external_id: str, parcels: list[ShippedParcel]) -> dict:
+        """The waybills of an order's other parcels (分包发货), once the order itself has shipped."""
+        tracks = [{"shipping_id": int(parcel.carrier) if parcel.carrier.isdigit() else parcel.carrier,
+                   "tracking_number": parcel.waybill_no} for parcel in parcels]
+        body = self.call("pdd.order.upload.extra.logistics",
+                         {"order_sn": external_id, "extra_track_list": tracks, "extra_track_type": 1})
+        return _success(body, "order_upload_extra_logistics_response", N_("额外运单上传失败"))
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         # update_type=1 is a full update (全量): repeating it sets the same number, never adds.

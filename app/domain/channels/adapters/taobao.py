@@ -28,12 +28,21 @@ Status mapping (platform status → stage → what the master order does, see no
 Fields: money in yuan strings; times GMT+8 text; receiver masked (王**, 138****8000) plus ``oaid``,
 decrypted only by ``taobao.top.oaid.decrypt`` with a scene code; merchant code ``outer_sku_id``, else
 the item's ``outer_iid``; a county-level city may sit in ``receiver_district`` with an empty city.
+
+Shipment push-back: ``taobao.logistics.offline.send`` (自己联系物流). An order shipped as one parcel is
+one call for the whole trade (``tid``, ``out_sid``, ``company_code``). An order shipped as several is
+told with TOP's split shipping, one call per parcel: ``is_split=1`` and ``sub_tid`` = the comma-joined
+sub-order ``oid``s of the lines in that parcel; the trade reads SELLER_CONSIGNED_PART until the last
+sub-order is out. [H] repo bububa/opentaobao ``model/logistic/TaobaoLogisticsOfflineSendAPIRequest.go``
+(``sub_tid`` 需要拆单发货的子订单集合, comma-separated; ``is_split`` 1 表示拆单). A sub-order ships once,
+so a parcel carrying only sub-orders an earlier parcel named is told with that one (base.sub_order_groups).
 """
 
 import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 from app.db import utcnow
 from app.domain.channels.adapters.base import (
@@ -44,11 +53,14 @@ from app.domain.channels.adapters.base import (
     PlatformError,
     PullPage,
     RawOrder,
+    ShipmentCall,
+    ShippedParcel,
     ThrottledError,
     TokenExpiredError,
     TransientError,
     gmt8_text,
     parse_gmt8,
+    sub_order_groups,
 )
 from app.domain.channels.adapters.signing import md5_wrapped
 from app.text import N_
@@ -93,7 +105,7 @@ DEFAULT_MAPPING = {
     "lines": {"path": "orders.order", "code": "outer_sku_id|outer_iid|sku_id", "quantity": "num",
               "unit_price": "price", "title": "title", "item_id": "num_iid", "platform_sku_id": "sku_id",
               "refund_status": "refund_status", "refund_amount": "divide_order_fee|payment",
-              "paid_amount": "divide_order_fee"},
+              "paid_amount": "divide_order_fee", "line_id": "oid"},
     "line_refunds": LINE_REFUNDS,
     # TOP's interception flags (Trade model): 1 holds the trade from shipping.
     "holds": {"top_hold": "1", "team_buy_hold": "1", "share_group_hold": "1", "ofp_hold": "1", "forbid_consign": "1"},
@@ -155,6 +167,19 @@ class TaobaoAdapter(ChannelAdapter):
     def push_shipment(self, external_id: str, carrier: str, waybill_no: str) -> dict:
         body = self.call("taobao.logistics.offline.send",
                          {"tid": external_id, "out_sid": waybill_no, "company_code": carrier})
+        return body["logistics_offline_send_response"]
+
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
+        groups = sub_order_groups(parcels)
+        if groups is None:
+            return super().shipment_calls(external_id, parcels)
+        return [ShipmentCall(tuple(waybills), "taobao.logistics.offline.send",
+                             partial(self._send_split, external_id, parcel, ids)) for waybills, parcel, ids in groups]
+
+    def _send_split(self, external_id: str, parcel: ShippedParcel, sub_tids: list[str]) -> dict:
+        body = self.call("taobao.logistics.offline.send",
+                         {"tid": external_id, "out_sid": parcel.waybill_no, "company_code": parcel.carrier,
+                          "is_split": 1, "sub_tid": ",".join(sub_tids)})
         return body["logistics_offline_send_response"]
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:

@@ -34,6 +34,16 @@ Fields: money in yuan strings (``pay_info``); times GMT+8 text; ``receiver_name`
 their masked forms come from ``youzan.cloud.secret.decryptmask.batch`` (one call per page) and are
 added to the stored payload under ``masked`` — the only key we add. Plaintext only through
 ``youzan.cloud.secret.decrypt.batch``. Merchant code ``outer_sku_id``, else ``outer_item_id``.
+
+Shipment push-back: ``youzan.logistics.online.confirm`` 3.0.0 (``tid``, ``is_no_express`` 0, ``out_stype``
+the express company id, ``out_sid`` the waybill). An order shipped as several parcels is confirmed once
+per parcel with ``oids`` = the comma-joined ``oid``s of the items in it (拆单发货); without ``oids`` the
+whole order ships. The order stays WAIT_SELLER_SEND_GOODS until its last item is out, and lists each
+parcel under ``delivery_order``. [M] public Java caller of the Youzan SDK (``YouzanLogisticsOnlineConfirmParams``:
+"oids 如果需要拆单发货，使用该字段指定要发货的商品交易明细编号，多个明细编号用半角逗号分隔；不需要拆单发货，则该字段不传或值为空")
+and a youzanyun-sdk call sample with ``out_stype``, ``out_sid``, ``is_no_express``, ``oids``, ``tid``; the
+repositories are not named by the index. An item ships once, so a parcel carrying only items an earlier
+parcel named is told with that one (base.sub_order_groups).
 """
 
 import hashlib
@@ -41,6 +51,7 @@ import hmac
 import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import unquote
 
 import requests
@@ -56,11 +67,14 @@ from app.domain.channels.adapters.base import (
     PushBatch,
     PushMessage,
     RawOrder,
+    ShipmentCall,
+    ShippedParcel,
     ThrottledError,
     TokenExpiredError,
     TransientError,
     gmt8_text,
     parse_gmt8,
+    sub_order_groups,
 )
 from app.text import N_, Text
 
@@ -104,7 +118,7 @@ DEFAULT_MAPPING = {
             "district": "address_info.delivery_district"},
     "lines": {"path": "orders", "code": "outer_sku_id|outer_item_id|sku_id", "quantity": "num",
               "unit_price": "price", "title": "title", "item_id": "item_id", "platform_sku_id": "sku_id",
-              "paid_amount": "payment"},
+              "paid_amount": "payment", "line_id": "oid"},
     "invoice": {"title": "invoice_info.invoice_title|invoice_info.user_name", "tax_id": "invoice_info.taxpayer_id",
                 "email": "invoice_info.email"},
     "waybill": {"number": "delivery_order.0.dists.0.express_info.express_no",
@@ -182,12 +196,21 @@ class YouzanAdapter(ChannelAdapter):
             info["masked"] = {key: masked.get(value, "") if is_cipher(value := _dig(info, path)) else value
                               for path, key in CIPHER_FIELDS}
 
-    def push_shipment(self, external_id: str, carrier: str, waybill_no: str) -> dict:
+    def push_shipment(self, external_id: str, carrier: str, waybill_no: str, oids: str = "") -> dict:
         data = self.call("youzan.logistics.online.confirm",
-                         {"tid": external_id, "is_no_express": 0, "out_stype": carrier, "out_sid": waybill_no})
+                         {"tid": external_id, "is_no_express": 0, "out_stype": carrier, "out_sid": waybill_no}
+                         | ({"oids": oids} if oids else {}))
         if not data.get("is_success", True):
             raise PlatformError("shipment", str(data.get("message") or N_("发货失败")))
         return data
+
+    def shipment_calls(self, external_id: str, parcels: list[ShippedParcel]) -> list[ShipmentCall]:
+        groups = sub_order_groups(parcels)
+        if groups is None:
+            return super().shipment_calls(external_id, parcels)
+        return [ShipmentCall(tuple(waybills), "youzan.logistics.online.confirm",
+                             partial(self.push_shipment, external_id, parcel.carrier, parcel.waybill_no, ",".join(ids)))
+                for waybills, parcel, ids in groups]
 
     def push_stock(self, listing: Listing, quantity: int) -> dict:
         # type 0 sets the quantity (a full update): repeating it is harmless, never adds.
