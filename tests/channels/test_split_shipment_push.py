@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.domain.channels import normalise, payloads, push, sync
 from app.domain.channels.adapters.base import ShippedParcel, sub_order_groups
 from app.domain.channels.models import ChannelOrder, PayloadSource, PushStatus
+from app.domain.logistics.models import Shipment, ShipmentLine
 from app.domain.orders import services
 from app.domain.orders.models import Order
 from app.domain.reference.models import Carrier
@@ -130,6 +131,33 @@ def test_taobao_retry_after_the_second_parcel_was_refused_does_not_resend_the_fi
     assert sim["counters"]["taobao.logistics.offline.send"] == 3  # SF9301 once, ZT9302 refused then sent
     assert [p["out_sid"] for p in sim["shipments"]["9203"]["parcels"]] == ["SF9301", "ZT9302"]
     assert push.shipments_to_push() == []
+
+
+def test_a_bundle_split_across_parcels_is_named_whole_by_the_first_that_carries_part_of_it(
+        world, taobao_sim, taobao_adapter):
+    """Routing may send a bundle's components from two warehouses; the platform sold the bundle as one
+    sub-order, so the first parcel names it and the other, naming nothing new, goes with that call."""
+    body = {"trades_sold_increment_get_response": {"trades": {"trade": [
+        taobao_trade("9204", "WAIT_SELLER_SEND_GOODS", utcnow() - timedelta(minutes=2),
+                     lines=(("SN-001", 2, "99.90"), ("KIT-T1", 1, "139.00")), masked=False)]}}}
+    assert requests.post(f"{taobao_sim.url}/_sim/orders", json=body, timeout=5).ok
+    sync.pull(world.taobao, taobao_adapter, checkpoint=db.session.commit)
+    order = the_order("9204")
+    ship_whole(order, "shunfeng", "SF9220")
+    plain, kit = sorted((line for line in order.lines if not line.is_component), key=lambda line: line.id)
+    sn, hh = sorted((line for line in order.lines if line.parent_line_id == kit.id), key=lambda line: line.sku.code)
+    for code, waybill_no, lines in (("shunfeng", "SF9220", {plain.id: 2, hh.id: hh.quantity}),
+                                    ("zhongtong", "ZT9221", {sn.id: sn.quantity})):
+        db.session.add(Shipment(order=order, carrier_id=carrier(code).id, waybill_no=waybill_no, lines=[
+            ShipmentLine(order_line_id=line_id, quantity=quantity) for line_id, quantity in lines.items()]))
+    db.session.flush()
+
+    record = pushed(order, taobao_adapter)
+
+    assert record.status == PushStatus.ACKNOWLEDGED
+    assert parcels(record) == [("SF9220", [["92040", 2], ["92041", 1]], True), ("ZT9221", [], True)]
+    [parcel] = state(taobao_sim)["shipments"]["9204"]["parcels"]  # nothing left to split: the whole trade
+    assert (parcel["out_sid"], parcel["is_split"]) == ("SF9220", False)
 
 
 # ---- Douyin: order.logisticsAddMultiPack, one call for every pack --------------------------------------------
