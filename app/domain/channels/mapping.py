@@ -9,12 +9,14 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 - ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo);
 - ``"order_tag_list.ship_hold"``: in a list of ``{name, value}`` pairs, the value named ``ship_hold``;
 - ``"^after_sales_status"`` (inside ``lines``): a field of the whole order, for every line (Pinduoduo
-  reports after-sales per order).
+  reports after-sales per order);
+- ``"sku_order_list.*.sum_amount"`` (``goods_total`` only): the sum over every element of a list.
 
 Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
 ship-by time) (paths); ``time_format``
 (``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
-``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
+``fen`` integers); ``payment``, ``shipping``, ``goods_total`` (the goods total the platform states,
+checked against the lines), ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
 ``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id}; ``waybill`` {number,
 carrier}; ``statuses`` {platform status: stage}; ``carriers`` {platform carrier: our carrier code};
@@ -47,7 +49,7 @@ STAGE_LABELS = {
 TIME_FORMATS = ("gmt8", "unix", "unix_ms")
 MONEY_UNITS = ("yuan", "fen")
 PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by", "payment", "shipping",
-             "buyer_name", "remark")
+             "goods_total", "buyer_name", "remark")
 GROUPS = {
     "receiver": ("name", "phone", "province", "city", "district", "address", "town", "postcode"),
     "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id", "refund_status",
@@ -175,6 +177,7 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         ship_by_at=parse_time(get_path(payload, spec.get("ship_by")), time_format),
         payment_fen=to_fen(payment, money, "payment"),
         shipping_fen=to_fen(get_path(payload, spec.get("shipping")) or 0, money, "shipping"),
+        platform_goods_fen=goods_total(payload, spec.get("goods_total"), money),
         buyer_name=str(get_path(payload, spec.get("buyer_name")) or ""),
         remark=str(get_path(payload, spec.get("remark")) or ""),
         receiver=_receiver(spec.get("receiver", {}), payload),
@@ -206,6 +209,32 @@ def holds_of(holds: dict, payload: dict) -> list[str]:
         value = get_path(payload, path)
         if value is not None and str(value) in {each.strip() for each in values.split(",")}:
             found.append(f"{path}={value}")
+    return found
+
+
+def goods_total(payload: dict, path: str | None, money: str) -> int | None:
+    """The goods total the platform states (``a+b`` sums fields, ``list.*.field`` sums a list's
+    elements); None when the mapping names none or the payload has none."""
+    if not path:
+        return None
+    values = [value for part in path.split("+") for value in _each(payload, part.strip())]
+    if not values:
+        return None
+    return sum(to_fen(value, money, "goods_total") for value in values)
+
+
+def _each(payload: dict, path: str) -> list:
+    """The non-empty values at ``path``; ``*`` walks every element of a list."""
+    if "*" not in path.split("."):
+        value = get_path(payload, path)
+        return [] if value is None else [value]
+    head, _, tail = path.partition(".*")
+    items = get_path(payload, head) if head else payload
+    if isinstance(items, dict):
+        items = list(items.values())
+    found = []
+    for item in items or []:
+        found += _each(item, tail.lstrip(".")) if tail.strip(".") else ([item] if item not in (None, "") else [])
     return found
 
 

@@ -74,7 +74,7 @@ CARRIER_CODES = {"shunfeng": "467", "zhongtong": "1499", "yuantong": "463", "she
 DEFAULT_MAPPING = {
     "external_id": "orderId", "status": "orderState", "modified": "modified", "created": "orderStartTime",
     "paid_at": "paymentConfirmTime", "time_format": "gmt8", "money": "yuan",
-    "payment": "orderPayment", "shipping": "freightPrice", "buyer_name": "pin", "remark": "orderRemark",
+    "payment": "orderPayment", "shipping": "freightPrice", "goods_total": "orderTotalPrice", "buyer_name": "pin", "remark": "orderRemark",
     "receiver": {"name": "consigneeInfo.fullnameMask", "phone": "consigneeInfo.mobileMask|consigneeInfo.telephoneMask",
                  "province": "consigneeInfo.province", "city": "consigneeInfo.city|consigneeInfo.county",
                  "district": "consigneeInfo.county", "address": "consigneeInfo.fullAddressMask",

@@ -90,7 +90,7 @@ CARRIER_CODES = {"shunfeng": "7", "zhongtong": "3", "yuantong": "2", "shentong":
 DEFAULT_MAPPING = {
     "external_id": "order_info.tid", "status": "order_info.status", "modified": "order_info.update_time",
     "created": "order_info.created", "paid_at": "order_info.pay_time", "time_format": "gmt8", "money": "yuan",
-    "payment": "pay_info.payment", "shipping": "pay_info.post_fee", "buyer_name": "masked.fans_nickname",
+    "payment": "pay_info.payment", "shipping": "pay_info.post_fee", "goods_total": "pay_info.total_fee", "buyer_name": "masked.fans_nickname",
     "remark": "remark_info.buyer_message",
     "receiver": {"name": "masked.receiver_name", "phone": "masked.receiver_tel",
                  "province": "address_info.delivery_province",
