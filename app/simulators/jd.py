@@ -4,7 +4,11 @@ Enforced as JOS does (platform-apis §2): app key and signature, timestamp withi
 access token (expired → code 19), the call rate and queued throttles ("调用频率超限", code 66 — JD's
 real codes are unpublished, the adapter also recognises the wording), windows of at most one month and
 three months of history, page_size ≤ 100. Receiver fields are ciphertexts with ``*Mask`` twins and an
-``oaid``; ``jingdong.jos.order.oaid.decrypt`` alone gives the plaintext.
+``oaid``; ``jingdong.jos.order.oaid.decrypt`` alone gives the plaintext. A refund before shipping is an
+application on the whole order (``request_refund``: the order LOCKED, the application status 0) that
+JD grants (status 1, the order TRADE_CANCELED) or the buyer withdraws (status 11, back to
+WAIT_SELLER_STOCK_OUT) — ``settle_refund``; ``jingdong.pop.afs.soa.refundapply.queryPageList`` lists
+them. The trickle does both.
 """
 
 import base64
@@ -63,6 +67,11 @@ class JdSimulator(PlatformSimulator):
     name = "jd"
     default_apps = {DEMO_APP_KEY: DEMO_APP_SECRET}
     default_sessions = DEMO_SESSIONS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: orderId → its refund applications (refundapply.queryPageList results), oldest first.
+        self.refund_applications: dict[str, list[dict]] = {}
 
     def register(self, app: Flask) -> None:
         app.add_url_rule("/routerjson", "gateway", self.gateway, methods=["GET", "POST"])
@@ -174,8 +183,13 @@ class JdSimulator(PlatformSimulator):
     def advance(self, order_id: str, now) -> bool:
         order = self.state.orders[order_id]
         age = now - parse_gmt8(order["modified"])
-        state = order["orderState"]
-        if state in SHIPPABLE and age > timedelta(minutes=3) and self.rng.random() < 0.1:
+        state, chance = order["orderState"], self.rng.random()
+        pending = self.pending_refund(order_id)
+        if state == "LOCKED" and pending is not None:
+            self.settle_refund(order, granted=chance < 0.6, now=now)  # JD's review, or the buyer withdraws
+        elif state in SHIPPABLE and age > timedelta(minutes=1) and chance < 0.08:
+            self.request_refund(order, now)  # the buyer asks for a refund before it ships: JD locks it
+        elif state in SHIPPABLE and age > timedelta(minutes=3) and chance < 0.1:
             self._set(order, "TRADE_CANCELED", now)
         elif state == "WAIT_GOODS_RECEIVE_CONFIRM" and age > timedelta(minutes=2):
             self._set(order, "FINISHED_L", now)
@@ -187,6 +201,37 @@ class JdSimulator(PlatformSimulator):
     def _set(self, order: dict, state: str, now) -> None:
         order["orderState"], order["modified"] = state, gmt8(now)
         order["orderStateRemark"] = STATE_REMARKS.get(state, state)
+
+    # ---- refunds before shipping (an application on the whole order) -----------------------------------
+
+    def request_refund(self, order: dict, now, reason: str = "不想要了") -> dict:
+        """The buyer applies for a refund before shipping: an application (status 0, 未审核) for what was
+        paid, and the order LOCKED while JD reviews it."""
+        with self.state.lock:
+            application = {"id": self.next_id(70_000_000_000), "orderId": order["orderId"],
+                           "buyerId": order.get("pin", ""), "buyerName": order.get("pin", ""),
+                           "applyTime": gmt8(now), "checkTime": "", "checkUserName": "",
+                           "applyRefundSum": order["orderPayment"], "status": "0", "reason": reason}
+            self.refund_applications.setdefault(order["orderId"], []).append(application)
+            self._set(order, "LOCKED", now)
+        return application
+
+    def settle_refund(self, order: dict, granted: bool, now) -> None:
+        """JD grants the application (审核通过, then the order is cancelled: the refund) or the buyer
+        withdraws it (用户撤销: the order is released to ship)."""
+        with self.state.lock:
+            application = self.pending_refund(order["orderId"])
+            if application is None:
+                return
+            application["status"], application["checkTime"] = ("1" if granted else "11"), gmt8(now)
+            application["checkUserName"] = "jd_audit" if granted else ""
+            self._set(order, "TRADE_CANCELED" if granted else "WAIT_SELLER_STOCK_OUT", now)
+            if granted:
+                order["orderEndTime"] = gmt8(now)
+
+    def pending_refund(self, order_id: str) -> dict | None:
+        applications = self.refund_applications.get(str(order_id)) or []
+        return applications[-1] if applications and applications[-1]["status"] == "0" else None
 
 
 def _own_order(simulator: JdSimulator, seller: str, order_id) -> dict:
@@ -276,6 +321,25 @@ def oaid_decrypt(simulator: JdSimulator, seller: str, query: dict) -> dict:
     return {"returnType": {"success": True, "data": {"receiverInfoList": receivers}}}
 
 
+def refund_applications(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    """jingdong.pop.afs.soa.refundapply.queryPageList: the shop's refund applications, by order or ids."""
+    page, size = int(query.get("pageIndex") or 1), int(query.get("pageSize") or 10)
+    if not 1 <= size <= 50 or page < 1:
+        raise JosError("34", "pageSize取值范围为1到50", "Invalid pageSize")
+    wanted_ids = set(filter(None, str(query.get("ids") or "").split(",")))
+    with simulator.state.lock:
+        if query.get("orderId"):
+            _own_order(simulator, seller, query["orderId"])
+        found = [application for order_id, applications in simulator.refund_applications.items()
+                 if simulator.state.sellers.get(order_id) == seller for application in applications
+                 if (not query.get("orderId") or order_id == str(query["orderId"]))
+                 and (not wanted_ids or application["id"] in wanted_ids)
+                 and (query.get("status") in (None, "") or application["status"] == str(query["status"]))]
+        page_items = copy.deepcopy(found[(page - 1) * size: page * size])
+    return {"queryResult": {"success": True, "errorCode": "", "errorMsg": "", "totalCount": len(found),
+                            "pageIndex": page, "pageSize": size, "result": page_items}}
+
+
 METHODS = {
     "jingdong.pop.order.enSearch": en_search,
     "jingdong.pop.order.enGet": en_get,
@@ -283,4 +347,5 @@ METHODS = {
     "jingdong.stock.write.updateSkuStock": update_stock,
     "jingdong.stock.read.findSkuStock": read_stock,
     "jingdong.jos.order.oaid.decrypt": oaid_decrypt,
+    "jingdong.pop.afs.soa.refundapply.queryPageList": refund_applications,
 }

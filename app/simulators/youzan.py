@@ -11,6 +11,11 @@ their masked forms, ``youzan.cloud.secret.decrypt.batch`` the plaintext.
 Pushes carry ``msg`` (URL-encoded ``{"tid", "status", "update_time"}``), ``sign`` = md5(client_id + msg +
 secret) and the ``Event-Sign`` header = md5(client_id + body + secret); each is kept in ``outbox`` and,
 when ``push_url`` is set (``POST /_sim/push {"url": …}``), delivered from a background thread.
+
+A line's refund is a ``refund_order`` entry beside the trade ({``oids`` [{``oid``}], ``refund_state``,
+``refund_fee`` in fen, ``refund_id``, ``refund_type``, ``refund_time``}): asked (1,
+``trade_refund_RefundCreated``), then granted (60, ``…RefundSuccess``) or withdrawn (50,
+``…RefundClosed``) — ``request_line_refund`` / ``settle_line_refund``, also in the trickle.
 """
 
 import base64
@@ -25,8 +30,8 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from app.demo_orders import RECEIVERS
-from app.domain.channels.adapters.youzan import is_cipher, push_sign
-from app.money import fen_to_yuan
+from app.domain.channels.adapters.youzan import REFUND_KEY, is_cipher, push_sign
+from app.money import fen_to_yuan, yuan_to_fen
 from app.simulators.shop_platform import (
     PlatformSimulator,
     gmt8,
@@ -74,6 +79,8 @@ class YouzanSimulator(PlatformSimulator):
         self.item_skus: dict[str, set[str]] = {}
         self.push_url = push_url
         self.outbox: list[dict] = []
+        #: tid → its refund_order list, served beside full_order_info as Youzan does.
+        self.refunds: dict[str, list[dict]] = {}
 
     def register(self, app: Flask) -> None:
         app.add_url_rule("/api/<method>/<version>", "gateway", self.gateway, methods=["POST"])
@@ -133,7 +140,11 @@ class YouzanSimulator(PlatformSimulator):
         seller = seller or next(iter(self.state.sessions.values()))
         with self.state.lock:
             for item in data:
-                self._store(copy.deepcopy(item.get("full_order_info", item)), seller)
+                info = copy.deepcopy(item.get("full_order_info", item))
+                refunds = copy.deepcopy(item.get(REFUND_KEY) or info.pop(REFUND_KEY, None))
+                self._store(info, seller)
+                if refunds is not None:  # a load says what the trade's refunds are now
+                    self.refunds[info["order_info"]["tid"]] = refunds
         return len(data)
 
     def encrypt(self, value: str, kind: str = "name") -> str:
@@ -201,6 +212,15 @@ class YouzanSimulator(PlatformSimulator):
         info = self.state.orders[order_id]
         order = info["order_info"]
         age = now - parse_gmt8(order["update_time"])
+        pending = self.pending_refund(order["tid"])
+        chance = self.rng.random()
+        if order["status"] == "WAIT_SELLER_SEND_GOODS" and pending is not None:
+            self.settle_line_refund(info, pending, granted=chance < 0.6, now=now)
+            return True
+        if order["status"] == "WAIT_SELLER_SEND_GOODS" and len(info["orders"]) > 1 and chance < 0.08 \
+                and age > timedelta(minutes=1) and not self.refunds.get(order["tid"]):
+            self.request_line_refund(info, now)  # the buyer wants one of the goods refunded
+            return True
         if order["status"] == "WAIT_BUYER_PAY" and age > timedelta(minutes=1):
             paid = self.rng.random() < 0.8
             self._set(info, "WAIT_SELLER_SEND_GOODS" if paid else "TRADE_CLOSE", now)
@@ -218,9 +238,47 @@ class YouzanSimulator(PlatformSimulator):
     def _set(self, info: dict, status: str, now) -> None:
         info["order_info"]["status"], info["order_info"]["update_time"] = status, gmt8(now)
 
+    # ---- a refund on one line (refund_order, beside the trade) ----------------------------------------
+
+    def request_line_refund(self, info: dict, now, line: dict | None = None) -> dict:
+        """The buyer asks for one line's paid amount back: a ``refund_order`` entry naming its oid,
+        ``refund_state`` 1 (waiting for the seller), ``refund_fee`` in fen; pushed as RefundCreated."""
+        line = line or self.rng.choice(info["orders"])
+        order = info["order_info"]
+        with self.state.lock:
+            refund = {"refund_id": f"{now:%Y%m%d%H%M%S}{self.next_id(10 ** 6)[-8:]}", "refund_type": 1,
+                      "refund_state": 1, "refund_fee": _paid_fen(line), "refund_time": gmt8(now),
+                      "oids": [{"oid": line["oid"]}]}
+            self.refunds.setdefault(order["tid"], []).append(refund)
+            order["update_time"] = gmt8(now)
+        self.notify(info, "trade_refund_RefundCreated")
+        return refund
+
+    def settle_line_refund(self, info: dict, refund: dict, granted: bool, now) -> None:
+        """The seller agrees (``refund_state`` 60, RefundSuccess) or the buyer withdraws (50, RefundClosed)."""
+        with self.state.lock:
+            refund["refund_state"] = 60 if granted else 50
+            info["order_info"]["update_time"] = gmt8(now)
+            refunded = {str(oid["oid"]) for each in self.refunds.get(info["order_info"]["tid"]) or []
+                        if each["refund_state"] == 60 for oid in each["oids"]}
+            if granted and refunded >= {str(line["oid"]) for line in info["orders"]}:
+                self._set(info, "TRADE_CLOSE", now)  # every line refunded before shipping: the trade closes
+        self.notify(info, "trade_refund_RefundSuccess" if granted else "trade_refund_RefundClosed")
+
+    def pending_refund(self, tid: str) -> dict | None:
+        return next((refund for refund in reversed(self.refunds.get(tid) or [])
+                     if refund["refund_state"] in (1, 20, 30)), None)
+
+    def answer(self, tid: str) -> dict:
+        """A trade as youzan.trade.get / trades.sold.get answer it: full_order_info, refund_order beside it."""
+        answer = {"full_order_info": copy.deepcopy(self.state.orders[tid])}
+        if self.refunds.get(tid):
+            answer[REFUND_KEY] = copy.deepcopy(self.refunds[tid])
+        return answer
+
     # ---- push ------------------------------------------------------------------------------------------
 
-    def push_envelope(self, info: dict) -> tuple[bytes, dict]:
+    def push_envelope(self, info: dict, topic: str = "") -> tuple[bytes, dict]:
         """The request Youzan would POST for this order's current state: (raw body, headers)."""
         order = info["order_info"]
         client_id, secret = next(iter(self.state.apps.items()))
@@ -229,14 +287,14 @@ class YouzanSimulator(PlatformSimulator):
                                separators=(",", ":")), safe="")
         envelope = {"client_id": client_id, "id": order["tid"], "kdt_id": KDT_ID, "kdt_name": "小满生活",
                     "mode": 1, "msg": msg, "sendCount": 1, "sign": push_sign(client_id, msg, secret),
-                    "status": status, "type": TOPICS.get(order["status"], "trade_TradeMemoModified"),
+                    "status": status, "type": topic or TOPICS.get(order["status"], "trade_TradeMemoModified"),
                     "version": int(parse_gmt8(order["update_time"]).timestamp()), "test": False}
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         return body, {"Content-Type": "application/json",
                       "Event-Sign": push_sign(client_id, body.decode(), secret)}
 
-    def notify(self, info: dict) -> None:
-        body, headers = self.push_envelope(info)
+    def notify(self, info: dict, topic: str = "") -> None:
+        body, headers = self.push_envelope(info, topic)
         with self.state.lock:
             self.outbox.append({"body": body.decode(), "headers": headers})
         if self.push_url:  # not under the state lock: OrderHub may call back at once
@@ -249,6 +307,11 @@ class YouzanSimulator(PlatformSimulator):
         except requests.RequestException as error:
             self.state.counters["push_failed"] += 1
             logger.warning("youzan push to %s failed: %s", url, type(error).__name__)
+
+
+def _paid_fen(line: dict) -> int:
+    """What the buyer paid for a line, in fen (its ``payment``, else price × num)."""
+    return yuan_to_fen(line["payment"]) if line.get("payment") else yuan_to_fen(line["price"]) * int(line["num"])
 
 
 def _own(simulator: YouzanSimulator, seller: str, tid) -> dict:
@@ -274,13 +337,13 @@ def sold_get(simulator: YouzanSimulator, seller: str, query: dict) -> dict:
         found = [info for tid, info in simulator.state.orders.items() if simulator.state.sellers[tid] == seller
                  and start <= parse_gmt8(info["order_info"]["update_time"]) <= end]
         found.sort(key=lambda info: (info["order_info"]["update_time"], info["order_info"]["tid"]), reverse=True)
-        page_items = copy.deepcopy(found[(page - 1) * size: page * size])
-    return {"total_results": len(found), "full_order_info_list": [{"full_order_info": info} for info in page_items]}
+        page_items = [simulator.answer(info["order_info"]["tid"]) for info in found[(page - 1) * size: page * size]]
+    return {"total_results": len(found), "full_order_info_list": page_items}
 
 
 def trade_get(simulator: YouzanSimulator, seller: str, query: dict) -> dict:
     with simulator.state.lock:
-        return {"full_order_info": copy.deepcopy(_own(simulator, seller, query.get("tid")))}
+        return simulator.answer(_own(simulator, seller, query.get("tid"))["order_info"]["tid"])
 
 
 def online_confirm(simulator: YouzanSimulator, seller: str, query: dict) -> dict:

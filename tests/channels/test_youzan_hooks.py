@@ -24,7 +24,7 @@ from app.extensions import db
 from app.job_outbox import OutboxJob
 from app.jobs import get_queue
 from app.simulators import youzan
-from app.simulators.shop_platform import serve
+from app.simulators.shop_platform import now_gmt8, serve
 from tests import factories
 from tests.channels.builders import youzan_order
 from tests.conftest import run_worker
@@ -257,3 +257,23 @@ def test_id_only_redeliveries_of_two_orders_are_two_messages_and_each_is_fetched
     run_worker()
     assert db.session.scalar(select(func.count()).select_from(Order).where(
         Order.external_id.in_(["E8021", "E8022"]))) == 2
+
+
+def test_a_refund_pushed_on_one_line_is_fetched_and_holds_the_order(client, shop, youzan_sim):
+    simulator = youzan_sim.simulator
+    simulator.load([youzan_order("E8301", "WAIT_SELLER_SEND_GOODS", utcnow() - timedelta(minutes=1),
+                                 lines=(("SN-001", 1, "99.90"), ("HH-010", 2, "49.90")))], None)
+    info = simulator.state.orders["E8301"]
+    client.post(HOOK, data=simulator.push_envelope(info)[0], headers=simulator.push_envelope(info)[1])
+    run_worker()
+
+    simulator.request_line_refund(info, now_gmt8(), line=info["orders"][1])
+    pushed_refund = simulator.outbox[-1]
+    assert json.loads(pushed_refund["body"])["type"] == "trade_refund_RefundCreated"
+    response = client.post(HOOK, data=pushed_refund["body"].encode(), headers=pushed_refund["headers"])
+    assert response.status_code == 200 and response.text == SUCCESS
+    run_worker()
+
+    order = db.session.scalar(select(Order).where(Order.external_id == "E8301"))
+    db.session.refresh(order)
+    assert order.status == "E1" and "HH-010" in order.events[-1].reason

@@ -9,13 +9,25 @@ who funds it, and each line's share as the platform spread it — all integer fe
 - Per line: price × quantity − the line's paid amount (Taobao ``divide_order_fee``, Douyin and Youzan
   ``pay_amount`` / ``payment``) when every line has one and they add up to the discount; otherwise
   the orders service spreads it pro rata.
+- The goods total the platform states (mapping ``goods_total``: Taobao ``total_fee``, JD
+  ``orderTotalPrice``, Pinduoduo ``goods_amount``, Douyin the sku orders' ``sum_amount``, Youzan
+  ``pay_info.total_fee``) is kept on the order next to ours (the sum of the lines); when the two differ
+  the order's history says so once per differing pair (``platform_goods_mismatch``), for a person to
+  check the mapping or the platform's prices. The payable still follows the platform's payment.
 """
 
+from sqlalchemy import select
+
+from app.db import db
 from app.domain.channels.adapters.base import PlatformOrder
 from app.domain.channels.mapping import MappingError
-from app.text import N_
+from app.domain.orders import amend, services
+from app.domain.orders.models import Order, OrderEvent
+from app.money import fen_to_yuan
+from app.text import N_, Text
 
 FUNDERS = ("seller", "platform", "coupon")
+GOODS_MISMATCH = "platform_goods_mismatch"
 
 
 def discount_of(view: PlatformOrder) -> int:
@@ -47,3 +59,23 @@ def line_discounts(view: PlatformOrder) -> list[int | None]:
             not 0 <= share <= gross for share, gross in zip(shares, whole, strict=True)):
         return [None] * len(view.lines)
     return shares
+
+
+def follow_goods_total(order: Order, view: PlatformOrder, actor: str) -> None:
+    """Keep the platform's stated goods total on ``order``; a total other than the sum of our lines
+    leaves one ``platform_goods_mismatch`` event per differing pair (reprocessing adds none)."""
+    stated = view.platform_goods_fen
+    if stated is None:
+        return
+    amend.change_fields(order, {"platform_goods_fen": stated})
+    if stated == order.goods_fen:
+        return
+    details = {"platform_goods_fen": stated, "lines_fen": order.goods_fen}
+    last = db.session.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                                      OrderEvent.action == GOODS_MISMATCH)
+                             .order_by(OrderEvent.id.desc()).limit(1)) if order.id else None
+    if last is not None and last.details == details:
+        return
+    services.add_event(order, GOODS_MISMATCH, actor, order.status, order.status,
+                       Text(N_("平台商品金额 %(platform)s 与商品行合计 %(lines)s 不一致，请核对字段映射或平台价格"),
+                            platform=fen_to_yuan(stated), lines=fen_to_yuan(order.goods_fen)), details=details)

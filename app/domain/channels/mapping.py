@@ -5,16 +5,23 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
 (nested objects merge, everything else replaces). Values are paths into the payload:
 
 - ``"receiver_city|receiver_district"``: alternatives, the first non-empty one wins;
-- ``"orders.order.0.invoice_no"``: dotted keys, digits index lists;
+- ``"orders.order.0.invoice_no"``: dotted keys, digits index lists (``-1`` the last element);
 - ``"order_status+refund_status"`` (``status`` only): several fields joined as ``"1/4"`` (Pinduoduo);
 - ``"order_tag_list.ship_hold"``: in a list of ``{name, value}`` pairs, the value named ``ship_hold``;
 - ``"^after_sales_status"`` (inside ``lines``): a field of the whole order, for every line (Pinduoduo
-  reports after-sales per order).
+  reports after-sales per order);
+- ``"refund_order[oids.oid=oid].refund_state"`` (inside ``lines``): in the whole order's list
+  ``refund_order``, the last entry whose ``oids.oid`` names this line's ``oid``, then its
+  ``refund_state`` (Youzan lists its refunds beside the lines; ``…=oid]!.refund_fee`` only when that
+  entry names this line alone — an amount for several lines is not one line's);
+- ``"sku_order_list.*.sum_amount"`` (``goods_total`` only): the sum over every element of a list.
 
 Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
 ship-by time) (paths); ``time_format``
 (``gmt8`` for "yyyy-MM-dd HH:mm:ss" in GMT+8, ``unix``, ``unix_ms``); ``money`` (``yuan`` strings or
-``fen`` integers); ``payment``, ``shipping``, ``buyer_name``, ``remark``; ``receiver`` {name, phone,
+``fen`` integers); ``refund_money`` (the unit of ``lines.refund_amount`` when the platform states
+refunds in another unit than the order: Youzan); ``payment``, ``shipping``, ``goods_total`` (the goods
+total the platform states, checked against the lines), ``buyer_name``, ``remark``; ``receiver`` {name, phone,
 province, city, district, address}; ``pii`` {token name: path} (OAID, ciphertexts kept off the order);
 ``lines`` {path, code, quantity, unit_price, title, item_id, platform_sku_id, line_id (the sub-order id a
 split shipment names)}; ``waybill`` {number,
@@ -25,6 +32,7 @@ given takes the rest); ``invoice`` {requested, info, title, tax_id, email, kind,
 """
 
 import copy
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -48,7 +56,7 @@ STAGE_LABELS = {
 TIME_FORMATS = ("gmt8", "unix", "unix_ms")
 MONEY_UNITS = ("yuan", "fen")
 PATH_KEYS = ("external_id", "status", "modified", "created", "paid_at", "ship_by", "payment", "shipping",
-             "buyer_name", "remark")
+             "goods_total", "buyer_name", "remark")
 GROUPS = {
     "receiver": ("name", "phone", "province", "city", "district", "address", "town", "postcode"),
     "lines": ("path", "code", "quantity", "unit_price", "title", "item_id", "platform_sku_id", "refund_status",
@@ -64,7 +72,7 @@ PERSONAL_TITLES = ("个人", "")
 FREE_GROUPS = ("pii", "statuses", "carriers", "line_refunds", "holds")  # any keys
 #: What a line's platform refund status means (``line_refunds`` {platform value: one of these}).
 LINE_REFUNDS = ("none", "requested", "granted")
-CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS}
+CHOICES = {"time_format": TIME_FORMATS, "money": MONEY_UNITS, "refund_money": MONEY_UNITS}
 
 
 class MappingError(DomainError):
@@ -125,8 +133,8 @@ def get_path(payload, path: str | None):
         for part in alternative.strip().split("."):
             if isinstance(value, dict):
                 value = value.get(part)
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
+            elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+                value = value[int(part)]  # "-1": the last element (JD's latest refund application)
             elif isinstance(value, list):
                 value = _named(value, part)
             else:
@@ -176,12 +184,14 @@ def apply(spec: dict, payload: dict, stored_modified_at: datetime | None = None)
         ship_by_at=parse_time(get_path(payload, spec.get("ship_by")), time_format),
         payment_fen=to_fen(payment, money, "payment"),
         shipping_fen=to_fen(get_path(payload, spec.get("shipping")) or 0, money, "shipping"),
+        platform_goods_fen=goods_total(payload, spec.get("goods_total"), money),
         buyer_name=str(get_path(payload, spec.get("buyer_name")) or ""),
         remark=str(get_path(payload, spec.get("remark")) or ""),
         receiver=_receiver(spec.get("receiver", {}), payload),
         pii_tokens={name: str(value) for name, path in spec.get("pii", {}).items()
                     if (value := get_path(payload, path)) is not None},
-        lines=_lines(spec.get("lines", {}), payload, money, spec.get("line_refunds", {})),
+        lines=_lines(spec.get("lines", {}), payload, money, spec.get("line_refunds", {}),
+                     spec.get("refund_money") or money),
         holds=holds_of(spec.get("holds", {}), payload),
         discounts={name: _money_sum(payload, path, money, name) for name, path in spec.get("discounts", {}).items()},
         invoice=invoice_of(spec.get("invoice", {}), payload),
@@ -207,6 +217,32 @@ def holds_of(holds: dict, payload: dict) -> list[str]:
         value = get_path(payload, path)
         if value is not None and str(value) in {each.strip() for each in values.split(",")}:
             found.append(f"{path}={value}")
+    return found
+
+
+def goods_total(payload: dict, path: str | None, money: str) -> int | None:
+    """The goods total the platform states (``a+b`` sums fields, ``list.*.field`` sums a list's
+    elements); None when the mapping names none or the payload has none."""
+    if not path:
+        return None
+    values = [value for part in path.split("+") for value in _each(payload, part.strip())]
+    if not values:
+        return None
+    return sum(to_fen(value, money, "goods_total") for value in values)
+
+
+def _each(payload: dict, path: str) -> list:
+    """The non-empty values at ``path``; ``*`` walks every element of a list."""
+    if "*" not in path.split("."):
+        value = get_path(payload, path)
+        return [] if value is None else [value]
+    head, _, tail = path.partition(".*")
+    items = get_path(payload, head) if head else payload
+    if isinstance(items, dict):
+        items = list(items.values())
+    found = []
+    for item in items or []:
+        found += _each(item, tail.lstrip(".")) if tail.strip(".") else ([item] if item not in (None, "") else [])
     return found
 
 
@@ -245,7 +281,7 @@ def _receiver(paths: dict, payload: dict) -> MaskedReceiver:
     return MaskedReceiver(**values)
 
 
-def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[PlatformLine]:
+def _lines(paths: dict, payload: dict, money: str, refunds: dict, refund_money: str) -> list[PlatformLine]:
     items = get_path(payload, paths.get("path"))
     if isinstance(items, dict):
         items = [items]
@@ -266,16 +302,51 @@ def _lines(paths: dict, payload: dict, money: str, refunds: dict) -> list[Platfo
             platform_sku_id=str(get_path(item, paths.get("platform_sku_id")) or ""),
             line_id=str(get_path(item, paths.get("line_id")) or ""),
             paid_fen=_optional_fen(get_path(item, paths.get("paid_amount")), money, f"lines[{index}].paid"),
-            **_line_refund(paths, item, payload, money, refunds, index),
+            **_line_refund(paths, item, payload, refund_money, refunds, index),
         ))
     return lines
 
 
+JOIN = re.compile(r"^(?P<list>[\w.]+)\[(?P<key>[\w.]+)=(?P<field>[\w.]+)\](?P<sole>!?)\.(?P<value>[\w.]+)$")
+
+
 def _line_value(item: dict, payload: dict, path: str | None):
-    """A line's field; ``^path`` reads the whole order's instead."""
+    """A line's field; ``^path`` reads the whole order's instead, ``list[key=field].value`` the entry
+    of the order's ``list`` naming this line (see the module's doc)."""
     if path and path.startswith("^"):
         return get_path(payload, path[1:])
+    join = JOIN.match(path.strip()) if path else None
+    if join:
+        return _joined(item, payload, join)
     return get_path(item, path)
+
+
+def _joined(item: dict, payload: dict, join: re.Match):
+    """The last entry of the order's list whose ``key`` values (walking lists) include this line's
+    ``field``, then its ``value``; with ``!`` only when the entry names no other line."""
+    own = get_path(item, join["field"])
+    if own in (None, ""):
+        return None
+    entries = get_path(payload, join["list"])
+    named = [(entry, keys) for entry in (entries if isinstance(entries, list) else [])
+             if str(own) in (keys := {str(key) for key in _keys(entry, join["key"])})]
+    if not named:
+        return None
+    entry, keys = named[-1]
+    if join["sole"] and len(keys) > 1:
+        return None
+    return get_path(entry, join["value"])
+
+
+def _keys(value, path: str) -> list:
+    """Every value at ``path`` in ``value``, walking into lists (``oids.oid`` of ``[{oid}, {oid}]``)."""
+    head, _, rest = path.partition(".")
+    if isinstance(value, list):
+        return [found for each in value for found in _keys(each, path)]
+    if not isinstance(value, dict) or value.get(head) is None:
+        return []
+    return _keys(value[head], rest) if rest else (
+        [each for each in value[head] if each not in (None, "")] if isinstance(value[head], list) else [value[head]])
 
 
 def _line_refund(paths: dict, item: dict, payload: dict, money: str, refunds: dict, index: int) -> dict:

@@ -43,6 +43,7 @@ FIELDS = (
     MappedField(None, "ship_by", N_("承诺发货时间")),
     MappedField(None, "payment", N_("实付金额")),
     MappedField(None, "shipping", N_("运费")),
+    MappedField(None, "goods_total", N_("平台商品金额")),
     MappedField(None, "buyer_name", N_("买家昵称")),
     MappedField(None, "remark", N_("买家留言")),
     MappedField("receiver", "name", N_("收货人姓名")),

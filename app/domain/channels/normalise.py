@@ -168,6 +168,7 @@ def _apply(payload: RawPayload, spec: dict, known_listings: set[tuple[str, str, 
     before = link.order.status
     if not created:
         changes.follow(link.order, link, view, actor)
+    amounts.follow_goods_total(link.order, view, actor)
     invoices.follow(link.order, view, actor)
     _follow_ship_by(link.order, view)
     walk(link.order, link, view, actor)
@@ -195,7 +196,7 @@ def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
         lines=lines, external_id=view.external_id, buyer_name=view.buyer_name[:64],
         shipping_fen=view.shipping_fen, discount_fen=amounts.discount_of(view), remark=view.remark[:500],
         masked_pii=True, placed_at=view.created_at, ship_by_at=view.ship_by_at,
-        discount_split=amounts.discount_split(view),
+        discount_split=amounts.discount_split(view), platform_goods_fen=view.platform_goods_fen,
     )
 
 

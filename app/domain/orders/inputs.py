@@ -72,6 +72,7 @@ class OrderInput:
     ship_by_at: datetime | None = None
     #: Platform orders: who funds the discount {"platform", "seller", "coupon"}, summing to discount_fen.
     discount_split: dict[str, int] | None = None
+    platform_goods_fen: int | None = None  # the goods total the sales platform states, when it does
     skus: dict[str, Sku] = field(default_factory=dict)  # filled by validate(): code → SKU
 
 

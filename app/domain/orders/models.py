@@ -66,6 +66,9 @@ class Order(TimestampMixin, db.Model):
     discount_platform_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
     discount_seller_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
     discount_coupon_fen: Mapped[int] = mapped_column(Fen, default=0, server_default="0")
+    #: The goods total the sales platform states (platform orders; None when it states none), shown next
+    #: to ours (``goods_fen``, the sum of the lines) so a difference is seen.
+    platform_goods_fen: Mapped[int | None] = mapped_column(Fen)
 
     invoice_title_type: Mapped[str | None] = mapped_column(String(16))  # personal | company
     invoice_title: Mapped[str] = mapped_column(String(100), default="")

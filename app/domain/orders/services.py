@@ -402,6 +402,7 @@ def _build_order(channel: Channel, data: OrderInput, now: datetime) -> Order:
         order.discount_platform_fen = data.discount_split.get("platform", 0)
         order.discount_seller_fen = data.discount_split.get("seller", 0)
         order.discount_coupon_fen = data.discount_split.get("coupon", 0)
+    order.platform_goods_fen = data.platform_goods_fen
     _add_lines(order, data, now)
     order.goods_fen = sum(line.quantity * line.unit_price_fen for line in order.lines if not line.is_component)
     order.payable_fen = order.goods_fen - order.discount_fen + order.shipping_fen

@@ -112,6 +112,7 @@ class PlatformOrder:
     holds: list[str] = field(default_factory=list)  # flags keeping it from the warehouse ("group_status=0")
     discounts: dict[str, int] = field(default_factory=dict)  # funded by {"platform", "seller", "coupon"}, as given
     invoice: PlatformInvoice | None = None
+    platform_goods_fen: int | None = None  # the goods total the platform states (mapping ``goods_total``)
 
     @property
     def goods_fen(self) -> int:

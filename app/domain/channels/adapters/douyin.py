@@ -100,7 +100,7 @@ LINE_REFUNDS = {"0": "none", "6": "requested", "7": "requested", "11": "requeste
 DEFAULT_MAPPING = {
     "external_id": "order_id", "status": "order_status", "modified": "update_time", "created": "create_time",
     "paid_at": "pay_time", "ship_by": "exp_ship_time", "time_format": "unix", "money": "fen",
-    "payment": "pay_amount", "shipping": "post_amount", "buyer_name": "mask_post_receiver", "remark": "buyer_words",
+    "payment": "pay_amount", "shipping": "post_amount", "goods_total": "sku_order_list.*.sum_amount", "buyer_name": "mask_post_receiver", "remark": "buyer_words",
     "receiver": {"name": "mask_post_receiver", "phone": "mask_post_tel",
                  "province": "mask_post_addr.province.name|post_addr.province.name",
                  "city": "mask_post_addr.city.name|post_addr.city.name",

@@ -69,6 +69,33 @@ STATUSES = {
     "DISTRIBUTION_CENTER_RECEIVED": "shipped", "RECEIPTS_CONFIRM": "signed", "FINISHED_L": "completed",
     "TRADE_CANCELED": "cancelled", "LOCKED": "hold", "PAUSE": "hold", "POP_ORDER_PAUSE": "hold",
 }
+#: Refunds before shipping (issue 12). On JD POP a buyer's refund before shipping is an application on
+#: the whole order, not on a line: the order turns ``LOCKED`` while it waits, and the applications are
+#: read with ``jingdong.pop.afs.soa.refundapply.queryPageList`` (``orderId``; results {``id``,
+#: ``orderId``, ``status``, ``applyRefundSum``, ``applyTime``, ``checkTime``, ``reason`` …}). A granted
+#: one is carried out by JD cancelling the order (``TRADE_CANCELED``: the status table's refund of what
+#: was paid, every line's stock released); a withdrawn or refused one puts the order back to
+#: ``WAIT_SELLER_STOCK_OUT``. After shipping, JD's after-sales are per SKU in its after-sales service
+#: APIs, not on the order: not read here (the order's own state still drives it). Sources: the JOS SDK
+#: request ``PopAfsSoaRefundapplyQueryPageListRequest`` (seven_jd package: ids, status, orderId,
+#: pageIndex, pageSize, showSku …) and the older ``refundapply.querylist`` result
+#: (starpeng/JdSdk2 ``RefundapplySaf/QueryMap.cs``: id, apply_refund_sum, status, order_id …) [H for
+#: the method and fields]; platform-apis §2.3 for ``LOCKED`` [H]; the status values below [M, JOS
+#: doc text as ERPs copy it]. Decision: for a LOCKED order the adapter reads its applications and keeps
+#: them in the stored payload under ``refundApply`` (the only key it adds), and the mapping reads the
+#: latest one's status for every line (``^refundApply.-1.status``), so the hold names the goods and
+#: JD's status; a pending or approved application is a request (the grant is the cancellation), a
+#: refused, failed-interception or withdrawn one is none. The amount is not mapped: the whole payment
+#: is refunded with the cancellation.
+#: status: 0 未审核, 1 审核通过, 3 京东财务审核通过, 5 人工审核通过, 6 拦截并退款, 7 青龙拦截成功,
+#: 9 强制关单并退款, 10 物流待跟进 — under way; 2 审核不通过, 4 京东财务审核不通过, 8 青龙拦截失败,
+#: 11 用户撤销 — ended.
+LINE_REFUNDS = {"0": "requested", "1": "requested", "3": "requested", "5": "requested", "6": "requested",
+                "7": "requested", "9": "requested", "10": "requested", "2": "none", "4": "none", "8": "none",
+                "11": "none"}
+REFUND_METHOD = "jingdong.pop.afs.soa.refundapply.queryPageList"
+REFUND_KEY = "refundApply"
+
 #: JD carrier ids (logisticsId) ↔ our carrier codes. [L] JD's numbering: edit per shop in the mapping.
 CARRIER_CODES = {"shunfeng": "467", "zhongtong": "1499", "yuantong": "463", "shentong": "470", "yunda": "1327",
                  "jd": "2087", "ems": "465"}
@@ -76,7 +103,7 @@ CARRIER_CODES = {"shunfeng": "467", "zhongtong": "1499", "yuantong": "463", "she
 DEFAULT_MAPPING = {
     "external_id": "orderId", "status": "orderState", "modified": "modified", "created": "orderStartTime",
     "paid_at": "paymentConfirmTime", "time_format": "gmt8", "money": "yuan",
-    "payment": "orderPayment", "shipping": "freightPrice", "buyer_name": "pin", "remark": "orderRemark",
+    "payment": "orderPayment", "shipping": "freightPrice", "goods_total": "orderTotalPrice", "buyer_name": "pin", "remark": "orderRemark",
     "receiver": {"name": "consigneeInfo.fullnameMask", "phone": "consigneeInfo.mobileMask|consigneeInfo.telephoneMask",
                  "province": "consigneeInfo.province", "city": "consigneeInfo.city|consigneeInfo.county",
                  "district": "consigneeInfo.county", "address": "consigneeInfo.fullAddressMask",
@@ -84,7 +111,9 @@ DEFAULT_MAPPING = {
     "pii": {"oaid": "oaid", "fullname": "consigneeInfo.fullname", "mobile": "consigneeInfo.mobile",
             "telephone": "consigneeInfo.telephone", "fullAddress": "consigneeInfo.fullAddress"},
     "lines": {"path": "itemInfoList", "code": "outerSkuId|skuId", "quantity": "itemTotal", "unit_price": "jdPrice",
-              "title": "skuName", "item_id": "wareId", "platform_sku_id": "skuId"},
+              "title": "skuName", "item_id": "wareId", "platform_sku_id": "skuId",
+              "refund_status": "^refundApply.-1.status"},
+    "line_refunds": LINE_REFUNDS,
     "discounts": {"seller": "sellerDiscount"},
     "invoice": {"info": "invoiceInfo", "tax_id": "invoiceCode"},
     "waybill": {"number": "waybill", "carrier": "logisticsId"},
@@ -127,6 +156,8 @@ class JdAdapter(ChannelAdapter):
             return found.get("orderInfoList") or [], total, page * size < total
 
         for number, orders in self.pages_backwards(fetch, lambda: int(search(1, 1).get("orderTotal") or 0)):
+            for order in orders:
+                self._add_refund_applications(order)
             yield PullPage(number, [ListEntry(str(o["orderId"]), parse_gmt8(o.get("modified")), o) for o in orders])
 
     def fetch_order(self, external_id: str) -> RawOrder:
@@ -134,7 +165,21 @@ class JdAdapter(ChannelAdapter):
         info = result["orderDetailInfo"]
         _check_api_result(info)
         order = info["orderInfo"]
+        self._add_refund_applications(order)
         return RawOrder(str(order["orderId"]), parse_gmt8(order.get("modified")), order)
+
+    def _add_refund_applications(self, order: dict) -> None:
+        """A LOCKED order's refund applications, as JD lists them, kept in its payload (see LINE_REFUNDS)."""
+        if order.get("orderState") != "LOCKED" or REFUND_KEY in order:
+            return
+        result = self.call(REFUND_METHOD, {"orderId": str(order["orderId"]), "pageIndex": 1, "pageSize": 50})
+        found = result.get("queryResult") or {}
+        if found and found.get("success") is False:
+            raise PlatformError(str(found.get("errorCode", "refundapply")), str(found.get("errorMsg") or ""))
+        applications = sorted(found.get("result") or [], key=lambda each: (str(each.get("applyTime") or ""),
+                                                                          str(each.get("id") or "")))
+        if applications:
+            order[REFUND_KEY] = applications
 
     def push_shipment(self, external_id: str, carrier: str, waybill_no: str) -> dict:
         result = self.call("jingdong.pop.order.shipment",

@@ -105,7 +105,7 @@ HOLDS = {"group_status": "0", "order_tag_list.ship_hold": "1"}
 DEFAULT_MAPPING = {
     "external_id": "order_sn", "status": "order_status+refund_status+risk_control_status",
     "modified": "updated_at", "created": "created_time", "paid_at": "pay_time", "ship_by": "last_ship_time", "time_format": "gmt8",
-    "money": "yuan", "payment": "pay_amount", "shipping": "postage", "buyer_name": "receiver_name_mask",
+    "money": "yuan", "payment": "pay_amount", "shipping": "postage", "goods_total": "goods_amount", "buyer_name": "receiver_name_mask",
     "remark": "buyer_memo",
     "receiver": {"name": "receiver_name_mask", "phone": "receiver_phone_mask", "province": "province",
                  "city": "city", "district": "town", "address": "receiver_address_mask|address_mask"},

@@ -97,7 +97,7 @@ LINE_REFUNDS = {"WAIT_SELLER_AGREE": "requested", "WAIT_BUYER_RETURN_GOODS": "re
 DEFAULT_MAPPING = {
     "external_id": "tid_str|tid", "status": "status", "modified": "modified", "created": "created",
     "paid_at": "pay_time", "time_format": "gmt8", "money": "yuan",
-    "payment": "payment", "shipping": "post_fee", "buyer_name": "buyer_nick", "remark": "buyer_message",
+    "payment": "payment", "shipping": "post_fee", "goods_total": "total_fee", "buyer_name": "buyer_nick", "remark": "buyer_message",
     "receiver": {"name": "receiver_name", "phone": "receiver_mobile|receiver_phone", "province": "receiver_state",
                  "city": "receiver_city|receiver_district", "district": "receiver_district",
                  "address": "receiver_address", "town": "receiver_town", "postcode": "receiver_zip"},

@@ -32,7 +32,8 @@ Status mapping:
 Fields: money in yuan strings (``pay_info``); times GMT+8 text; ``receiver_name``, ``receiver_tel``,
 ``delivery_address`` and the buyer's nickname/phone are ciphertexts ``$<base64>$1$`` kept as tokens;
 their masked forms come from ``youzan.cloud.secret.decryptmask.batch`` (one call per page) and are
-added to the stored payload under ``masked`` — the only key we add. Plaintext only through
+added to the stored payload under ``masked``, and the trade's ``refund_order`` (sent beside
+``full_order_info``) is kept in it — the only keys we add. Plaintext only through
 ``youzan.cloud.secret.decrypt.batch``. Merchant code ``outer_sku_id``, else ``outer_item_id``.
 
 Shipment push-back: ``youzan.logistics.online.confirm`` 3.0.0 (``tid``, ``is_no_express`` 0, ``out_stype``
@@ -97,6 +98,25 @@ STATUSES = {
     "WAIT_SELLER_SEND_GOODS": "paid", "WAIT_BUYER_CONFIRM_GOODS": "shipped", "TRADE_SUCCESS": "completed",
     "TRADE_CLOSE": "cancelled",
 }
+#: Per-line after-sales (issue 12). Youzan lists a trade's refunds beside its lines, not on them: the
+#: ``refund_order`` of ``youzan.trade.get`` / ``youzan.trades.sold.get`` [{``oids`` [{``oid``}],
+#: ``refund_state``, ``refund_fee``, ``refund_id``, ``refund_type``, ``refund_time``}], and pushes
+#: ``trade_refund_RefundCreated`` / ``…RefundSuccess`` / ``…RefundClosed`` naming the tid. Sources: the
+#: Youzan cloud connector SDK reference (youzan.github.io/cloud-connector-doc,
+#: ``OrderDetailExchangeEntity.RefundOrder``: oids, refundState, refundFee "单位:分", refundId) [H for
+#: the names and states, M for the unit]; platform-apis §5.3 for the push types. Decision: a line's
+#: refund is the last ``refund_order`` entry naming its ``oid``; its amount only when that entry names
+#: this line alone (one refund over several lines has no per-line amount: the line's paid ``payment``
+#: is used). The adapter keeps ``refund_order`` in the stored payload (the only key it adds besides
+#: ``masked``), as the platform answered it. ``refund_fee`` is read in fen (``refund_money``); a shop
+#: whose answers carry yuan gets a payload error naming the field and overrides ``refund_money``.
+#: refund_state: 1 applied (waiting for the seller), 20 agreed (waiting for the return), 30 returned
+#: (waiting for the seller to confirm) are requests; 60 succeeded is the grant; 10 / 40 refused by the
+#: seller, 45 goods re-sent (an exchange, no refund) and 50 closed (withdrawn) end it.
+LINE_REFUNDS = {"1": "requested", "20": "requested", "30": "requested", "60": "granted", "10": "none",
+                "40": "none", "45": "none", "50": "none"}
+REFUND_KEY = "refund_order"
+
 #: Youzan express company ids (out_stype of logistics.online.confirm) ↔ our carrier codes. [L] edit per shop.
 CARRIER_CODES = {"shunfeng": "7", "zhongtong": "3", "yuantong": "2", "shentong": "1", "yunda": "4", "jd": "138",
                  "ems": "11"}
@@ -104,7 +124,7 @@ CARRIER_CODES = {"shunfeng": "7", "zhongtong": "3", "yuantong": "2", "shentong":
 DEFAULT_MAPPING = {
     "external_id": "order_info.tid", "status": "order_info.status", "modified": "order_info.update_time",
     "created": "order_info.created", "paid_at": "order_info.pay_time", "time_format": "gmt8", "money": "yuan",
-    "payment": "pay_info.payment", "shipping": "pay_info.post_fee", "buyer_name": "masked.fans_nickname",
+    "payment": "pay_info.payment", "shipping": "pay_info.post_fee", "goods_total": "pay_info.total_fee", "buyer_name": "masked.fans_nickname",
     "remark": "remark_info.buyer_message",
     "receiver": {"name": "masked.receiver_name", "phone": "masked.receiver_tel",
                  "province": "address_info.delivery_province",
@@ -118,7 +138,10 @@ DEFAULT_MAPPING = {
             "district": "address_info.delivery_district"},
     "lines": {"path": "orders", "code": "outer_sku_id|outer_item_id|sku_id", "quantity": "num",
               "unit_price": "price", "title": "title", "item_id": "item_id", "platform_sku_id": "sku_id",
-              "paid_amount": "payment", "line_id": "oid"},
+              "paid_amount": "payment", "line_id": "oid",
+              "refund_status": "refund_order[oids.oid=oid].refund_state",
+              "refund_amount": "refund_order[oids.oid=oid]!.refund_fee"},
+    "line_refunds": LINE_REFUNDS, "refund_money": "fen",
     "invoice": {"title": "invoice_info.invoice_title|invoice_info.user_name", "tax_id": "invoice_info.taxpayer_id",
                 "email": "invoice_info.email"},
     "waybill": {"number": "delivery_order.0.dists.0.express_info.express_no",
@@ -171,7 +194,7 @@ class YouzanAdapter(ChannelAdapter):
         def fetch(page: int, size: int):
             data = self.call("youzan.trades.sold.get", window | {"page_no": page, "page_size": size})
             total = int(data.get("total_results") or 0)
-            infos = [item["full_order_info"] for item in data.get("full_order_info_list") or []]
+            infos = [with_refunds(item) for item in data.get("full_order_info_list") or []]
             return infos, total, page * size < total
 
         probe = lambda: int(self.call("youzan.trades.sold.get", window | {"page_no": 1, "page_size": 1})  # noqa: E731
@@ -182,7 +205,7 @@ class YouzanAdapter(ChannelAdapter):
                                               info) for info in infos])
 
     def fetch_order(self, external_id: str) -> RawOrder:
-        info = self.call("youzan.trade.get", {"tid": external_id})["full_order_info"]
+        info = with_refunds(self.call("youzan.trade.get", {"tid": external_id}))
         self._add_masked([info])
         return RawOrder(info["order_info"]["tid"], parse_gmt8(info["order_info"].get("update_time")), info)
 
@@ -303,6 +326,14 @@ class YouzanAdapter(ChannelAdapter):
         payload = full if full and not _has_cipher(full) else None  # ciphertexts need masking: fetch
         return PushBatch([PushMessage(message_id, tid, payload, str(envelope.get("type", "")), sent_at)],
                          reply_body=REPLY)
+
+
+def with_refunds(answer: dict) -> dict:
+    """The ``full_order_info`` of a trade answer, with the ``refund_order`` list Youzan sends beside it."""
+    info = answer["full_order_info"]
+    if answer.get(REFUND_KEY) and not info.get(REFUND_KEY):
+        info[REFUND_KEY] = answer[REFUND_KEY]
+    return info
 
 
 def _signed_time(value) -> datetime | None:

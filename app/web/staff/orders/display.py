@@ -18,6 +18,7 @@ EVENT_LABELS = {
     "route": _l("分仓"),
     "move_warehouse": _l("更换仓库"),
     "amended": _l("平台修改订单"),
+    "platform_goods_mismatch": _l("平台商品金额不一致"),
     "auto_review_stopped": _l("自动审单未通过"),
     "printed": _l("打印单据"),
     **{name: _l(label) for name, label in {**edits.EVENT_LABELS, **refund_approvals.EVENT_LABELS}.items()},
