@@ -171,3 +171,40 @@ def test_the_newest_payload_wins_whatever_the_arrival_order_and_duplicates(world
         assert stock_differences() == []
     finally:
         savepoint.rollback()
+
+
+def test_a_pulls_shop_context_resolves_each_merchant_code_once_and_asks_again_for_an_unknown_one(world):
+    from app.domain.channels import skus
+
+    shop = normalise.ShopContext.of(world.taobao)
+    first, first_outcome = receive_with(shop, world.taobao, taobao_trade("1009", "WAIT_BUYER_PAY", T0))
+    assert first_outcome.created and shop.sku_codes == {"SN-001": "SN-001"}
+
+    asked = []
+    real_resolve = skus.resolve
+
+    def counting(channel, codes):
+        asked.append(set(codes))
+        return real_resolve(channel, codes)
+
+    skus.resolve = counting
+    try:
+        _, again = receive_with(shop, world.taobao, taobao_trade("1010", "WAIT_BUYER_PAY", T0))
+        waiting, unknown = receive_with(shop, world.taobao, taobao_trade(
+            "1011", "WAIT_BUYER_PAY", T0, lines=(("SN-001", 1, "99.90"), ("X-405", 1, "10.00"))))
+        skus.save_mapping(world.taobao, "X-405", "SN-001", "user:ops")  # staff map the unknown code meanwhile
+        _, mapped = receive_with(shop, world.taobao, taobao_trade(
+            "1012", "WAIT_BUYER_PAY", T0, lines=(("X-405", 1, "10.00"),)))
+    finally:
+        skus.resolve = real_resolve
+
+    assert again.created and mapped.created
+    assert unknown.status == PayloadStatus.WAITING_SKU_MAPPING and waiting.reason == "商家编码 X-405 未对应到商品"
+    assert asked == [{"X-405"}, {"X-405"}]  # SN-001 never again; the unknown code asked until it resolves
+    assert order_of(world.taobao, "1012").lines[0].sku.code == "SN-001"
+
+
+def receive_with(shop: normalise.ShopContext, channel, trade: dict):
+    identity, modified = mapping.identify(shop.spec, trade)
+    payload, _ = payloads.store(channel, RawOrder(identity, modified, trade), PayloadSource.PULL)
+    return payload, normalise.process(payload, shop)

@@ -196,3 +196,24 @@ def test_each_pulled_order_is_visible_as_soon_as_it_is_stored(buyers, shop):
         db.session.commit()
     assert report.created == 5
     assert seen_by_others == [0, 1, 2, 3, 4]  # when order n is stored, the n before it are visible already
+
+
+def test_only_a_pulled_orders_own_commit_skips_waiting_for_the_wal_flush(buyers, shop):
+    """On PostgreSQL each pulled order's transaction commits with synchronous_commit off (durable with
+    the window's watermark, whose commit waits for the flush); the watermark's transaction and
+    everything after the pull keep the server's setting."""
+    if not buyers.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    platform = MemoryPlatform(3, complete=True, page_size=3)
+    during_orders = []
+    with buyers.app.app_context():
+        channel = db.session.get(Channel, shop)
+        server_setting = db.session.scalar(text("SHOW synchronous_commit"))
+        db.session.commit()
+        report = sync.pull(channel, platform, checkpoint=db.session.commit, on_payload=lambda payload: (
+            during_orders.append(db.session.scalar(text("SHOW synchronous_commit")))))
+        after = db.session.scalar(text("SHOW synchronous_commit"))
+        db.session.commit()
+    assert report.created == 3
+    assert during_orders == ["off", "off", "off"]
+    assert after == server_setting != "off"

@@ -70,10 +70,12 @@ class Outcome:
 @dataclass
 class ShopContext:
     """What a pull reads once for all of its orders instead of once per order: the shop's field mapping,
-    and the listings it already learned (a listing seen again in the same pull has nothing new to say)."""
+    the listings it already learned (a listing seen again in the same pull has nothing new to say), and
+    the SKU each merchant code resolved to (merchant code → SKU code)."""
 
     spec: dict
     learned: set[tuple[str, str, str]] = field(default_factory=set)
+    sku_codes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, channel: Channel) -> "ShopContext":
@@ -116,7 +118,7 @@ def _process_once(payload: RawPayload, shop: ShopContext | None) -> Outcome:
     savepoint = db.session.begin_nested()
     try:
         spec = shop.spec if shop is not None and payload.source != PayloadSource.IMPORT else spec_of(payload)
-        outcome = _apply(payload, spec, shop.learned if shop is not None else set())
+        outcome = _apply(payload, spec, shop)
     except IntegrityError:
         savepoint.rollback()
         raise
@@ -145,7 +147,7 @@ def reprocess_waiting(channel: Channel) -> dict[str, int]:
     return counts
 
 
-def _apply(payload: RawPayload, spec: dict, known_listings: set[tuple[str, str, str]]) -> Outcome:
+def _apply(payload: RawPayload, spec: dict, shop: ShopContext | None) -> Outcome:
     channel = payload.channel
     view = mapping.apply(spec, payload.payload, payload.platform_modified_at)
     # Row locks: a pull, a pushed message and a retry of one order queue up here instead of racing.
@@ -161,10 +163,15 @@ def _apply(payload: RawPayload, spec: dict, known_listings: set[tuple[str, str, 
     actor = actor_of(channel)
     created, learned = False, set()
     if link is None:
-        order, created = services.create_order(channel, order_input(channel, view), actor)
-        link = ChannelOrder(order=order, channel_id=channel.id, external_id=view.external_id, pii_tokens={})
+        order, created = services.create_order(
+            channel, order_input(channel, view, shop.sku_codes if shop is not None else None), actor)
+        # Written with what the end of this function sets, so that the insert is not followed by an update.
+        link = ChannelOrder(order=order, channel_id=channel.id, external_id=view.external_id,
+                            platform_status=view.platform_status[:40], stage=view.stage,
+                            platform_modified_at=view.modified_at, last_payload_id=payload.id,
+                            pii_tokens=dict(view.pii_tokens), held_by_platform=False)
         db.session.add(link)
-        learned = skus.learn_listings(channel, view.lines, utcnow(), known_listings)
+        learned = skus.learn_listings(channel, view.lines, utcnow(), shop.learned if shop is not None else set())
     before = link.order.status
     if not created:
         changes.follow(link.order, link, view, actor)
@@ -179,12 +186,13 @@ def _apply(payload: RawPayload, spec: dict, known_listings: set[tuple[str, str, 
     return Outcome(PayloadStatus.APPLIED, link.order, created, moved=link.order.status != before, learned=learned)
 
 
-def order_input(channel: Channel, view: PlatformOrder) -> OrderInput:
+def order_input(channel: Channel, view: PlatformOrder, sku_codes: dict[str, str] | None = None) -> OrderInput:
     """The master order to create for ``view``; raises WaitingForSku when a merchant code is unknown.
+    ``sku_codes``: a pull's merchant codes resolved so far (skus.resolve_line_codes).
 
     The discount is what makes our payable equal the platform's payment: goods + shipping − payment."""
-    found = skus.resolve_lines(channel, view.lines)
-    lines = [LineInput(sku=found[line.code].code, quantity=line.quantity, unit_price_fen=line.unit_price_fen,
+    found = skus.resolve_line_codes(channel, view.lines, {} if sku_codes is None else sku_codes)
+    lines = [LineInput(sku=found[line.code], quantity=line.quantity, unit_price_fen=line.unit_price_fen,
                        discount_fen=share)
              for line, share in zip(view.lines, amounts.line_discounts(view), strict=True)]
     receiver = changes.display_receiver(view)

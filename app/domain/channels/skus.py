@@ -49,6 +49,20 @@ def resolve_lines(channel: Channel, lines: list[PlatformLine]) -> dict[str, Sku]
     return found
 
 
+def resolve_line_codes(channel: Channel, lines: list[PlatformLine], known: dict[str, str]) -> dict[str, str]:
+    """Every line's SKU code by its merchant code, like ``resolve_lines``; ``known`` (merchant code → SKU
+    code) holds what this pull resolved before and gains what this call resolves, so a pull asks the
+    database once per merchant code, not once per order. A code that resolved to nothing is asked
+    again each time (its mapping may be added meanwhile)."""
+    asked = {line.code for line in lines if line.code not in known}
+    if asked:
+        known.update({code: sku.code for code, sku in resolve(channel, asked).items()})
+    missing = sorted({line.code for line in lines if line.code not in known})
+    if missing:
+        raise WaitingForSku(missing)
+    return {line.code: known[line.code] for line in lines}
+
+
 def save_mapping(channel: Channel, platform_code: str, sku_code: str, actor: str) -> SkuMapping:
     """Map ``platform_code`` to our SKU ``sku_code`` for ``channel`` (replacing an earlier mapping)."""
     platform_code, sku_code = (platform_code or "").strip(), (sku_code or "").strip()

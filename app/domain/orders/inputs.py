@@ -162,7 +162,7 @@ def _check_lines(data: OrderInput, errors: dict) -> None:
         errors["lines"] = Text(N_("一个订单最多 %(limit)s 行"), limit=MAX_LINES)
         return
     codes = {line.sku for line in data.lines}
-    data.skus = skus_by_code_any_case(codes)  # staff type sn-001 for SN-001
+    data.skus = skus_by_code_any_case(codes, with_components=True)  # staff type sn-001 for SN-001
     for index, line in enumerate(data.lines):
         sku = data.skus.get(line.sku)
         if sku is None:
