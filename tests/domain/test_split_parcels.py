@@ -332,3 +332,27 @@ def test_routing_plans_a_partly_refunded_order_for_what_is_left(routed_world):
     assert decision.outcome == "routed"
     assert [(p["site"], list(p["quantities"])) for p in decision.plan["parcels"]] == [(w.w1.code, [3])]
     assert [p.lines for p in shipments.planned_parcels(order)] == [{order.lines[0].id: 3}]
+
+
+def test_shipping_in_two_parcels_by_hand_divides_only_what_was_not_refunded(routed_world):
+    w = routed_world
+    receive(w.w1, w.a, 5)
+    receive(w.w1, w.c, 5)
+    order = pay(place(w.channel, line(w.a, 3), line(w.c, 1)))
+    refunds.refund(order, 1000, [RefundLine(w.a.code, 1)], False, "少要一件", ACTOR)
+    refunds.refund(order, 1000, [RefundLine(w.c.code, 1)], False, "不要了", ACTOR)
+    a_line = next(line for line in order.lines if line.sku_id == w.a.id)
+    c_line = next(line for line in order.lines if line.sku_id == w.c.id)
+    orders.approve(order, ACTOR)
+    orders.pack(order, ACTOR)
+    with pytest.raises(ValidationError):  # the refunded C is in no parcel
+        edits.ship_in_two(order, (w.carrier, "SF2000000071"), (w.carrier, "SF2000000072"), {c_line.id: 1}, ACTOR)
+    with pytest.raises(ValidationError):  # 2 A left: a second parcel of 2 leaves the first empty
+        edits.ship_in_two(order, (w.carrier, "SF2000000071"), (w.carrier, "SF2000000072"), {a_line.id: 2}, ACTOR)
+
+    edits.ship_in_two(order, (w.carrier, "SF2000000071"), (w.carrier, "SF2000000072"), {a_line.id: 1}, ACTOR)
+
+    assert order.status == OrderStatus.SHIPPED_OUT
+    assert sorted(line.quantity for s in db.session.query(Shipment).filter_by(order_id=order.id)
+                  for line in s.lines) == [1, 1]
+    assert stock(w.w1, w.a)["on_hand"] == 3 and stock(w.w1, w.c)["on_hand"] == 5

@@ -11,6 +11,7 @@ from app.db import db
 from app.domain.errors import ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
+from app.domain.inventory.models import ACTIVE_RESERVATION_STATUSES
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
 from app.domain.orders.states import HOLDS_STOCK, Action, next_status
@@ -108,7 +109,7 @@ def _follow_stock(order: Order) -> None:
     rest is: the warehouse holding most of it becomes the order's."""
     held: dict[int, int] = {}
     for warehouse_id, _sku, units, status in inventory.order_holding_rows(order.id):
-        if status in inventory.ACTIVE_RESERVATION_STATUSES:
+        if status in ACTIVE_RESERVATION_STATUSES:
             held[warehouse_id] = held.get(warehouse_id, 0) + units
     if held and order.warehouse_id not in held:
         order.warehouse_id = max(sorted(held), key=held.get)
