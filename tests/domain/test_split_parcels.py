@@ -356,3 +356,21 @@ def test_shipping_in_two_parcels_by_hand_divides_only_what_was_not_refunded(rout
     assert sorted(line.quantity for s in db.session.query(Shipment).filter_by(order_id=order.id)
                   for line in s.lines) == [1, 1]
     assert stock(w.w1, w.a)["on_hand"] == 3 and stock(w.w1, w.c)["on_hand"] == 5
+
+
+def test_units_cannot_move_into_a_warehouse_whose_parcel_has_left(routed_world):
+    w = routed_world
+    receive(w.w1, w.a, 3)
+    receive(w.w2, w.a, 2)
+    order = pay(place(w.channel, line(w.a, 5)))
+    routing.route_order(order, ACTOR)
+    orders.approve(order, ACTOR)
+    orders.pack(order, ACTOR)
+    shipments.ship_planned_parcel(order, w.w2, w.carrier, "SF2000000081", ACTOR)
+    receive(w.w2, w.a, 3)
+
+    with pytest.raises(Conflict):
+        orders.move_to_warehouse(order, w.w2, "改从华南仓发", ACTOR)
+
+    assert held(order) == {(w.w1.id, w.a.id, "locked"): 3, (w.w2.id, w.a.id, "shipped"): 2}
+    assert stock(w.w2, w.a)["locked"] == 0 and stock(w.w1, w.a)["locked"] == 3

@@ -273,6 +273,9 @@ def _place(order_id: int, placement: dict[int, dict[int, int]], change: Change) 
               for level in set(target) | set(rows)}
     if not any(deltas.values()):
         return []
+    shipped = {(r.warehouse_id, r.sku_id) for r in _reservations(order_id, ReservationStatus.SHIPPED)}
+    if any(delta > 0 and level in shipped for level, delta in deltas.items()):
+        raise Conflict(N_("该仓库的包裹已经出库，不能再调入这件商品"))
     savepoint = db.session.begin_nested()
     short = []
     # Per SKU (in id order) the warehouses taking units first, then those giving them, as moving one did.
