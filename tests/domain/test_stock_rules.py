@@ -84,15 +84,119 @@ def test_no_single_warehouse_can_fill_it_each_sku_is_reserved_whole_where_it_is(
     assert stock(world.w2, world.c) == buckets(on_hand=5, reserved=2)
 
 
-def test_a_sku_that_fits_whole_in_no_warehouse_is_out_of_stock_although_the_sum_could(world):
+def test_a_sku_no_warehouse_has_enough_of_is_divided_between_warehouses(world):
+    # A × 5: W1 has 3, W2 has 3, nobody has 5; B × 1 only in W2. The fewest warehouses are W1 + W2: A is
+    # filled in priority order (3 from W1, 2 from W2), B whole where it is.
     receive(world.w1, world.a, 3)
     receive(world.w2, world.a, 3)
     receive(world.w2, world.b, 5)
+
+    order = place(world.channel, line(world.a, 5), line(world.b, 1))
+
+    assert order.warehouse_id == world.w1.id  # 3 units each: the first in priority order
+    assert held(order) == {(world.w1.id, world.a.id, RESERVED): 3, (world.w2.id, world.a.id, RESERVED): 2,
+                           (world.w2.id, world.b.id, RESERVED): 1}
+    assert stock(world.w1, world.a) == buckets(on_hand=3, reserved=3)
+    assert stock(world.w2, world.a) == buckets(on_hand=3, reserved=2)
+    assert movement_kinds(order) == [MovementKind.RESERVE] * 3
+
+    pay(order)
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 3, (world.w2.id, world.a.id, LOCKED): 2,
+                           (world.w2.id, world.b.id, LOCKED): 1}
+    assert stock(world.w2, world.a) == buckets(on_hand=3, locked=2)
+
+
+def test_one_sku_alone_is_divided_too_but_an_order_one_warehouse_fills_is_not(world):
+    receive(world.w1, world.a, 3)
+    receive(world.w2, world.a, 2)
+    order = place(world.channel, line(world.a, 5))
+    assert held(order) == {(world.w1.id, world.a.id, RESERVED): 3, (world.w2.id, world.a.id, RESERVED): 2}
+    receive(world.w2, world.a, 4)  # W2: 4 sellable now
+    assert held(place(world.channel, line(world.a, 4))) == {(world.w2.id, world.a.id, RESERVED): 4}
+
+
+def test_whole_skus_are_preferred_to_a_divided_one(world):
+    # A × 2, B × 2: W1 has A 2 and B 1, W2 has B 2. Each SKU whole (A from W1, B from W2), not B divided.
+    receive(world.w1, world.a, 2)
+    receive(world.w1, world.b, 1)
+    receive(world.w2, world.b, 2)
+    order = place(world.channel, line(world.a, 2), line(world.b, 2))
+    assert held(order) == {(world.w1.id, world.a.id, RESERVED): 2, (world.w2.id, world.b.id, RESERVED): 2}
+
+
+def test_a_bundle_divided_between_warehouses_reserves_its_components_where_they_are(world):
+    # K = A + 2 B; K × 2 needs A 2 and B 4. W1: A 2, B 2; W2: B 2.
+    receive(world.w1, world.a, 2)
+    receive(world.w1, world.b, 2)
+    receive(world.w2, world.b, 2)
+    order = place(world.channel, line(world.k, 2))
+    assert held(order) == {(world.w1.id, world.a.id, RESERVED): 2, (world.w1.id, world.b.id, RESERVED): 2,
+                           (world.w2.id, world.b.id, RESERVED): 2}
+    assert order.warehouse_id == world.w1.id
+
+
+def test_an_order_the_warehouses_together_cannot_fill_is_out_of_stock_and_nothing_is_written(world):
+    receive(world.w1, world.a, 3)
+    receive(world.w2, world.a, 1)
+    receive(world.w2, world.b, 5)
+    before = table_counts()
     with pytest.raises(OutOfStock) as short:
         place(world.channel, line(world.a, 5), line(world.b, 1))
-    assert [entry["sku"] for entry in short.value.details["lines"]] == [world.a.code]
-    assert count(Order) == 0
+    assert short.value.message == "库存不足"
+    assert short.value.details["lines"] == [{"sku": world.a.code, "requested": 5, "available": 4}]
+    assert count(Order) == 0 and table_counts() == before
     assert stock(world.w2, world.b) == buckets(on_hand=5)
+    assert stock(world.w1, world.a) == buckets(on_hand=3)
+
+
+def test_a_divided_order_moves_whole_to_a_warehouse_that_can_take_it_or_not_at_all(world):
+    receive(world.w1, world.a, 3)
+    receive(world.w2, world.a, 2)
+    order = pay(place(world.channel, line(world.a, 5)))
+    with pytest.raises(OutOfStock):
+        inventory.move_reservations(order.id, world.w2.id, Change(ACTOR, "改仓", order.id))  # W2 has 0 more
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 3, (world.w2.id, world.a.id, LOCKED): 2}
+
+    receive(world.w2, world.a, 3)
+    inventory.move_reservations(order.id, world.w2.id, Change(ACTOR, "改仓", order.id))
+
+    assert held(order) == {(world.w2.id, world.a.id, LOCKED): 5}
+    assert stock(world.w1, world.a) == buckets(on_hand=3)
+    assert stock(world.w2, world.a) == buckets(on_hand=5, locked=5)
+    assert movement_kinds(order)[-2:] == [MovementKind.MOVE_IN, MovementKind.MOVE_OUT]
+    ship(order, world)
+    assert stock(world.w2, world.a) == buckets(on_hand=0)
+
+
+def test_place_reservations_rearranges_a_divided_sku_in_one_step(world):
+    receive(world.w1, world.a, 5)
+    receive(world.w2, world.a, 3)
+    order = pay(place(world.channel, line(world.a, 4)))
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 4}
+    change = Change(ACTOR, "分仓", order.id)
+    with pytest.raises(ValidationError):  # 3 placed for 4 held
+        inventory.place_reservations(order.id, {world.w1.id: {world.a.id: 1}, world.w2.id: {world.a.id: 2}}, change)
+
+    inventory.place_reservations(order.id, {world.w1.id: {world.a.id: 1}, world.w2.id: {world.a.id: 3}}, change)
+
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 1, (world.w2.id, world.a.id, LOCKED): 3}
+    assert stock(world.w1, world.a) == buckets(on_hand=5, locked=1)
+    assert stock(world.w2, world.a) == buckets(on_hand=3, locked=3)
+    with pytest.raises(OutOfStock):  # W2 has nothing more to give
+        inventory.place_reservations(order.id, {world.w2.id: {world.a.id: 4}}, change)
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 1, (world.w2.id, world.a.id, LOCKED): 3}
+    assert stock(world.w1, world.a) == buckets(on_hand=5, locked=1)
+
+
+def test_a_partial_refund_of_a_divided_sku_gives_back_its_smallest_holding_first(world):
+    receive(world.w1, world.a, 3)
+    receive(world.w2, world.a, 2)
+    order = pay(place(world.channel, line(world.a, 5)))
+    refunds.refund(order, 2000, [RefundLine(world.a.code, 2)], False, "少要两件", ACTOR)
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 3, (world.w2.id, world.a.id, RELEASED): 0}
+    assert stock(world.w2, world.a) == buckets(on_hand=2)
+    refunds.refund(order, 1000, [RefundLine(world.a.code, 1)], False, "再少一件", ACTOR)
+    assert held(order) == {(world.w1.id, world.a.id, LOCKED): 2, (world.w2.id, world.a.id, RELEASED): 0}
 
 
 def test_a_channel_with_a_default_warehouse_sells_only_from_it(world):
@@ -351,9 +455,9 @@ def test_out_of_stock_names_every_short_sku_and_only_those(world):
     receive(world.w1, world.b, 10)
     receive(world.w2, world.a, 2)
     with pytest.raises(OutOfStock) as short:
-        place(world.channel, line(world.a, 3), line(world.b, 2), line(world.c, 1))
+        place(world.channel, line(world.a, 4), line(world.b, 2), line(world.c, 1))
     assert short.value.details["lines"] == sorted([
-        {"sku": world.a.code, "requested": 3, "available": 2},  # the best single warehouse has 2
+        {"sku": world.a.code, "requested": 4, "available": 3},  # the warehouses together have 3
         {"sku": world.c.code, "requested": 1, "available": 0},
     ], key=lambda entry: entry["sku"])
 

@@ -5,7 +5,8 @@ The machine drives the real services over two warehouses, three plain SKUs and t
 creation (with gifts), payment, cancel, the unpaid timeout (the service, and the sweep with an advanced
 clock), approve + pack + ship, delivery, refunds (whole, partial, and the whole amount for part of the
 goods; before and after shipping, with and without restock, sellable or damaged) and moving an order's
-reservations to the other warehouse.
+reservations to the other warehouse. Orders no single warehouse can fill are split: each SKU whole in
+a warehouse where that can be, else a SKU's units divided between warehouses.
 
 The model predicts every outcome (success, no-op, or which error) and every bucket. After each step:
 the database's on_hand / reserved / locked / damaged / safety per warehouse × SKU equal the model's,
@@ -21,6 +22,7 @@ nested savepoint that is rolled back, as the caller's rollback would be in produ
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import combinations
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -77,8 +79,8 @@ class ModelOrder:
     lines: list[ModelLine]
     paid: int = 0
     refunded_fen: int = 0
-    holdings: dict[int, int] = field(default_factory=dict)  # sku id → units reserved (01) or locked (02)
-    homes: dict[int, int] = field(default_factory=dict)  # sku id → the warehouse holding it
+    #: (warehouse id, sku id) → units reserved (01) or locked (02); a SKU may be held in both warehouses
+    holdings: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def has_orders(machine) -> bool:
@@ -147,8 +149,8 @@ class StockMachine(RuleBasedStateMachine):
 
     def release_all(self, order: ModelOrder):
         bucket = "reserved" if order.status == PENDING else "locked"
-        for sku_id, units in order.holdings.items():
-            self.move(order.homes[sku_id], sku_id, **{bucket: -units})
+        for (warehouse_id, sku_id), units in order.holdings.items():
+            self.move(warehouse_id, sku_id, **{bucket: -units})
         order.holdings = {}
 
     # --- stock in and out ---------------------------------------------------------------------------
@@ -206,44 +208,63 @@ class StockMachine(RuleBasedStateMachine):
         for item in sold:
             for sku_id, units in item.parts.items():
                 demand[sku_id] += units * item.quantity  # a component shared by lines is summed
-        homes = self._homes(demand, candidates)
+        placed, warehouse = self._placement(demand, candidates)
         data = order_input(*(line_input(getattr(world, code), quantity, gift) for code, quantity, gift in lines))
-        outcome = self.run(None if homes else OutOfStock, lambda: services.create_order(channel, data, ACTOR),
+        outcome = self.run(None if placed else OutOfStock, lambda: services.create_order(channel, data, ACTOR),
                            all_or_nothing=True)
-        if not homes:
+        if not placed:
             assert outcome.details["lines"] == self._expected_shortfalls(demand, candidates)
             return
         order, created = outcome
         assert created
-        for sku_id, units in demand.items():
-            self.move(homes[sku_id], sku_id, reserved=units)
-        warehouse = max(candidates, key=lambda w: sum(home == w for home in homes.values()))
-        self.model[order.id] = ModelOrder(order.id, PENDING, warehouse, sold, holdings=dict(demand), homes=homes)
+        for (warehouse_id, sku_id), units in placed.items():
+            self.move(warehouse_id, sku_id, reserved=units)
+        self.model[order.id] = ModelOrder(order.id, PENDING, warehouse, sold, holdings=placed)
         assert order.warehouse_id == warehouse
         assert order.payable_fen == sum(0 if i.gift else i.quantity * self.prices[i.code] for i in sold)
         if then_pay:  # a separate unit of work, as when the payment message arrives
             self._pay(order.id)
 
-    def _homes(self, demand, candidates) -> dict[int, int]:
-        """Where each SKU is reserved: all in the first warehouse that fills everything, else each SKU
-        whole, greedily in the warehouse that fills the most SKUs left (ties by candidate order); {} when
-        some SKU fits whole nowhere."""
-        fills = {w: {s for s, q in demand.items() if self.sellable(w, s) >= q} for w in candidates}
+    def _placement(self, demand, candidates) -> tuple[dict[tuple[int, int], int], int | None]:
+        """Where the order's units are reserved, and the order's own warehouse: all in the first warehouse
+        that fills everything; else each SKU whole, greedily in the warehouse that fills the most SKUs left
+        (ties by candidate order; the first one picked is the order's); else, when some SKU fits whole
+        nowhere, the fewest warehouses whose stock adds up, each SKU whole in the first of them that has it
+        all, else filled from them in order (the order's warehouse: the one holding most units, ties by
+        candidate order). ({}, None) when the warehouses together are short of some SKU."""
+        sellable = {(w, s): max(0, self.sellable(w, s)) for w in candidates for s in demand}
+        fills = {w: {s for s, q in demand.items() if sellable[(w, s)] >= q} for w in candidates}
         whole = [w for w in candidates if fills[w] == set(demand)]
         if whole:
-            return dict.fromkeys(demand, whole[0])
-        homes, left = {}, set(demand)
+            return {(whole[0], s): q for s, q in demand.items()}, whole[0]
+        homes, left, first = {}, set(demand), None
         while left and len(demand) > 1:
             best = max(candidates, key=lambda w: len(fills[w] & left))
             if not fills[best] & left:
-                return {}
+                break
+            first = first or best
             homes |= dict.fromkeys(fills[best] & left, best)
             left -= fills[best]
-        return homes if not left else {}
+        if len(demand) > 1 and not left:
+            return {(homes[s], s): q for s, q in demand.items()}, first
+        if any(sum(sellable[(w, s)] for w in candidates) < q for s, q in demand.items()):
+            return {}, None
+        group = next(list(g) for size in range(1, len(candidates) + 1) for g in combinations(candidates, size)
+                     if all(sum(sellable[(w, s)] for w in g) >= q for s, q in demand.items()))
+        placed = {}
+        for s, q in demand.items():
+            holder = next((w for w in group if sellable[(w, s)] >= q), None)
+            for w in [holder] if holder is not None else group:
+                units = min(q, sellable[(w, s)])
+                if units:
+                    placed[(w, s)] = units
+                    q -= units
+        units_in = {w: sum(n for (v, _s), n in placed.items() if v == w) for w in group}
+        return placed, max(group, key=lambda w: units_in[w])
 
     def _expected_shortfalls(self, demand, candidates):
         available = {(w, s): max(0, self.sellable(w, s)) for w in candidates for s in demand}
-        best = {s: max(available[(w, s)] for w in candidates) for s in demand}
+        best = {s: sum(available[(w, s)] for w in candidates) for s in demand}  # the warehouses together
         short = [s for s, q in demand.items() if best[s] < q] or [
             s for s, q in demand.items() if available[(candidates[0], s)] < q]
         return sorted(({"sku": self.codes[s], "requested": demand[s], "available": best[s]} for s in short),
@@ -267,8 +288,8 @@ class StockMachine(RuleBasedStateMachine):
         expected = InvalidTransition if model.status == CLOSED else None
         self.run(expected, lambda: services.pay(order, order.payable_fen, "channel:tb"))
         if model.status == PENDING:
-            for sku_id, units in model.holdings.items():
-                self.move(model.homes[sku_id], sku_id, reserved=-units, locked=units)
+            for (warehouse_id, sku_id), units in model.holdings.items():
+                self.move(warehouse_id, sku_id, reserved=-units, locked=units)
             model.status, model.paid = PAID, order.payable_fen
 
     @precondition(has_orders)
@@ -314,11 +335,11 @@ class StockMachine(RuleBasedStateMachine):
         if model.status in (PENDING, CLOSED, REFUNDED):
             self.run(InvalidTransition, approve_pack_ship)
         elif model.status == PAID:
-            short = any(self.levels[(model.homes[s], s)]["on_hand"] < q for s, q in model.holdings.items())
+            short = any(self.levels[level]["on_hand"] < q for level, q in model.holdings.items())
             self.run(Conflict if short else None, approve_pack_ship)  # a count took the goods away
             if not short:
-                for sku_id, units in model.holdings.items():
-                    self.move(model.homes[sku_id], sku_id, on_hand=-units, locked=-units)
+                for (warehouse_id, sku_id), units in model.holdings.items():
+                    self.move(warehouse_id, sku_id, on_hand=-units, locked=-units)
                     self.shipped[sku_id] += units
                 model.holdings, model.status = {}, SHIPPED
         else:
@@ -391,12 +412,17 @@ class StockMachine(RuleBasedStateMachine):
 
     def _take_back(self, model, sku_id, units, restock, damaged):
         if model.status == PAID:
-            self.move(model.homes[sku_id], sku_id, locked=-units)
-            model.holdings[sku_id] -= units
-            if not model.holdings[sku_id]:
-                del model.holdings[sku_id]
-        elif restock:
-            self.move(model.homes[sku_id], sku_id, **{"damaged" if damaged else "on_hand": units})
+            # A SKU held in both warehouses gives back from its smaller holding first (ties: lower id).
+            for level in sorted((level for level in model.holdings if level[1] == sku_id),
+                                key=lambda level: (model.holdings[level], level[0])):
+                given = min(units, model.holdings[level])
+                self.move(*level, locked=-given)
+                model.holdings[level] -= given
+                units -= given
+                if not model.holdings[level]:
+                    del model.holdings[level]
+        elif restock:  # returns come back to the order's own warehouse
+            self.move(model.warehouse, sku_id, **{"damaged" if damaged else "on_hand": units})
             if not damaged:
                 self.restocked[sku_id] += units
 
@@ -405,7 +431,10 @@ class StockMachine(RuleBasedStateMachine):
     def move_to_warehouse(self, data, w):
         key = self.pick(data, PENDING, PAID)
         model, target = self.model[key], self.warehouses[w]
-        moving = {s: q for s, q in model.holdings.items() if model.homes[s] != target}
+        moving = Counter()
+        for (warehouse_id, sku_id), units in model.holdings.items():
+            if warehouse_id != target:
+                moving[sku_id] += units
         movable = model.status in (PENDING, PAID) and bool(moving)
         fits = all(self.sellable(target, s) >= q for s, q in moving.items())
 
@@ -420,10 +449,12 @@ class StockMachine(RuleBasedStateMachine):
         self.run(OutOfStock if movable and not fits else None, move)
         if movable and fits:
             bucket = "reserved" if model.status == PENDING else "locked"
-            for sku_id, units in moving.items():
-                self.move(model.homes[sku_id], sku_id, **{bucket: -units})
+            holdings = Counter()
+            for (warehouse_id, sku_id), units in model.holdings.items():
+                self.move(warehouse_id, sku_id, **{bucket: -units})
                 self.move(target, sku_id, **{bucket: units})
-                model.homes[sku_id] = target
+                holdings[(target, sku_id)] += units
+            model.holdings = dict(holdings)
             model.warehouse = target
 
     # --- invariants ---------------------------------------------------------------------------------
@@ -448,8 +479,7 @@ class StockMachine(RuleBasedStateMachine):
                 select(Reservation.order_id, Reservation.warehouse_id, Reservation.sku_id, Reservation.status,
                        Reservation.quantity)
                 .where(Reservation.order_id.in_(self.model), Reservation.status.in_(ACTIVE_RESERVATION_STATUSES))):
-            held.setdefault(order_id, {})[sku_id] = units
-            assert warehouse_id == self.model[order_id].homes[sku_id]
+            held.setdefault(order_id, {})[(warehouse_id, sku_id)] = units
             assert status == ("reserved" if self.model[order_id].status == PENDING else "locked")
         assert held == {key: m.holdings for key, m in self.model.items() if m.holdings}
 

@@ -113,15 +113,17 @@ def test_nothing_ships_when_a_sku_is_nowhere():
     assert result.candidates[0].verdict == engine.NO_STOCK
 
 
-# Split minimality against brute force: every assignment of SKUs to warehouses that hold them.
+# Split minimality against brute force: every assignment of SKUs to warehouses that hold them, and (only
+# when no such assignment ships everything) every division of each SKU's units between warehouses.
 
 PROVINCES = ["上海市", "广东省", "北京市"]
 
 
 @st.composite
-def scenarios(draw):
+def scenarios(draw, max_quantity=3):
     n_items = draw(st.integers(1, 4))
-    items = [Item(sku, draw(st.integers(1, 3)), draw(st.integers(100, 3000)), 0) for sku in range(1, n_items + 1)]
+    items = [Item(sku, draw(st.integers(1, max_quantity)), draw(st.integers(100, 3000)), 0)
+             for sku in range(1, n_items + 1)]
     sites = []
     for index in range(draw(st.integers(1, 4))):
         stock = {sku: draw(st.integers(0, 4)) for sku in range(1, n_items + 1)}
@@ -148,18 +150,86 @@ def brute_force(items, sites, rates):
     return best
 
 
-@settings(max_examples=150, deadline=None)
-@given(scenarios())
-def test_split_is_minimal_in_parcels_then_cost(scenario):
-    items, sites, rates = scenario
+def brute_force_divided(items, sites, rates):
+    """(parcels, cost) of the best division of every item's units between the sites (each within its
+    stock): fewest parcels, then cheapest; None if none ships. Every division is tried; only the per-site
+    weights it comes to are kept from one item to the next (they are all that a parcel's price depends on,
+    and every weight is positive, so a site is used exactly when its weight is)."""
+    loads = {tuple(0 for _ in sites)}
+    for item in items:
+        ways = [units for units in product(*(range(min(item.quantity, s.stock.get(item.sku_id, 0)) + 1)
+                                             for s in sites)) if sum(units) == item.quantity]
+        loads = {tuple(w + item.weight_g * n for w, n in zip(load, units, strict=True))
+                 for load in loads for units in ways}
+    best = None
+    for load in loads:
+        used = [(s, w) for s, w in zip(sites, load, strict=True) if w]
+        key = (len(used), sum(freight_fen(rates[("zt", s.province, "浙江省")], w) for s, w in used))
+        if best is None or key < best:
+            best = key
+    return best
+
+
+def check_minimal(items, sites, rates):
     result = plan(items, sites, rates, HANGZHOU, Strategy("cheapest"))
-    expected = brute_force(items, sites, rates)
+    expected = brute_force(items, sites, rates) or brute_force_divided(items, sites, rates)
     if expected is None:
         assert not result.routed
         return
     assert (len(result.parcels), result.cost_fen) == expected
-    shipped = sorted(sku for parcel in result.parcels for sku in parcel.sku_ids)
-    assert shipped == [item.sku_id for item in items]
+    shipped: dict[int, int] = {}
+    stock = {s.code: s.stock for s in sites}
+    for parcel in result.parcels:
+        assert all(0 < units <= stock[parcel.site].get(sku, 0) for sku, units in parcel.units.items())
+        for sku, units in parcel.units.items():
+            shipped[sku] = shipped.get(sku, 0) + units
+    assert shipped == {item.sku_id: item.quantity for item in items}
+    if brute_force(items, sites, rates) is not None:  # whole SKUs wherever they can be
+        assert sorted(sku for parcel in result.parcels for sku in parcel.sku_ids) == [i.sku_id for i in items]
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios())
+def test_split_is_minimal_in_parcels_then_cost(scenario):
+    check_minimal(*scenario)
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios(max_quantity=6))
+def test_a_divided_sku_is_minimal_in_parcels_then_cost_too(scenario):
+    """Larger quantities than the stock of one warehouse, so that most splits divide a SKU's units."""
+    check_minimal(*scenario)
+
+
+def test_one_sku_no_warehouse_has_enough_of_is_divided_between_two():
+    # 5 × A: H1 has 3, H2 has 2, H3 has 4; no one has 5. Two parcels either way (H1+H2, H1+H3, H2+H3);
+    # H3 is dearest, so H1 (3 kg, 7 + 2 × 2 = ¥11) + H2 (2 kg, 6 + 2 = ¥8).
+    items = [Item(1, 5, 1000, 0)]
+    sites = [site("H1", stock={1: 3}, carriers=("zt",)), site("H2", "广东省", stock={1: 2}, carriers=("zt",)),
+             site("H3", "北京市", stock={1: 4}, carriers=("zt",))]
+    rates = rates_for(["上海市", "广东省", "北京市"], {"zt": ([700, 600, 1500], [1, 2, 3])})
+    result = plan(items, sites, rates, HANGZHOU, Strategy("cheapest"))
+    assert [(p.site, p.units, p.cost_fen) for p in result.parcels] == [("H1", {1: 3}, 1100), ("H2", {1: 2}, 800)]
+    assert {c.site: c.verdict for c in result.candidates} == {"H1": engine.WON, "H2": engine.WON,
+                                                              "H3": engine.NO_STOCK}
+
+
+def test_a_whole_sku_split_wins_over_a_divided_one_with_as_many_parcels():
+    # A × 2 and B × 2: H1 holds A 2, B 1; H2 holds B 2 — whole SKUs (H1: A, H2: B), not B divided
+    # (H1: A 2 + B 1, H2: B 1), though that too is two parcels.
+    items = [Item(1, 2, 1000, 0), Item(2, 2, 1000, 0)]
+    sites = [site("H1", stock={1: 2, 2: 1}, carriers=("zt",)), site("H2", "广东省", stock={2: 2}, carriers=("zt",))]
+    rates = rates_for(["上海市", "广东省"], {"zt": ([300, 1500], [1, 1])})
+    result = plan(items, sites, rates, HANGZHOU, Strategy("cheapest"))
+    assert sorted((p.site, p.units) for p in result.parcels) == [("H1", {1: 2}), ("H2", {2: 2})]
+
+
+def test_not_enough_anywhere_together_is_not_routed():
+    items = [Item(1, 5, 1000, 0)]
+    sites = [site("H1", stock={1: 3}), site("H2", "广东省", stock={1: 1})]
+    result = plan(items, sites, RATES, HANGZHOU, Strategy("cheapest"))
+    assert not result.routed
+    assert {c.verdict for c in result.candidates} == {engine.NO_STOCK}
 
 
 def test_a_channel_carrier_rule_keeps_only_its_carriers():

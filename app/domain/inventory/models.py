@@ -150,12 +150,14 @@ ACTIVE_RESERVATION_STATUSES = (ReservationStatus.RESERVED, ReservationStatus.LOC
 class Reservation(TimestampMixin, db.Model):
     """Stock one order holds of one SKU in one warehouse (bundles are held as their components).
 
-    All of an order's reservations name the same warehouse; moving them is ``move_reservations``.
+    An order's reservations usually name one warehouse; a split order's name several, and when no
+    warehouse has enough of a SKU its units are held in several (one row per warehouse). Moving them is
+    ``move_reservations`` / ``place_reservations``.
     """
 
     __tablename__ = "reservations"
     __table_args__ = (
-        UniqueConstraint("order_id", "sku_id"),
+        UniqueConstraint("order_id", "warehouse_id", "sku_id"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         Index("ix_reservations_level_status", "warehouse_id", "sku_id", "status"),
         Index("ix_reservations_status_level", "status", "warehouse_id", "sku_id"),  # check-stock's active sums

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.errors import Conflict, OutOfStock, ValidationError
-from app.domain.inventory import ledger, reorder, soldout
+from app.domain.inventory import ledger, reorder, soldout, splitting
 from app.domain.inventory.ledger import Change, sellable_at_least
 from app.domain.inventory.models import (
     ACTIVE_RESERVATION_STATUSES,
@@ -75,10 +75,11 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
 
     When no single warehouse can, each SKU is reserved whole in a warehouse that has it, as few
     warehouses as possible (routing then ships the order as one parcel per warehouse), and the warehouse
-    holding most of it is returned. ``before_reserving(warehouse_id)`` lets the caller write what depends
-    on the warehouse (the order's own warehouse column) before the stock rows are locked, so nothing is
-    written while they are. Raises OutOfStock naming the short SKUs when some SKU fits whole in no
-    warehouse; nothing is written then.
+    holding most of it is returned. When even that cannot be (some SKU fits whole in no warehouse), a
+    SKU's units are split between warehouses (``splitting.split_quantities``). ``before_reserving(warehouse_id)``
+    lets the caller write what depends on the warehouse (the order's own warehouse column) before the
+    stock rows are locked, so nothing is written while they are. Raises OutOfStock naming the short SKUs
+    when the warehouses together do not have enough of some SKU; nothing is written then.
     """
     demand = {sku_id: quantity for sku_id, quantity in demand.items() if quantity > 0}
     if not demand:
@@ -94,7 +95,7 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
             savepoint.commit()
             return warehouse_id
         savepoint.rollback()
-    split = _split_by_warehouse(demand, warehouse_ids, marked)
+    split = _split(demand, warehouse_ids, marked)
     if split:
         savepoint = db.session.begin_nested()
         if before_reserving is not None:
@@ -102,33 +103,25 @@ def reserve_order(order_id: int, demand: dict[int, int], warehouse_ids: list[int
         # The rare path: each warehouse's rows are locked from its guarded UPDATEs while the next one's
         # are written, a little longer than for an order one warehouse fills. Warehouses in id order (and
         # SKUs in id order within each), so concurrent orders lock rows in one order and cannot deadlock.
-        if all(_reserve_all(order_id, warehouse_id, part, change) for warehouse_id, part in sorted(split)):
+        alongside = {warehouse_id for warehouse_id, _part in split}
+        if all(_reserve_all(order_id, warehouse_id, part, change, alongside) for warehouse_id, part in sorted(split)):
             savepoint.commit()
             return split[0][0]
         savepoint.rollback()
     raise OutOfStock(N_("库存不足"), details={"lines": _shortfalls(demand, warehouse_ids, marked)})
 
 
-def _split_by_warehouse(demand: dict[int, int], warehouse_ids: list[int],
-                        sold_out: set[tuple[int, int]]) -> list[tuple[int, dict[int, int]]]:
-    """Warehouses (each with the SKUs it would hold) that together fill ``demand``, each SKU whole in
-    one of them, by a plain read: greedily the warehouse that fills the most SKUs left, ties in the given
-    order, so the parcels are few. Empty when some SKU fits whole nowhere: one SKU alone was the single
-    warehouse's case already, and a SKU marked sold out everywhere is refused without reading a row."""
-    if len(demand) < 2 or any(all((w, s) in sold_out for w in warehouse_ids) for s in demand):
+def _split(demand: dict[int, int], warehouse_ids: list[int],
+           sold_out: set[tuple[int, int]]) -> list[tuple[int, dict[int, int]]]:
+    """How to reserve ``demand`` over several warehouses, by a plain read (splitting.py): each SKU whole
+    where that can be, else a SKU's units split. A SKU marked sold out everywhere is refused without
+    reading a row."""
+    if any(all((w, s) in sold_out for w in warehouse_ids) for s in demand):
         return []
-    available = _available_by_warehouse(demand, warehouse_ids)
-    fits = {w: {s for s, q in demand.items() if (w, s) not in sold_out and available.get((w, s), 0) >= q}
-            for w in warehouse_ids}
-    left, split = set(demand), []
-    while left:
-        best = max(warehouse_ids, key=lambda w: len(fits[w] & left))  # max keeps the first of equals
-        taken = fits[best] & left
-        if not taken:
-            return []
-        split.append((best, {s: demand[s] for s in sorted(taken)}))
-        left -= taken
-    return split
+    available = {level: units for level, units in _available_by_warehouse(demand, warehouse_ids).items()
+                 if level not in sold_out}
+    return (splitting.whole_skus(demand, warehouse_ids, available)
+            or splitting.split_quantities(demand, warehouse_ids, available))
 
 
 def add_to_order(order_id: int, warehouse_id: int, demand: dict[int, int], lock: bool, change: Change) -> None:
@@ -153,8 +146,7 @@ def add_to_order(order_id: int, warehouse_id: int, demand: dict[int, int], lock:
 
 
 def _hold_more(order_id: int, warehouse_id: int, sku_id: int, quantity: int, status: str) -> None:
-    existing = db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
-                                                           Reservation.sku_id == sku_id))
+    existing = _row(order_id, warehouse_id, sku_id)
     if existing is None:
         db.session.add(Reservation(order_id=order_id, warehouse_id=warehouse_id, sku_id=sku_id, quantity=quantity,
                                    status=status))
@@ -183,13 +175,21 @@ def release_order(order_id: int, change: Change) -> None:
 
 
 def release_quantities(order_id: int, quantities: dict[int, int], change: Change) -> None:
-    """Partial refund before shipping: give back ``quantities`` (sku id → units) of what the order holds."""
-    held = {r.sku_id: r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)}
+    """Partial refund before shipping: give back ``quantities`` (sku id → units) of what the order holds.
+    A SKU held in several warehouses gives back from its smallest holding first (ties: the lower
+    warehouse id), so a refund empties a parcel rather than thinning two."""
+    held: dict[int, list[Reservation]] = {}
+    for reservation in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES):
+        held.setdefault(reservation.sku_id, []).append(reservation)
     for sku_id, quantity in sorted(quantities.items()):
-        reservation = held.get(sku_id)
-        if reservation is None or quantity > reservation.quantity:
+        rows = sorted(held.get(sku_id, []), key=lambda r: (r.quantity, r.warehouse_id))
+        if quantity > sum(r.quantity for r in rows):
             raise ValidationError({"lines": N_("退款数量超过了订单占用的库存")})
-        _release(reservation, quantity, change)
+        for reservation in rows:
+            given = min(quantity, reservation.quantity)
+            if given:
+                _release(reservation, given, change)
+            quantity -= given
     db.session.flush()
 
 
@@ -224,32 +224,96 @@ def move_reservations(order_id: int, to_warehouse_id: int, change: Change, sku_i
     """Move everything an order holds (or only its ``sku_ids``: a split parcel) to another warehouse,
     atomically; raises OutOfStock if it can't."""
     # What a split order already holds in the target stays as it is.
-    reservations = [r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
-                    if (sku_ids is None or r.sku_id in sku_ids) and r.warehouse_id != to_warehouse_id]
-    if not reservations:
+    held: dict[int, int] = {}
+    moving: dict[int, int] = {}
+    for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES):
+        if sku_ids is None or r.sku_id in sku_ids:
+            held[r.sku_id] = held.get(r.sku_id, 0) + r.quantity
+            if r.warehouse_id != to_warehouse_id:
+                moving[r.sku_id] = moving.get(r.sku_id, 0) + r.quantity
+    if not moving:
         return
+    if _place(order_id, {to_warehouse_id: held}, change):
+        raise OutOfStock(N_("目标仓库库存不足"), details={"lines": _shortfalls(moving, [to_warehouse_id])})
+
+
+def place_reservations(order_id: int, placement: dict[int, dict[int, int]], change: Change) -> None:
+    """Hold the order's units of the SKUs ``placement`` names (warehouse id → sku id → units) where it
+    says, atomically: a SKU may be split between warehouses (routing's split parcels). Per SKU the
+    units placed must be what the order holds. Raises OutOfStock naming the short SKUs, nothing moved,
+    when a warehouse cannot take its share."""
+    held: dict[int, int] = {}
+    for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES):
+        held[r.sku_id] = held.get(r.sku_id, 0) + r.quantity
+    placed: dict[int, int] = {}
+    for part in placement.values():
+        for sku_id, units in part.items():
+            placed[sku_id] = placed.get(sku_id, 0) + units
+    if any(held.get(sku_id, 0) != units for sku_id, units in placed.items()):
+        raise ValidationError({"placement": N_("分配的数量与订单占用的库存不一致")})
+    short = _place(order_id, placement, change)
+    if short:
+        warehouses = sorted({w for w, _s, _q in short})
+        demand = {s: q for _w, s, q in short}
+        raise OutOfStock(N_("目标仓库库存不足"), details={"lines": _shortfalls(demand, warehouses)})
+
+
+def _place(order_id: int, placement: dict[int, dict[int, int]], change: Change) -> list[tuple[int, int, int]]:
+    """Rearrange the order's active rows of the placed SKUs to ``placement`` in a savepoint: a guarded
+    ``move_in`` where a warehouse is to hold more, a ``move_out`` where less. Returns the (warehouse, sku, units) that did not fit,
+    having rolled everything back, or [] when done."""
+    skus = {sku_id for part in placement.values() for sku_id in part}
+    rows = {(r.warehouse_id, r.sku_id): r for r in _reservations(order_id, *ACTIVE_RESERVATION_STATUSES)
+            if r.sku_id in skus}
+    statuses = {r.sku_id: r.status for r in rows.values()}
+    if any(r.status != statuses[r.sku_id] for r in rows.values()):
+        raise Conflict(N_("订单的同一商品处于不同的占用状态，不能调仓"))
+    target = {(w, s): units for w, part in placement.items() for s, units in part.items() if units}
+    deltas = {level: target.get(level, 0) - (rows[level].quantity if level in rows else 0)
+              for level in set(target) | set(rows)}
+    if not any(deltas.values()):
+        return []
+    shipped = {(r.warehouse_id, r.sku_id) for r in _reservations(order_id, ReservationStatus.SHIPPED)}
+    if any(delta > 0 and level in shipped for level, delta in deltas.items()):
+        raise Conflict(N_("该仓库的包裹已经出库，不能再调入这件商品"))
     savepoint = db.session.begin_nested()
     short = []
-    for reservation in reservations:
-        bucket = "reserved" if reservation.status == ReservationStatus.RESERVED else "locked"
-        quantity = reservation.quantity
-        ledger.ensure_level(to_warehouse_id, reservation.sku_id)
-        moved_in = ledger.apply(to_warehouse_id, reservation.sku_id, MovementKind.MOVE_IN, change,
-                                guard=sellable_at_least(quantity), **{bucket: quantity})
-        if moved_in is None:
-            short.append(reservation.sku_id)
+    # Per SKU (in id order) the warehouses taking units first, then those giving them, as moving one did.
+    for (warehouse_id, sku_id), delta in sorted(deltas.items(), key=lambda pair: (pair[0][1], pair[1] < 0, pair[0][0])):
+        if not delta:
             continue
-        moved_out = _apply_or_fail(reservation, MovementKind.MOVE_OUT, change, LEVELS[bucket] >= quantity,
-                                   **{bucket: -quantity})
-        reorder.evaluate(moved_in)
-        reorder.evaluate(moved_out)
-        reservation.warehouse_id = to_warehouse_id
+        bucket = "reserved" if statuses[sku_id] == ReservationStatus.RESERVED else "locked"
+        if delta > 0:
+            ledger.ensure_level(warehouse_id, sku_id)
+            after = ledger.apply(warehouse_id, sku_id, MovementKind.MOVE_IN, change,
+                                 guard=sellable_at_least(delta), **{bucket: delta})
+            if after is None:
+                short.append((warehouse_id, sku_id, delta))
+                continue
+        else:
+            after = ledger.apply(warehouse_id, sku_id, MovementKind.MOVE_OUT, change,
+                                 guard=LEVELS[bucket] >= -delta, **{bucket: delta})
+            if after is None:
+                raise Conflict(N_("库存记录与预占不一致（仓库 %(warehouse)s，商品 %(sku)s），请运行库存一致性检查"),
+                               warehouse=warehouse_id, sku=sku_id)
+        reorder.evaluate(after)
     if short:
         savepoint.rollback()
-        demand = {r.sku_id: r.quantity for r in reservations}
-        raise OutOfStock(N_("目标仓库库存不足"), details={"lines": _shortfalls(demand, [to_warehouse_id])})
+        return short
+    for warehouse_id, sku_id in sorted(deltas):
+        row = rows.get((warehouse_id, sku_id)) or _row(order_id, warehouse_id, sku_id)
+        units = target.get((warehouse_id, sku_id), 0)
+        if row is None:
+            db.session.add(Reservation(order_id=order_id, warehouse_id=warehouse_id, sku_id=sku_id,
+                                       quantity=units, status=statuses[sku_id]))
+        elif units:
+            row.quantity, row.status = units, statuses[sku_id]
+        elif row.status in ACTIVE_RESERVATION_STATUSES:
+            db.session.delete(row)  # moved away whole: the row that held it goes, the ledger keeps the move
+        db.session.flush()
     savepoint.commit()
     db.session.flush()
+    return []
 
 
 def get_level(warehouse: Warehouse, sku: Sku) -> StockLevel:
@@ -263,10 +327,21 @@ def get_level(warehouse: Warehouse, sku: Sku) -> StockLevel:
 
 def order_holdings(order_id: int) -> dict[int, tuple[int, str]]:
     """Where the order's stock is, per SKU id: (warehouse id, locked / reserved / shipped); released
-    holdings are left out."""
+    holdings are left out. A SKU split between warehouses names the one holding most of it
+    (``order_holding_rows`` has them all)."""
     query = select(Reservation).where(Reservation.order_id == order_id,
                                       Reservation.status != ReservationStatus.RELEASED)
-    return {r.sku_id: (r.warehouse_id, r.status) for r in db.session.scalars(query)}
+    rows = sorted(db.session.scalars(query), key=lambda r: (r.quantity, -r.warehouse_id))
+    return {r.sku_id: (r.warehouse_id, r.status) for r in rows}  # a split SKU: where most of it is
+
+
+def order_holding_rows(order_id: int) -> list[tuple[int, int, int, str]]:
+    """Where the order's stock is: (warehouse id, sku id, units, locked / reserved / shipped) per row, a
+    SKU split between warehouses once per warehouse; released holdings are left out."""
+    query = (select(Reservation.warehouse_id, Reservation.sku_id, Reservation.quantity, Reservation.status)
+             .where(Reservation.order_id == order_id, Reservation.status != ReservationStatus.RELEASED)
+             .order_by(Reservation.warehouse_id, Reservation.sku_id))
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def order_warehouse_id(order_id: int) -> int | None:
@@ -274,11 +349,12 @@ def order_warehouse_id(order_id: int) -> int | None:
     return db.session.scalar(select(Reservation.warehouse_id).where(Reservation.order_id == order_id).limit(1))
 
 
-def _reserve_all(order_id: int, warehouse_id: int, demand: dict[int, int], change: Change) -> bool:
+def _reserve_all(order_id: int, warehouse_id: int, demand: dict[int, int], change: Change,
+                 alongside: set[int] = frozenset()) -> bool:
     """Write the reservation and ledger rows first and the guarded UPDATEs last, so a hot stock row is
     locked only from its UPDATE to the commit; False (the caller rolls the rows back) when one is refused."""
     for sku_id, quantity in sorted(demand.items()):
-        hold(order_id, warehouse_id, sku_id, quantity)
+        hold(order_id, warehouse_id, sku_id, quantity, alongside)
         ledger.record(warehouse_id, sku_id, MovementKind.RESERVE, change, reserved=quantity)
     db.session.flush()
     # Sorted by SKU id so that concurrent orders lock rows in the same order and cannot deadlock.
@@ -293,10 +369,16 @@ def _reserve_all(order_id: int, warehouse_id: int, demand: dict[int, int], chang
     return True
 
 
-def hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
-    """The order's reservation row for the SKU gains ``quantity`` (the level's UPDATE is the caller's)."""
-    existing = db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
-                                                           Reservation.sku_id == sku_id))
+def hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int, alongside: set[int] = frozenset()) -> None:
+    """The order's reservation row for the SKU in the warehouse gains ``quantity`` (the level's UPDATE is
+    the caller's). Conflict when the order holds the SKU in another warehouse, except in those of
+    ``alongside`` (the warehouses one split reservation divides it between)."""
+    rows = list(db.session.scalars(select(Reservation).where(Reservation.order_id == order_id,
+                                                             Reservation.sku_id == sku_id)))  # one read
+    if any(r.warehouse_id != warehouse_id and r.warehouse_id not in alongside
+           and r.status != ReservationStatus.RELEASED for r in rows):
+        raise Conflict(N_("订单已在其他仓库或状态下占用该商品"))
+    existing = next((r for r in rows if r.warehouse_id == warehouse_id), None)
     if existing is None:
         db.session.add(Reservation(order_id=order_id, warehouse_id=warehouse_id, sku_id=sku_id, quantity=quantity))
     elif existing.status == ReservationStatus.RESERVED and existing.warehouse_id == warehouse_id:
@@ -305,6 +387,12 @@ def hold(order_id: int, warehouse_id: int, sku_id: int, quantity: int) -> None:
         existing.warehouse_id, existing.quantity, existing.status = warehouse_id, quantity, ReservationStatus.RESERVED
     else:
         raise Conflict(N_("订单已在其他仓库或状态下占用该商品"))
+
+
+def _row(order_id: int, warehouse_id: int, sku_id: int) -> Reservation | None:
+    return db.session.scalar(select(Reservation).where(Reservation.order_id == order_id,
+                                                       Reservation.warehouse_id == warehouse_id,
+                                                       Reservation.sku_id == sku_id))
 
 
 def _release(reservation: Reservation, quantity: int, change: Change) -> None:
@@ -357,11 +445,13 @@ def _likely_first(demand: dict[int, int], warehouse_ids: list[int]) -> list[int]
 
 def _shortfalls(demand: dict[int, int], warehouse_ids: list[int],
                 sold_out: set[tuple[int, int]] = frozenset()) -> list[dict]:
-    """For each SKU the best single warehouse cannot cover: what was asked and the most any one has.
-    Levels in ``sold_out`` count as 0 unread, so a refusal by marker reads no stock row."""
+    """For each SKU the warehouses together cannot cover (a SKU's units may be split between them): what
+    was asked and what they have. Levels in ``sold_out`` count as 0 unread, so a refusal by marker reads
+    no stock row."""
     unread = [w for w in warehouse_ids if not all((w, s) in sold_out for s in demand)]
-    available = _available_by_warehouse(demand, unread) if unread else {}
-    best = {sku_id: max((available.get((w, sku_id), 0) for w in warehouse_ids), default=0) for sku_id in demand}
+    available = {level: units for level, units in (_available_by_warehouse(demand, unread) if unread else {}).items()
+                 if level not in sold_out}
+    best = {sku_id: sum(available.get((w, sku_id), 0) for w in warehouse_ids) for sku_id in demand}
     short = {sku_id for sku_id, quantity in demand.items() if best[sku_id] < quantity}
     if not short and warehouse_ids:
         first = warehouse_ids[0]

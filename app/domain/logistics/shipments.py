@@ -88,20 +88,11 @@ def ship_parcels(order: Order, parcels: list[Parcel], actor: str) -> Order:
 
 
 def planned_parcels(order: Order) -> list[PlannedParcel]:
-    """The order's parcels, one per warehouse holding its stock, the order's own warehouse first. A bundle
-    whose components sit in one warehouse goes whole; one split across warehouses goes as its
-    components. An order whose stock is in one warehouse has one parcel."""
-    holdings = inventory.order_holdings(order.id)
-    per_warehouse: dict[int, dict[int, int]] = {}
-    for line in order.lines:
-        if line.is_component:
-            continue
-        parts = [part for part in order.lines if part.parent_line_id == line.id] or [line]
-        places = {_warehouse_of(part, holdings, order) for part in parts}
-        shares = [(line, places.pop())] if len(places) == 1 else [
-            (part, _warehouse_of(part, holdings, order)) for part in parts]
-        for share, warehouse_id in shares:
-            per_warehouse.setdefault(warehouse_id, {})[share.id] = share.quantity
+    """The order's parcels, one per warehouse holding its stock, the order's own warehouse first, each
+    with the units still to ship (net of refunds: a line refunded in full is in none). A bundle whose
+    components sit in one warehouse goes whole; one divided by whole bundles goes as bundles from each;
+    otherwise as its components. An order whose stock is in one warehouse has one parcel."""
+    per_warehouse = _lines_per_warehouse(order)
     warehouses = {w.id: w for w in db.session.scalars(select(Warehouse).where(Warehouse.id.in_(per_warehouse)))}
     decision = routing.latest_decision(order)
     carriers = {parcel["site"]: parcel["carrier"] for parcel in (decision.plan.get("parcels", ()) if decision else ())}
@@ -118,10 +109,82 @@ def planned_parcels(order: Order) -> list[PlannedParcel]:
     return parcels
 
 
+def _lines_per_warehouse(order: Order) -> dict[int, dict[int, int]]:
+    """warehouse id → {order line id: units}: the order's lines (net of refunds) over the units its
+    reservations hold in each warehouse (shipped ones included). A line that holds nothing (pre-sale
+    waiting for stock) goes with the order's own warehouse."""
+    pools: dict[int, dict[int, int]] = {}  # sku id → warehouse id → units not yet given to a line
+    for warehouse_id, sku_id, units, _status in inventory.order_holding_rows(order.id):
+        pools.setdefault(sku_id, {})[warehouse_id] = units
+    preferred = sorted({w for places in pools.values() for w in places} | {order.warehouse_id} - {None},
+                       key=lambda w: (w != order.warehouse_id, w))
+    per_warehouse: dict[int, dict[int, int]] = {}
+
+    def put(warehouse_id: int, line: OrderLine, units: int) -> None:
+        lines = per_warehouse.setdefault(warehouse_id, {})
+        lines[line.id] = lines.get(line.id, 0) + units
+
+    for line in order.lines:
+        if line.is_component or line.net_quantity <= 0:
+            continue
+        parts = [part for part in order.lines if part.parent_line_id == line.id] or [line]
+        if all(part.sku_id not in pools for part in parts):
+            put(order.warehouse_id, line, line.net_quantity)
+            continue
+        if len(parts) > 1 or parts[0] is not line:
+            shares = _bundle_shares(line, parts, pools, preferred)
+        else:
+            shares = [(line, w, n) for w, n in _take(pools.get(line.sku_id, {}), line.net_quantity, preferred)]
+        for share, warehouse_id, units in shares:
+            put(warehouse_id, share, units)
+    return per_warehouse
+
+
+def _bundle_shares(line: OrderLine, parts: list[OrderLine], pools: dict, preferred: list[int]) -> list:
+    """How a bundle line leaves: whole bundles from each warehouse that has their components, else each
+    component line divided over where its units are."""
+    per_unit = {part.id: part.quantity // line.quantity for part in parts}
+    left, shares = line.net_quantity, []
+    taken: dict[tuple[int, int], int] = {}
+    for warehouse_id in preferred:
+        bundles = min([left] + [pools.get(part.sku_id, {}).get(warehouse_id, 0) // per_unit[part.id]
+                                for part in parts if per_unit[part.id]])
+        if bundles > 0:
+            shares.append((line, warehouse_id, bundles))
+            left -= bundles
+            for part in parts:
+                key = (part.sku_id, warehouse_id)
+                taken[key] = taken.get(key, 0) + bundles * per_unit[part.id]
+                pools[part.sku_id][warehouse_id] -= bundles * per_unit[part.id]
+    if left == 0:
+        return shares
+    for (sku_id, warehouse_id), units in taken.items():  # not whole bundles: give the units back
+        pools[sku_id][warehouse_id] += units
+    return [(part, w, n) for part in parts
+            for w, n in _take(pools.get(part.sku_id, {}), part.net_quantity, preferred)]
+
+
+def _take(pool: dict[int, int], units: int, preferred: list[int]) -> list[tuple[int, int]]:
+    """``units`` from ``pool`` (warehouse id → units): all from the first warehouse that has them all,
+    else from each in turn; what the pool lacks (it should not) from the first preferred warehouse."""
+    whole = next((w for w in preferred if pool.get(w, 0) >= units), None)
+    order = [whole] if whole is not None else preferred
+    taken = []
+    for warehouse_id in order:
+        n = min(units, pool.get(warehouse_id, 0))
+        if n:
+            pool[warehouse_id] -= n
+            taken.append((warehouse_id, n))
+            units -= n
+    if units and preferred:
+        taken.append((preferred[0], units))
+    return taken
+
+
 def is_split(order: Order) -> bool:
     """Whether the order leaves as several planned parcels (to be shipped one by one)."""
-    return order.shipped_at is None and len({warehouse for warehouse, _status in
-                                             inventory.order_holdings(order.id).values()}) > 1
+    return order.shipped_at is None and len({warehouse for warehouse, _sku, _units, _status in
+                                             inventory.order_holding_rows(order.id)}) > 1
 
 
 def refuse_split(order: Order) -> None:
@@ -167,12 +230,6 @@ def ship_planned_parcel(order: Order, warehouse: Warehouse, carrier: Carrier, wa
     return shipment
 
 
-def _warehouse_of(line: OrderLine, holdings: dict[int, tuple[int, str]], order: Order) -> int:
-    """Where a plain or component line's stock is held; a line that holds none (pre-sale) goes with the
-    order's own warehouse."""
-    return holdings.get(line.sku_id, (order.warehouse_id, ""))[0]
-
-
 def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
     lines = parcel.lines or _unshipped_lines(order)
     warehouse_id = parcel.warehouse_id or order.warehouse_id
@@ -192,15 +249,16 @@ def _add_shipment(order: Order, parcel: Parcel, waybill_no: str) -> Shipment:
 
 
 def _unshipped_lines(order: Order) -> dict[int, int]:
-    """The sold lines not in a parcel yet: all of them, or (a platform reporting a split order shipped
-    after some of its parcels left) those the shipped parcels do not carry."""
+    """The sold lines (net of refunds: a fully refunded line ships in no parcel) not in a parcel yet: all
+    of them, or (a platform reporting a split order shipped after some of its parcels left) those the
+    shipped parcels do not carry."""
     shipped: dict[int, int] = {}
     for order_line_id, quantity in db.session.execute(
             select(ShipmentLine.order_line_id, ShipmentLine.quantity).join(Shipment)
             .where(Shipment.order_id == order.id)):
         shipped[order_line_id] = shipped.get(order_line_id, 0) + quantity
-    return {line.id: line.quantity - shipped.get(line.id, 0) for line in order.lines
-            if not line.is_component and line.quantity > shipped.get(line.id, 0)}
+    return {line.id: line.net_quantity - shipped.get(line.id, 0) for line in order.lines
+            if not line.is_component and line.net_quantity > shipped.get(line.id, 0)}
 
 
 def _clean_waybill(waybill_no: str) -> str:
@@ -211,10 +269,10 @@ def _clean_waybill(waybill_no: str) -> str:
 
 
 def _check_lines(order: Order, parcels: list[Parcel]) -> None:
-    """Split parcels name the order's own sold lines, within the quantities sold."""
+    """Split parcels name the order's own sold lines, within the quantities sold net of refunds."""
     if len(parcels) > 1 and any(parcel.lines is None for parcel in parcels):
         raise ValidationError({"parcels": N_("拆分包裹时每个包裹都要写明商品和数量")})
-    sold = {line.id: line.quantity for line in order.lines if not line.is_component}
+    sold = {line.id: line.net_quantity for line in order.lines if not line.is_component}
     packed: dict[int, int] = {}
     for parcel in parcels:
         for line_id, quantity in (parcel.lines or {}).items():

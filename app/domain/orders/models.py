@@ -164,6 +164,14 @@ class OrderLine(db.Model):
     def is_component(self) -> bool:
         return self.parent_line_id is not None
 
+    @property
+    def net_quantity(self) -> int:
+        """The units still to ship: the quantity sold less what was refunded (a bundle component: its
+        share of its bundle's refunds)."""
+        if self.parent is None:
+            return self.quantity - self.refunded_quantity
+        return self.quantity - self.quantity // self.parent.quantity * self.parent.refunded_quantity
+
 
 class OrderEvent(db.Model):
     """One change to an order: at, actor (user:NAME / system / channel:CODE / carrier:CODE / api:CODE),

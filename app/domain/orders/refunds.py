@@ -11,6 +11,7 @@ from app.db import db
 from app.domain.errors import ValidationError
 from app.domain.inventory import services as inventory
 from app.domain.inventory.ledger import Change
+from app.domain.inventory.models import ACTIVE_RESERVATION_STATUSES
 from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.services import add_event, transition
 from app.domain.orders.states import HOLDS_STOCK, Action, next_status
@@ -97,9 +98,21 @@ def _move_stock(order: Order, refunded: list[tuple[OrderLine, int]], restock: bo
         return
     if order.status in HOLDS_STOCK and order.shipped_at is None:
         inventory.release_quantities(order.id, demand, change)
+        _follow_stock(order)
     elif restock:  # (05/06, parcel on its way, are not refundable states: see states.TRANSITIONS)
         for sku_id, quantity in sorted(demand.items()):
             inventory.restock_return(order.warehouse_id, sku_id, quantity, damaged, change)
+
+
+def _follow_stock(order: Order) -> None:
+    """A split order whose own warehouse gave back all it held (a refunded parcel) ships from where the
+    rest is: the warehouse holding most of it becomes the order's."""
+    held: dict[int, int] = {}
+    for warehouse_id, _sku, units, status in inventory.order_holding_rows(order.id):
+        if status in ACTIVE_RESERVATION_STATUSES:
+            held[warehouse_id] = held.get(warehouse_id, 0) + units
+    if held and order.warehouse_id not in held:
+        order.warehouse_id = max(sorted(held), key=held.get)
 
 
 def _demand_of(order: Order, refunded: list[tuple[OrderLine, int]]) -> dict[int, int]:

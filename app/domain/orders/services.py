@@ -245,6 +245,27 @@ def move_to_warehouse(order: Order, warehouse: Warehouse, reason: str, actor: st
     return order
 
 
+def place_in_warehouses(order: Order, parcels: list[tuple[Warehouse, dict[int, int]]], reason: str,
+                        actor: str) -> Order:
+    """Ship the order as ``parcels`` (warehouse, {sku id: units}), a SKU's units possibly divided between
+    them (routing's split when no warehouse has enough of it): the stock it holds is rearranged in one
+    step, and the first parcel's warehouse becomes the order's. Raises OutOfStock if a warehouse cannot
+    take its share, Conflict once the order has shipped."""
+    _require_reason(reason)
+    if order.shipped_at is not None:
+        raise Conflict(N_("订单已出库，不能更换仓库"))
+    previous = order.warehouse.code if order.warehouse else None
+    inventory.place_reservations(order.id, {warehouse.id: dict(units) for warehouse, units in parcels},
+                                 Change(actor, reason, order.id))
+    order.warehouse_id = parcels[0][0].id
+    details = {"from": previous, "to": parcels[0][0].code,
+               "parcels": [{"warehouse": warehouse.code, "units": {str(sku): n for sku, n in sorted(units.items())}}
+                           for warehouse, units in parcels]}
+    add_event(order, "move_warehouse", actor, order.status, order.status, reason, details=details)
+    db.session.flush()
+    return order
+
+
 def mark_exception(order: Order, reason: str, actor: str) -> Order:
     """Park the order for a person, remembering where it was."""
     _require_reason(reason)
@@ -298,6 +319,17 @@ def stock_demand(order: Order, lines: list[OrderLine] | None = None) -> dict[int
         if line.awaiting_presale or line.sku.is_bundle:
             continue
         demand[line.sku_id] = demand.get(line.sku_id, 0) + line.quantity
+    return demand
+
+
+def net_stock_demand(order: Order) -> dict[int, int]:
+    """Units per SKU id the order still holds to ship: ``stock_demand`` net of refunds (a line refunded
+    in part before shipping gave that part back)."""
+    demand: dict[int, int] = {}
+    for line in order.lines:
+        if line.awaiting_presale or line.sku.is_bundle or line.net_quantity <= 0:
+            continue
+        demand[line.sku_id] = demand.get(line.sku_id, 0) + line.net_quantity
     return demand
 
 

@@ -33,6 +33,7 @@ from app.domain.reference.models import Carrier, Channel, Warehouse
 from app.domain.routing import engine, facts, services
 from app.domain.routing.engine import Destination, Option, Plan
 from app.domain.routing.models import Backtest, RoutingDecision
+from app.domain.routing.rates import Item
 from app.jobs import enqueue_after_commit
 from app.text import N_, Text
 
@@ -181,10 +182,10 @@ class Replay:
             sku_ids.update(stock_demand(order))
         since = min((order.created_at for order in orders), default=utcnow())
         skus = {sku.id: sku for sku in db.session.scalars(select(Sku).where(Sku.id.in_(sku_ids)))}
-        shipped: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        shipped: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
         for reservation in _chunked(ids, lambda chunk: select(Reservation).where(
                 Reservation.order_id.in_(chunk), Reservation.status == ReservationStatus.SHIPPED)):
-            shipped[reservation.order_id][reservation.warehouse_id].add(reservation.sku_id)
+            shipped[reservation.order_id][reservation.warehouse_id][reservation.sku_id] = reservation.quantity
         codes = dict(db.session.execute(select(Carrier.id, Carrier.code)).all())
         warehouse_ids = dict(db.session.execute(select(Warehouse.code, Warehouse.id)).all())
         carriers = {(order.id, None): codes.get(order.carrier_id) for order in orders}
@@ -198,7 +199,7 @@ class Replay:
 
     def row(self, order: Order) -> dict:
         """One order: what shipped, what the candidate would have done, and why not when it could not."""
-        items = facts.items_of(order, self.skus)
+        items = facts.items_of(order, self.skus, net=False)
         destination = facts.destination_of(order)
         base = {"order_no": order.order_no, "shipped_on": order.shipped_at.astimezone(SHANGHAI).date().isoformat()}
         if destination is None:
@@ -219,17 +220,19 @@ class Replay:
     def _actual(self, order: Order, items, destination: Destination, when: datetime) -> dict | None:
         """The parcels as they went: the shipped reservations per warehouse, each with the carrier the
         order's routing decision gave that warehouse's parcel (else the order's); priced on today's cards."""
-        by_warehouse = self.shipped.get(order.id) or {order.warehouse_id: {item.sku_id for item in items}}
+        by_warehouse = self.shipped.get(order.id) or {order.warehouse_id: {item.sku_id: item.quantity for item in items}}
         parcels = []
-        for warehouse_id, sku_ids in sorted(by_warehouse.items(), key=lambda pair: pair[0] or 0):
+        for warehouse_id, units in sorted(by_warehouse.items(), key=lambda pair: pair[0] or 0):
             warehouse = self.by_id.get(warehouse_id)
             carrier = self.carriers.get((order.id, warehouse_id)) or self.carriers.get((order.id, None))
             if warehouse is None or carrier is None:
                 return None
             site = facts.site_of(warehouse, {}, 0, self.all_carriers, when)
-            share = [item for item in items if item.sku_id in sku_ids]
+            share = [Item(item.sku_id, units[item.sku_id], item.weight_g, item.volume_cm3)
+                     for item in items if item.sku_id in units]
             parcel = engine.shipped_parcel(site, carrier, share, self.rates, destination)
-            parcels.append(parcel or Option(site.code, carrier, tuple(sorted(sku_ids)), 0, -1, 0.0, 0))
+            parcels.append(parcel or Option(site.code, carrier, tuple(sorted(units)), 0, -1, 0.0, 0,
+                                            tuple(units[sku_id] for sku_id in sorted(units))))
         return side(tuple(parcels))
 
 

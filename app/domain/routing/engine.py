@@ -1,13 +1,13 @@
 """The routing engine as a rule chain (filter → sort → act), in pure functions: data in, plan out.
 
-The same code serves live routing (services.py), the plan API and simulation. A SKU is never split
-across warehouses: an order holds one reservation per SKU (inventory's rule), so a split parcel carries
-whole SKUs.
+The same code serves live routing (services.py), the plan API and simulation. A split parcel carries
+whole SKUs where any split can; only when some SKU fits whole in no warehouse is its quantity divided
+between parcels (inventory holds one reservation per order × warehouse × SKU).
 """
 
 import math
 from dataclasses import dataclass, field
-from itertools import combinations, product
+from itertools import combinations, permutations, product
 
 from app.domain.routing.rates import Item, Rate, chargeable_weight_g, freight_fen
 
@@ -17,6 +17,9 @@ EARTH_RADIUS_KM = 6371.0
 #: A split is searched over at most this many warehouses per parcel set (larger sets are unrealistic
 #: for an order of a few lines, and the search grows combinatorially).
 MAX_SPLIT_PARCELS = 4
+#: A quantity split's exact search keeps at most this many distinct parcel loads per warehouse set;
+#: beyond it (orders of many units) each order of the set's warehouses is filled greedily instead.
+MAX_SPLIT_STATES = 20_000
 
 # Why a warehouse was excluded or lost; services.py and the pages give each its words.
 NO_STOCK = "no_stock"
@@ -79,6 +82,12 @@ class Option:
     cost_fen: int
     distance_km: float
     eta_hours: int
+    #: the units of each of ``sku_ids`` this parcel carries (a SKU may be split between parcels)
+    quantities: tuple[int, ...] = ()
+
+    @property
+    def units(self) -> dict[int, int]:
+        return dict(zip(self.sku_ids, self.quantities, strict=True))
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,9 @@ def plan(items: list[Item], sites: list[Site], rates: dict[tuple[str, str, str],
     if best:
         parcels: tuple[Option, ...] = (best[0],)
     else:
-        parcels = _split(items, [by_code[code] for code in reachable], rates, destination, strategy)
+        group = [by_code[code] for code in reachable]
+        parcels = (_split(items, group, rates, destination, strategy)
+                   or _split_quantities(items, group, rates, destination, strategy))
     for code in reachable:
         if code not in whole and not any(parcel.site == code for parcel in parcels):
             verdicts[code] = NO_STOCK
@@ -183,10 +194,11 @@ def _options(site: Site, items: list[Item], rates, destination: Destination, str
 def _option(site: Site, carrier: str, rate: Rate, items, destination: Destination) -> Option:
     weight = chargeable_weight_g(items, rate.volumetric_divisor)
     eta = site.handling_hours + (24 if site.cutoff_passed else 0) + rate.transit_days * 24
-    return Option(site.code, carrier, tuple(sorted(item.sku_id for item in items)), weight,
+    ordered = sorted(items, key=lambda item: item.sku_id)
+    return Option(site.code, carrier, tuple(item.sku_id for item in ordered), weight,
                   freight_fen(rate, weight),
                   round(distance_km(site.latitude, site.longitude, destination.latitude, destination.longitude), 1),
-                  eta)
+                  eta, tuple(item.quantity for item in ordered))
 
 
 def _best(options: list[Option], by_code: dict[str, Site], strategy: Strategy) -> Option:
@@ -259,6 +271,98 @@ def _assignments(items: list[Item], group: tuple[Site, ...], rates, destination:
             parcels.append(_best(options, by_code, strategy))
         else:
             yield tuple(parcels)
+
+
+def _split_quantities(items: list[Item], sites: list[Site], rates, destination: Destination,
+                      strategy: Strategy) -> tuple[Option, ...]:
+    """When no split of whole SKUs ships everything: the fewest parcels whose warehouses together hold
+    enough, a SKU's units divided between them; among those the cheapest in total (then the earliest
+    arrival). Empty when no combination can."""
+    for size in range(2, min(len(sites), MAX_SPLIT_PARCELS) + 1):
+        best: tuple | None = None
+        for group in combinations(sites, size):
+            if any(sum(site.stock.get(item.sku_id, 0) for site in group) < item.quantity for item in items):
+                continue
+            for loads in _divisions(items, group):
+                parcels = _priced(loads, items, group, rates, destination, strategy)
+                if parcels is None:
+                    continue
+                key = (sum(p.cost_fen for p in parcels), max(p.eta_hours for p in parcels),
+                       tuple(p.site for p in parcels))
+                if best is None or key < best[0]:
+                    best = (key, parcels)
+        if best is not None:
+            return best[1]
+    return ()
+
+
+def _divisions(items: list[Item], group: tuple[Site, ...]):
+    """Ways to divide every item's units between the sites of ``group`` (within each site's stock) that
+    give every site something, one per distinct set of parcel loads (weight, volume, used per site: all
+    that prices a parcel). Each is a tuple of per-site {item index: units}. Past MAX_SPLIT_STATES loads,
+    one greedy division per order of the sites instead."""
+    states: dict[tuple, tuple] = {tuple((0, 0, False) for _ in group): tuple({} for _ in group)}
+    for index, item in enumerate(items):
+        following: dict[tuple, tuple] = {}
+        caps = [min(item.quantity, site.stock.get(item.sku_id, 0)) for site in group]
+        for state, shares in states.items():
+            for units in _compositions(item.quantity, caps):
+                key = tuple((weight + item.weight_g * n, volume + item.volume_cm3 * n, used or n > 0)
+                            for (weight, volume, used), n in zip(state, units, strict=True))
+                if key not in following:
+                    following[key] = tuple({**share, index: n} if n else share
+                                           for share, n in zip(shares, units, strict=True))
+            if len(following) > MAX_SPLIT_STATES:
+                yield from _greedy_divisions(items, group)
+                return
+        states = following
+    for state, shares in states.items():
+        if all(used for _weight, _volume, used in state):
+            yield shares
+
+
+def _compositions(total: int, caps: list[int]):
+    """Every way to write ``total`` as a sum of len(caps) parts, each between 0 and its cap."""
+    if len(caps) == 1:
+        if total <= caps[0]:
+            yield (total,)
+        return
+    room = sum(caps[1:])
+    for first in range(max(0, total - room), min(total, caps[0]) + 1):
+        for rest in _compositions(total - first, caps[1:]):
+            yield (first, *rest)
+
+
+def _greedy_divisions(items: list[Item], group: tuple[Site, ...]):
+    """One division per order of the sites: each item whole from the first that has it all, else
+    filled in that order."""
+    for order in permutations(range(len(group))):
+        shares: tuple[dict, ...] = tuple({} for _ in group)
+        for index, item in enumerate(items):
+            whole = next((i for i in order if group[i].stock.get(item.sku_id, 0) >= item.quantity), None)
+            left = item.quantity
+            for i in ([whole] if whole is not None else order):
+                n = min(left, group[i].stock.get(item.sku_id, 0))
+                if n:
+                    shares[i][index] = n
+                    left -= n
+        if all(shares):
+            yield shares
+
+
+def _priced(loads: tuple[dict, ...], items: list[Item], group: tuple[Site, ...], rates, destination: Destination,
+            strategy: Strategy) -> tuple[Option, ...] | None:
+    """One parcel per site of ``group`` for its load ({item index: units}), with the site's best carrier
+    for it; None when some site has no carrier that serves it."""
+    by_code = {site.code: site for site in group}
+    parcels = []
+    for site, load in zip(group, loads, strict=True):
+        share = [Item(items[i].sku_id, n, items[i].weight_g, items[i].volume_cm3) for i, n in sorted(load.items())]
+        options = _options(site, share, rates, destination, strategy)
+        if not options:
+            return None
+        parcels.append(_best(options, by_code, strategy))
+    return tuple(parcels)
 
 
 def shipped_parcel(site: Site, carrier: str, items: list[Item], rates, destination: Destination) -> Option | None:

@@ -10,7 +10,7 @@ from app.db import db
 from app.domain.catalog.models import Sku
 from app.domain.inventory.models import ACTIVE_RESERVATION_STATUSES, Reservation, StockLevel
 from app.domain.orders.models import Order
-from app.domain.orders.services import stock_demand
+from app.domain.orders.services import net_stock_demand, stock_demand
 from app.domain.reference.models import Carrier, Warehouse
 from app.domain.reference.places import locate
 from app.domain.routing.engine import Destination, Site
@@ -20,10 +20,11 @@ from app.domain.routing.rates import Item, Rate
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def items_of(order: Order, skus: dict[int, Sku] | None = None) -> list[Item]:
-    """The stock-holding units of the order (bundles through their components), with weight and volume;
-    ``skus`` (by id) saves the read when the caller loaded them already."""
-    demand = stock_demand(order)
+def items_of(order: Order, skus: dict[int, Sku] | None = None, net: bool = True) -> list[Item]:
+    """The stock-holding units the order still ships (bundles through their components, net of refunds;
+    all it sold with ``net=False``), with weight and volume; ``skus`` (by id) saves the read when the
+    caller loaded them already."""
+    demand = net_stock_demand(order) if net else stock_demand(order)
     if skus is None:
         skus = {sku.id: sku for sku in db.session.scalars(select(Sku).where(Sku.id.in_(demand)))}
     return [Item(sku_id, quantity, skus[sku_id].weight_g, skus[sku_id].volume_cm3)

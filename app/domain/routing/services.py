@@ -334,12 +334,17 @@ def _claim(order: Order, actor: str, strategy: str, again: bool) -> RoutingDecis
 
 
 def _allocate(order: Order, parcels, actor: str, reason: str) -> None:
-    """The main (first) parcel's warehouse takes the whole order, then each other parcel's SKUs move on."""
+    """The main (first) parcel's warehouse takes the whole order, then each other parcel's SKUs move on;
+    a plan that divides a SKU's units places every parcel's units at once."""
     warehouses = {w.code: w for w in db.session.scalars(
         select(Warehouse).where(Warehouse.code.in_([parcel.site for parcel in parcels])))}
     main = parcels[0]
+    divided = len({sku_id for parcel in parcels for sku_id in parcel.sku_ids}) < sum(len(p.sku_ids) for p in parcels)
     if len(parcels) == 1:
         orders.move_to_warehouse(order, warehouses[main.site], reason, actor)
+    elif divided:  # a SKU's units divided between parcels: the whole placement in one step
+        orders.place_in_warehouses(order, [(warehouses[parcel.site], parcel.units) for parcel in parcels],
+                                   reason, actor)
     else:
         orders.move_to_warehouse(order, warehouses[main.site], reason, actor, set(main.sku_ids))
         order.warehouse_id = warehouses[main.site].id

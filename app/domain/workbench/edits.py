@@ -148,7 +148,7 @@ def ship_in_two(order: Order, first: tuple[Carrier, str], second: tuple[Carrier,
     """Ship the order out as two parcels (two waybills, carriers may differ): ``second_lines`` (sold line
     id → quantity) go in the second, the rest in the first; both must hold something."""
     _check(order, SPLIT_SHIP)
-    sold = {line.id: line.quantity for line in order.lines if not line.is_component}
+    sold = {line.id: line.net_quantity for line in order.lines if not line.is_component and line.net_quantity > 0}
     second_lines = {line_id: quantity for line_id, quantity in second_lines.items() if quantity}
     if any(line_id not in sold or not 0 < quantity <= sold[line_id] for line_id, quantity in second_lines.items()):
         raise ValidationError({"lines": N_("第二个包裹的数量应在 0 和订单数量之间")})

@@ -30,12 +30,14 @@ from weasyprint import HTML
 from app.db import db, utcnow
 from app.domain.audit import services as audit
 from app.domain.audit.models import AuditAction
+from app.domain.catalog.models import Sku
 from app.domain.channels.adapters.base import PlainReceiver, PlatformError
 from app.domain.channels.models import ChannelOrder
 from app.domain.errors import Conflict, DomainError, ValidationError
 from app.domain.invoicing.pdf import AssetFetcher
+from app.domain.logistics import shipments
 from app.domain.orders import services as orders
-from app.domain.orders.models import Order
+from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import OrderStatus
 from app.domain.reference.models import Carrier
 from app.domain.workbench import batches, waybills
@@ -179,14 +181,15 @@ class PickPage:
 
 def pick_list(sheets: list[Sheet]) -> list[PickPage]:
     """One page per warehouse: each SKU to pick (bundles as their components) with the total and the
-    orders that want it, sorted by SKU code so the picker walks the shelves once."""
+    orders that want it, sorted by SKU code so the picker walks the shelves once. A split order's goods
+    are on the page of the warehouse each parcel leaves from."""
     pages: dict[str, dict[str, PickRow]] = {}
     order_nos: dict[str, list[str]] = {}
     for sheet in sheets:
-        warehouse = sheet.order.warehouse.name if sheet.order.warehouse else "—"
-        order_nos.setdefault(warehouse, []).append(sheet.order.order_no)
-        rows = pages.setdefault(warehouse, {})
+        for warehouse in dict.fromkeys(line.warehouse for line in sheet.lines) or [_warehouse_name(sheet.order)]:
+            order_nos.setdefault(warehouse, []).append(sheet.order.order_no)
         for line in sheet.lines:
+            rows = pages.setdefault(line.warehouse, {})
             row = rows.setdefault(line.sku.code, PickRow(line.sku.code, line.sku.name, line.sku.barcode or "", 0, []))
             row.quantity += line.quantity
             row.orders.append(sheet.order.order_no)
@@ -194,14 +197,50 @@ def pick_list(sheets: list[Sheet]) -> list[PickPage]:
             for warehouse, rows in sorted(pages.items())]
 
 
-def parcel_lines(order: Order) -> list:
-    """The lines that go into the order's parcel — with those of the orders merged into it: real goods,
-    a bundle as its components (not presale-held)."""
+@dataclass(frozen=True)
+class PackLine:
+    """Goods to pick and pack: a SKU (a bundle as its components), the units still to ship (net of
+    refunds), and the warehouse they leave from."""
+
+    sku: Sku
+    quantity: int
+    is_gift: bool
+    warehouse: str
+
+    @property
+    def sku_id(self) -> int:
+        return self.sku.id
+
+
+def parcel_lines(order: Order) -> list[PackLine]:
+    """The goods that go into the order's parcel — with those of the orders merged into it: real goods,
+    a bundle as its components, net of refunds (a fully refunded line is not packed)."""
     return [line for each in (order, *orders.merged_members(order)) for line in own_lines(each)]
 
 
-def own_lines(order: Order) -> list:
-    return [line for line in order.lines if not line.sku.is_bundle]
+def own_lines(order: Order) -> list[PackLine]:
+    """The order's own goods net of refunds; a split order's per planned parcel, each in its warehouse."""
+    if shipments.is_split(order):
+        by_id = {line.id: line for line in order.lines}
+        return [goods for parcel in shipments.planned_parcels(order) for line_id, units in parcel.lines.items()
+                for goods in _goods(order, by_id[line_id], units, parcel.warehouse.name)]
+    warehouse = _warehouse_name(order)
+    return [goods for line in order.lines if not line.is_component
+            for goods in _goods(order, line, line.net_quantity, warehouse)]
+
+
+def _goods(order: Order, line: OrderLine, units: int, warehouse: str) -> list[PackLine]:
+    """``units`` of ``line``: a plain line as itself, a bundle as its components scaled."""
+    if units <= 0:
+        return []
+    if not line.sku.is_bundle:
+        return [PackLine(line.sku, units, line.is_gift, warehouse)]
+    return [PackLine(part.sku, part.quantity // line.quantity * units, part.is_gift, warehouse)
+            for part in order.lines if part.parent_line_id == line.id]
+
+
+def _warehouse_name(order: Order) -> str:
+    return order.warehouse.name if order.warehouse else "—"
 
 
 def waybill_for(order: Order) -> str:

@@ -204,8 +204,8 @@ class RoutingPlan(Schema):
         units = {item.sku_id: item for item in result.items}
         parcels = [PlanParcel(
             warehouse=option.site, carrier=option.carrier,
-            lines=[PlanItem(sku=result.skus[sku_id].code, qty=units[sku_id].quantity) for sku_id in option.sku_ids],
-            weight_g=sum(units[sku_id].weight_g * units[sku_id].quantity for sku_id in option.sku_ids),
+            lines=[PlanItem(sku=result.skus[sku_id].code, qty=qty) for sku_id, qty in option.units.items()],
+            weight_g=sum(units[sku_id].weight_g * qty for sku_id, qty in option.units.items()),
             chargeable_kg=kilograms(option.weight_g), cost=fen_to_yuan(option.cost_fen),
             eta_days=days(option.eta_hours), distance_km=round(option.distance_km)) for option in plan.parcels]
         considered = [PlanCandidate(

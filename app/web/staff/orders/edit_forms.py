@@ -92,12 +92,12 @@ class SplitShipForm(FlaskForm):
 
 
 def _split_form(order: Order, formdata, prefix: str) -> SplitShipForm:
-    """One quantity row per sold line, labelled with its SKU."""
-    sold = [line for line in order.lines if not line.is_component]
+    """One quantity row per sold line still to ship (net of refunds), labelled with its SKU."""
+    sold = [line for line in order.lines if not line.is_component and line.net_quantity > 0]
     form = SplitShipForm(formdata=formdata, prefix=prefix, data={"lines": [{"line_id": line.id} for line in sold]})
     for entry, line in zip(form.lines, sold, strict=False):
         entry.form.quantity.label.text = _("%(sku)s × %(quantity)s：第二个包裹数量", sku=line.sku.code,
-                                           quantity=line.quantity)
+                                           quantity=line.net_quantity)
     return form
 
 
