@@ -1,7 +1,7 @@
 """one SKU of an order may be held in several warehouses: reservations unique per order × warehouse × SKU
 
 Revision ID: a8b1364ebb8e
-Revises: d52e9f3b8a14
+Revises: 9693ebb3eb30
 Create Date: 2026-12-05 12:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a8b1364ebb8e'
-down_revision = 'd52e9f3b8a14'
+down_revision = '9693ebb3eb30'
 branch_labels = None
 depends_on = None
 
