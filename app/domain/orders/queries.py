@@ -61,7 +61,13 @@ def orders_after(query: Select, after_id: int | None) -> Select:
     anchor = db.session.execute(select(Order.created_at, Order.id).where(Order.id == after_id)).first()
     if anchor is None:
         return query
-    return query.where(tuple_(Order.created_at, Order.id) < tuple(anchor))
+    return orders_before(query, *anchor)
+
+
+def orders_before(query: Select, created_at: datetime, order_id: int) -> Select:
+    """``query`` (newest first) from the order after ``(created_at, order_id)`` on: an index seek on
+    ``(…, created_at, id)``, whether or not that order still exists or still matches the filters."""
+    return query.where(tuple_(Order.created_at, Order.id) < (created_at, order_id))
 
 
 #: Counts stop here: a tab shows "1000+" rather than counting a year of completed orders every time.
