@@ -182,10 +182,47 @@ def timeline(order: Order) -> list[TimelineEntry]:
     movements = db.session.scalars(
         select(StockMovement).where(StockMovement.order_id == order.id)
         .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
+    return _merged(events, movements, messages_for_order(order.id))
+
+
+def newest_timeline(order: Order, count: int) -> tuple[list[TimelineEntry], int]:
+    """The last ``count`` entries of :func:`timeline`, oldest first, and how many older ones it has.
+
+    Only those are read: the newest ``count`` rows of each source, newest first along its
+    ``(order_id, at, id)`` index (one more event, and the creation event, which sorts first whatever
+    its time), and the sources' sizes; an order with hundreds of entries costs what a short one does.
+    """
+    events = list(db.session.scalars(newest_events(order.id, count + 1)))
+    if len(events) > count:
+        seen = {event.id for event in events}
+        events += [event for event in db.session.scalars(select(OrderEvent).where(
+            OrderEvent.order_id == order.id, OrderEvent.action == "create")) if event.id not in seen]
+    movements = db.session.scalars(
+        select(StockMovement).where(StockMovement.order_id == order.id)
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(count)
+        .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
+    messages = db.session.scalars(
+        select(Message).where(Message.order_id == order.id)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(count)).all()
+    entries = _merged(events, movements, messages)[-count:]
+    if len(events) + len(movements) + len(messages) <= count:
+        return entries, 0  # everything was read: nothing to count
+    total = db.session.execute(select(*(
+        select(func.count()).where(column == order.id).scalar_subquery()
+        for column in (OrderEvent.order_id, StockMovement.order_id, Message.order_id)))).one()
+    return entries, sum(total) - len(entries)
+
+
+def newest_events(order_id: int, count: int) -> Select:
+    """The order's ``count`` newest events, newest first (read backwards along ``ix_order_events_order_at_id``)."""
+    return (select(OrderEvent).where(OrderEvent.order_id == order_id)
+            .order_by(OrderEvent.at.desc(), OrderEvent.id.desc()).limit(count))
+
+
+def _merged(events, movements, messages) -> list[TimelineEntry]:
     entries = [((e.action != "create", e.at, 0, e.id), TimelineEntry(e.at, event=e)) for e in events]
     entries += [((True, m.at, 1, m.id), TimelineEntry(m.at, movement=m)) for m in movements]
-    entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m))
-                for m in messages_for_order(order.id)]
+    entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m)) for m in messages]
     return [entry for _key, entry in sorted(entries, key=lambda item: item[0])]
 
 

@@ -144,16 +144,17 @@ def _show_errors(form: FlaskForm, error) -> None:
     show_domain_errors(form, error, form.refund_lines()[1] if isinstance(form, RefundForm) else [])
 
 
-#: A long history shows its newest entries, the rest one click away: rendering hundreds of entries costs
-#: far more than reading them.
+#: A long history shows its newest entries, the rest one click away: only those are read and rendered.
 TIMELINE_SHOWN = 100
 
 
 def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> dict:
     """What the order panel shows: the order, its timeline, and a form for each action on offer."""
     forms = forms or {}
-    timeline = queries.timeline(order)
-    shown = timeline if request.args.get("timeline") == "all" else timeline[-TIMELINE_SHOWN:]
+    if request.args.get("timeline") == "all":
+        shown, hidden = queries.timeline(order), 0
+    else:
+        shown, hidden = queries.newest_timeline(order, TIMELINE_SHOWN)
     allowed = set(allowed_actions(order.status))
     offered = [spec for spec in ORDER_ACTIONS
                if spec.action in allowed and may_act(current_user.role, spec.action) and spec.applies(order)]
@@ -163,7 +164,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "edits": offered_edits(order, forms),
         "refund_request": refund_approvals.pending_request(order),
         "timeline": shown,
-        "timeline_hidden": len(timeline) - len(shown),
+        "timeline_hidden": hidden,
         "parcels": logistics_queries.parcels_of(order.id),
         "planned_parcels": shipments.planned_parcels(order) if shipments.is_split(order) else [],
         "decision": routing.latest_decision(order),
