@@ -28,7 +28,12 @@ def test_the_newest_entries_are_the_whole_timeline_s_tail_with_the_rest_counted(
 
     assert whole[0].event is not None and whole[0].event.action == "create"
     assert len(whole) > 15
-    for count in range(1, len(whole) + 3):
-        entries, hidden = queries.newest_timeline(order, count)
+    size = len(whole)
+    for count in range(1, size + 3):
+        entries, older = queries.newest_timeline(order, count)
         assert entries == whole[-count:], count
-        assert hidden == max(0, len(whole) - count), count
+        assert older == max(0, size - count), count
+        for skip in range(1, size + 2):  # the next older ones, as "show more" asks for them
+            entries, older = queries.newest_timeline(order, count, skip)
+            assert entries == whole[max(0, size - skip - count):max(0, size - skip)], (count, skip)
+            assert older == max(0, size - skip - count), (count, skip)

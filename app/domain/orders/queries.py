@@ -185,32 +185,37 @@ def timeline(order: Order) -> list[TimelineEntry]:
     return _merged(events, movements, messages_for_order(order.id))
 
 
-def newest_timeline(order: Order, count: int) -> tuple[list[TimelineEntry], int]:
-    """The last ``count`` entries of :func:`timeline`, oldest first, and how many older ones it has.
+def newest_timeline(order: Order, count: int, skip: int = 0) -> tuple[list[TimelineEntry], int]:
+    """``count`` entries of :func:`timeline` that end ``skip`` entries before its newest, oldest first,
+    and how many older ones it has (``skip`` = 0: the newest entries; then the next older ones, …).
 
-    Only those are read: the newest ``count`` rows of each source, newest first along its
+    Only those are read: the newest ``skip + count`` rows of each source, newest first along its
     ``(order_id, at, id)`` index (one more event, and the creation event, which sorts first whatever
     its time), and the sources' sizes; an order with hundreds of entries costs what a short one does.
     """
-    events = list(db.session.scalars(newest_events(order.id, count + 1)))
-    if len(events) > count:
+    wanted = skip + count
+    events = list(db.session.scalars(newest_events(order.id, wanted + 1)))
+    if len(events) > wanted:
         seen = {event.id for event in events}
         events += [event for event in db.session.scalars(select(OrderEvent).where(
             OrderEvent.order_id == order.id, OrderEvent.action == "create")) if event.id not in seen]
     movements = db.session.scalars(
         select(StockMovement).where(StockMovement.order_id == order.id)
-        .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(count)
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(wanted)
         .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
     messages = db.session.scalars(
         select(Message).where(Message.order_id == order.id)
-        .order_by(Message.created_at.desc(), Message.id.desc()).limit(count)).all()
-    entries = _merged(events, movements, messages)[-count:]
-    if len(events) + len(movements) + len(messages) <= count:
-        return entries, 0  # everything was read: nothing to count
-    total = db.session.execute(select(*(
-        select(func.count()).where(column == order.id).scalar_subquery()
-        for column in (OrderEvent.order_id, StockMovement.order_id, Message.order_id)))).one()
-    return entries, sum(total) - len(entries)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(wanted)).all()
+    newest = _merged(events, movements, messages)[-wanted:]
+    entries = newest[:max(0, len(newest) - skip)][-count:]
+    read = len(events) + len(movements) + len(messages)
+    if read <= wanted:
+        total = read  # everything was read: nothing to count
+    else:
+        total = sum(db.session.execute(select(*(
+            select(func.count()).where(column == order.id).scalar_subquery()
+            for column in (OrderEvent.order_id, StockMovement.order_id, Message.order_id)))).one())
+    return entries, max(0, total - skip - len(entries))
 
 
 def newest_events(order_id: int, count: int) -> Select:
