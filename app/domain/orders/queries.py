@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, literal, or_, select, tuple_, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import db
 from app.domain.catalog.models import Sku
@@ -202,7 +202,7 @@ def newest_timeline(order: Order, count: int, skip: int = 0) -> tuple[list[Timel
     movements = db.session.scalars(
         select(StockMovement).where(StockMovement.order_id == order.id)
         .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(wanted)
-        .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
+        .options(joinedload(StockMovement.sku), joinedload(StockMovement.warehouse))).all()
     messages = db.session.scalars(
         select(Message).where(Message.order_id == order.id)
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(wanted)).all()
