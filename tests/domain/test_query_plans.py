@@ -72,8 +72,14 @@ def test_the_status_counts_read_the_status_index(order):
     assert_uses_indexes(select(func.count()).select_from(matching.where(Order.status == "08").limit(1001).subquery()))
 
 
+def test_the_api_list_continues_from_its_cursor_along_an_index(order):
+    listed = queries.search_orders(queries.OrderFilters(channel_id=order.channel_id), with_lines=True)
+    assert_uses_indexes(queries.orders_before(listed, order.created_at, order.id).limit(51), sorted_by_index=True)
+
+
 def test_an_order_page_and_the_portal_read_by_index(order):
     assert_uses_indexes(select(OrderEvent).where(OrderEvent.order_id == order.id))
+    assert_uses_indexes(queries.newest_events(order.id, 101), sorted_by_index=True)  # a long timeline's newest
     assert_uses_indexes(select(StockMovement).where(StockMovement.order_id == order.id))
     assert_uses_indexes(select(Order.id).where(Order.order_no == order.order_no))
     assert_uses_indexes(select(Order).where((Order.receiver_phone == "13800138000") | (Order.buyer_phone == "13800138000"))

@@ -70,6 +70,8 @@ FILLERS = {
     "staff.show_order": lambda: [{"order_no": order.order_no} for order in _orders()],
     "staff.assign_order": lambda: [{"order_no": order.order_no} for order in _one_per_status(Order)],
     "staff.order_invoices": lambda: [{"order_no": order.order_no} for order in _one_per_status(Order)],
+    # htmx's "show more" of the timeline: opened as a page it sends the reader to the whole timeline.
+    "staff.order_timeline": lambda: [{"order_no": order.order_no, "shown": 50} for order in _one_per_status(Order)],
     "staff.merge_orders": lambda: [{"order_no": order.order_no} for order in _orders()
                                    if order.status in merging.MERGEABLE],
     "staff.show_batch": lambda: [{"batch_id": batch.id} for batch in _first(OrderBatch, limit=3)],

@@ -162,6 +162,44 @@ class TestOrderPage:
         assert "来电 000" not in short.text and "timeline=all" in short.text
         assert "来电 000" in full.text and "未显示" not in full.text
 
+    def test_show_more_adds_the_next_older_entries_until_none_are_left(self, app, client, login_as, make_order):
+        login_as("customer_service")
+        number = make_order("02")
+        with app.app_context():
+            order = db.session.scalar(select(Order).where(Order.order_no == number))
+            db.session.add_all([OrderEvent(order_id=order.id, actor="user:kefu", action="mark_exception",
+                                           reason=f"来电 {index:03d}") for index in range(120)])
+            db.session.commit()
+        page = client.get(f"/staff/orders/{number}").text
+        hidden = int(re.search(r"较早的 (\d+) 条记录未显示", page)[1])
+        more_url = f"/staff/orders/{number}/timeline?shown={actions.TIMELINE_SHOWN}"
+        assert more_url in page
+
+        shown, fragments = actions.TIMELINE_SHOWN, []
+        while True:
+            more = client.get(f"/staff/orders/{number}/timeline", query_string={"shown": shown},
+                              headers=htmx_headers())
+            assert more.status_code == 200 and "<html" not in more.text
+            fragments.append(more.text)
+            shown += more.text.count("<li")
+            if "较早的" not in more.text:
+                break
+            assert f"shown={shown}" in more.text  # the next click continues where this one ends
+
+        assert shown == actions.TIMELINE_SHOWN + hidden
+        assert 'id="timeline-more" hx-swap-oob="true"' in fragments[-1]  # the line goes when nothing is left
+        everything = "".join(reversed(fragments)) + page[page.index('id="order-timeline"'):]
+        calls = re.findall(r"来电 (\d{3})", everything)
+        assert calls == [f"{index:03d}" for index in range(120)]  # oldest first, none twice, none missing
+
+    def test_show_more_without_htmx_opens_the_whole_timeline(self, client, login_as, make_order):
+        login_as("customer_service")
+        number = make_order("02")
+
+        response = client.get(f"/staff/orders/{number}/timeline?shown=50")
+
+        assert response.status_code == 302 and "timeline=all" in response.headers["Location"]
+
     def test_shows_header_lines_and_one_merged_timeline(self, client, login_as, make_order):
         login_as("warehouse")
         number = make_order("05", lines=(("KIT-001", 1), ("GIFT-01", 1, None, True)))

@@ -178,9 +178,14 @@ class OrderEvent(db.Model):
     action, from → to, reason, details. Append-only."""
 
     __tablename__ = "order_events"
+    __table_args__ = (
+        # An order's history newest first (the order page shows its newest entries); leads with order_id,
+        # so it serves every lookup by order too.
+        Index("ix_order_events_order_at_id", "order_id", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, literal, or_, select, tuple_, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import db
 from app.domain.catalog.models import Sku
@@ -61,7 +61,13 @@ def orders_after(query: Select, after_id: int | None) -> Select:
     anchor = db.session.execute(select(Order.created_at, Order.id).where(Order.id == after_id)).first()
     if anchor is None:
         return query
-    return query.where(tuple_(Order.created_at, Order.id) < tuple(anchor))
+    return orders_before(query, *anchor)
+
+
+def orders_before(query: Select, created_at: datetime, order_id: int) -> Select:
+    """``query`` (newest first) from the order after ``(created_at, order_id)`` on: an index seek on
+    ``(…, created_at, id)``, whether or not that order still exists or still matches the filters."""
+    return query.where(tuple_(Order.created_at, Order.id) < (created_at, order_id))
 
 
 #: Counts stop here: a tab shows "1000+" rather than counting a year of completed orders every time.
@@ -176,10 +182,52 @@ def timeline(order: Order) -> list[TimelineEntry]:
     movements = db.session.scalars(
         select(StockMovement).where(StockMovement.order_id == order.id)
         .options(selectinload(StockMovement.sku), selectinload(StockMovement.warehouse))).all()
+    return _merged(events, movements, messages_for_order(order.id))
+
+
+def newest_timeline(order: Order, count: int, skip: int = 0) -> tuple[list[TimelineEntry], int]:
+    """``count`` entries of :func:`timeline` that end ``skip`` entries before its newest, oldest first,
+    and how many older ones it has (``skip`` = 0: the newest entries; then the next older ones, …).
+
+    Only those are read: the newest ``skip + count`` rows of each source, newest first along its
+    ``(order_id, at, id)`` index (one more event, and the creation event, which sorts first whatever
+    its time), and the sources' sizes; an order with hundreds of entries costs what a short one does.
+    """
+    wanted = skip + count
+    events = list(db.session.scalars(newest_events(order.id, wanted + 1)))
+    if len(events) > wanted:
+        seen = {event.id for event in events}
+        events += [event for event in db.session.scalars(select(OrderEvent).where(
+            OrderEvent.order_id == order.id, OrderEvent.action == "create")) if event.id not in seen]
+    movements = db.session.scalars(
+        select(StockMovement).where(StockMovement.order_id == order.id)
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(wanted)
+        .options(joinedload(StockMovement.sku), joinedload(StockMovement.warehouse))).all()
+    messages = db.session.scalars(
+        select(Message).where(Message.order_id == order.id)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(wanted)).all()
+    newest = _merged(events, movements, messages)[-wanted:]
+    entries = newest[:max(0, len(newest) - skip)][-count:]
+    read = len(events) + len(movements) + len(messages)
+    if read <= wanted:
+        total = read  # everything was read: nothing to count
+    else:
+        total = sum(db.session.execute(select(*(
+            select(func.count()).where(column == order.id).scalar_subquery()
+            for column in (OrderEvent.order_id, StockMovement.order_id, Message.order_id)))).one())
+    return entries, max(0, total - skip - len(entries))
+
+
+def newest_events(order_id: int, count: int) -> Select:
+    """The order's ``count`` newest events, newest first (read backwards along ``ix_order_events_order_at_id``)."""
+    return (select(OrderEvent).where(OrderEvent.order_id == order_id)
+            .order_by(OrderEvent.at.desc(), OrderEvent.id.desc()).limit(count))
+
+
+def _merged(events, movements, messages) -> list[TimelineEntry]:
     entries = [((e.action != "create", e.at, 0, e.id), TimelineEntry(e.at, event=e)) for e in events]
     entries += [((True, m.at, 1, m.id), TimelineEntry(m.at, movement=m)) for m in movements]
-    entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m))
-                for m in messages_for_order(order.id)]
+    entries += [((True, m.created_at, 2, m.id), TimelineEntry(m.created_at, message=m)) for m in messages]
     return [entry for _key, entry in sorted(entries, key=lambda item: item[0])]
 
 

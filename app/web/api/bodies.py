@@ -7,7 +7,7 @@ uses, so a create-order body with a wrongly typed field *and* a bad phone gets b
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema
 from pydantic import ValidationError as SchemaError
 from pydantic_core import PydanticCustomError
 
@@ -16,6 +16,7 @@ from app.domain.invoicing.titles import KINDS, TITLE_TYPES, Title
 from app.domain.orders import inputs
 from app.domain.orders.refunds import RefundLine
 from app.domain.orders.states import OrderStatus
+from app.web.api.cursors import ListCursor, read_cursor
 from app.web.api.schema import Body, MoneyIn, StrictBool, StrictInt, StrictText, TimeIn, fields_of
 
 Code = Annotated[StrictText, Field(max_length=64)]
@@ -234,8 +235,12 @@ class OrderQuery(Body):
     status: Annotated[str, AfterValidator(_known_status),
                       Field(json_schema_extra={"enum": [str(status) for status in OrderStatus]})] | None = None
     updated_since: TimeIn | None = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: Annotated[int, Field(ge=1, description="页码（按偏移翻页）；给出 cursor 时忽略")] = 1
     per_page: Annotated[int, Field(ge=1, description="最多 100（更大的值按 100）")] = 50
+    cursor: Annotated[ListCursor, PlainValidator(read_cursor), WithJsonSchema({
+        "type": "string", "maxLength": 200,
+        "description": "上一页响应中的 next_cursor：从该页最后一个订单之后继续（按索引定位，不数前面的行），"
+                       "翻页期间新到的订单不会造成重复或漏单；给出时忽略 page"})] | None = None
 
 
 #: Every request body; each is published under its class name.

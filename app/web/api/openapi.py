@@ -137,7 +137,9 @@ PATHS = {
             "listOrders", "订单列表", {"200": _json(ref("OrderList"), "最新的在前")},
             scope=Scope.ORDERS, errors=("ValidationError",),
             parameters=query_parameters(bodies.OrderQuery),
-            description="只返回令牌所属渠道的订单（不含 events）。"),
+            description="只返回令牌所属渠道的订单（不含 events）。翻页时把响应中的 next_cursor 作为 cursor 传回："
+                        "每页的开销与第一页相同，翻页期间新到的订单不会造成重复或漏单；page 仍按偏移翻页。"
+                        "无法识别的 cursor 返回 422（details.fields.cursor 说明原因）。"),
     },
     "/orders/{order_no}": {
         "parameters": [ORDER_NO],

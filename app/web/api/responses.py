@@ -372,6 +372,8 @@ class Order(OrderSummary):
 class OrderList(Schema):
     orders: list[OrderSummary]
     next_page: Annotated[int, Field(ge=2)] | None = Field(description="下一页页码；没有更多时为 null")
+    next_cursor: str | None = Field(description="下一页的游标（不透明字符串，作为 cursor 传回）；没有更多时为 null。"
+                                                "用游标翻页，翻页期间新到的订单不会造成重复或漏单")
 
 
 def _action_name(action: str) -> str:

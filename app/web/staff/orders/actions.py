@@ -8,13 +8,14 @@ the order page shows exactly the buttons that view would accept: those the order
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.auth import role_required
 from app.auth.roles import Area, may_act
+from app.domain.audit.models import AuditAction
 from app.domain.logistics import queries as logistics_queries
 from app.domain.logistics import shipments
 from app.domain.logistics.models import SUBSCRIPTION_LABELS
@@ -24,11 +25,13 @@ from app.domain.orders.states import ACTION_LABELS, STATUS_LABELS, Action, allow
 from app.domain.routing import services as routing
 from app.domain.workbench import merging
 from app.domain.workbench.edits import MERGE_ORDERS
+from app.extensions import db
 from app.money import format_money
 from app.text import N_
 from app.web.errors import error_message
 from app.web.htmx import is_partial, render_page_or_partial
 from app.web.staff import bp
+from app.web.staff.audit import trail
 from app.web.staff.forms import show_domain_errors
 from app.web.staff.orders import display
 from app.web.staff.orders.auto_review import review_stops
@@ -144,16 +147,20 @@ def _show_errors(form: FlaskForm, error) -> None:
     show_domain_errors(form, error, form.refund_lines()[1] if isinstance(form, RefundForm) else [])
 
 
-#: A long history shows its newest entries, the rest one click away: rendering hundreds of entries costs
-#: far more than reading them.
-TIMELINE_SHOWN = 100
+#: A long history shows its newest entries and the next older ones a click at a time: only those are read
+#: and rendered.
+TIMELINE_SHOWN = 50
+#: "Show more" reads the newest ``shown`` + 50 entries of each source: past this, the link to all of them.
+MAX_TIMELINE_SKIP = 5_000
 
 
 def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> dict:
     """What the order panel shows: the order, its timeline, and a form for each action on offer."""
     forms = forms or {}
-    timeline = queries.timeline(order)
-    shown = timeline if request.args.get("timeline") == "all" else timeline[-TIMELINE_SHOWN:]
+    if request.args.get("timeline") == "all":
+        shown, hidden = queries.timeline(order), 0
+    else:
+        shown, hidden = queries.newest_timeline(order, TIMELINE_SHOWN)
     allowed = set(allowed_actions(order.status))
     offered = [spec for spec in ORDER_ACTIONS
                if spec.action in allowed and may_act(current_user.role, spec.action) and spec.applies(order)]
@@ -162,8 +169,7 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "actions": [(spec, forms.get(spec.name) or spec.form_for(order)) for spec in offered],
         "edits": offered_edits(order, forms),
         "refund_request": refund_approvals.pending_request(order),
-        "timeline": shown,
-        "timeline_hidden": len(timeline) - len(shown),
+        **timeline_context(order, shown, hidden, len(shown)),
         "parcels": logistics_queries.parcels_of(order.id),
         "planned_parcels": shipments.planned_parcels(order) if shipments.is_split(order) else [],
         "decision": routing.latest_decision(order),
@@ -176,6 +182,30 @@ def panel_context(order: Order, forms: dict[str, FlaskForm] | None = None) -> di
         "merge": merge_context(order),
         **print_options(current_user.role),
     }
+
+
+def timeline_context(order: Order, entries: list, hidden: int, shown: int) -> dict:
+    """What the timeline and its "show more" line need: the entries, how many older ones there are and
+    how many entries the page shows once these are in (where the next "show more" continues)."""
+    return {"order": order, "timeline": entries, "timeline_hidden": hidden, "timeline_shown": shown,
+            "timeline_step": TIMELINE_SHOWN, "display": display, "status_labels": STATUS_LABELS}
+
+
+@bp.get("/orders/<order_no>/timeline")
+@role_required(Area.ORDERS)
+def order_timeline(order_no: str):
+    """The next ``TIMELINE_SHOWN`` older entries of the order's timeline, for htmx to put on top of the
+    list shown (``shown``: how many entries it has), with the "show more" line for the rest."""
+    order = services.get_order(order_no)
+    if not is_partial():
+        return redirect(url_for("staff.show_order", order_no=order.order_no, timeline="all"))
+    trail.record(AuditAction.VIEW_PERSONAL_DATA, f"order:{order.order_no}")  # as the order page: its history
+    db.session.commit()
+    shown = request.args.get("shown", type=int) or 0
+    entries, hidden = queries.newest_timeline(order, TIMELINE_SHOWN, max(0, min(shown, MAX_TIMELINE_SKIP)))
+    context = timeline_context(order, entries, hidden, shown + len(entries))
+    return render_template("staff/orders/_timeline_more.html", oob=True, **context) + \
+        render_template("staff/orders/_timeline_entries.html", **context)
 
 
 def merge_context(order: Order) -> dict:

@@ -8,13 +8,17 @@ from functools import partial, wraps
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth import role_required
 from app.auth.roles import CREATE_ORDER, Area, may_act
 from app.domain.audit.models import AuditAction
+from app.domain.catalog.models import Sku
 from app.domain.errors import ValidationError
 from app.domain.inventory import queries as inventory_queries
 from app.domain.orders import deadlines, queries, services
+from app.domain.orders.models import Order, OrderLine
 from app.domain.orders.states import STATUS_LABELS
 from app.domain.reference import places
 from app.domain.workbench import merging, saved_views
@@ -73,6 +77,10 @@ def show_order(order_no: str):
     order = services.get_order(order_no)
     trail.record(AuditAction.VIEW_PERSONAL_DATA, f"order:{order.order_no}")  # full name, phone, address
     db.session.commit()
+    # Read again after the commit with what the panel shows of every line (its SKU, and whether that is
+    # a bundle), rather than one SKU and one bundle query per line.
+    order = db.session.scalar(select(Order).where(Order.order_no == order_no).options(
+        selectinload(Order.lines).selectinload(OrderLine.sku).selectinload(Sku.components)))
     return render_page_or_partial("staff/orders/detail.html", "staff/orders/_panel.html", **panel_context(order))
 
 
