@@ -9,6 +9,14 @@ application on the whole order (``request_refund``: the order LOCKED, the applic
 JD grants (status 1, the order TRADE_CANCELED) or the buyer withdraws (status 11, back to
 WAIT_SELLER_STOCK_OUT) — ``settle_refund``; ``jingdong.pop.afs.soa.refundapply.queryPageList`` lists
 them. The trickle does both.
+
+After shipping, the buyer opens an after-sales service order on one SKU (``open_service``: 退货, status
+10001 待审核) that JD completes with the refund (``complete_service``: 10010 完成, a refund entry with
+status 13 and ``refoundAmount``) or the buyer cancels (``cancel_service``: 10011 取消); neither changes
+the order. ``jingdong.asc.query.list`` lists the services (by order, or updated in a time range) and
+``jingdong.asc.serviceAndRefund.view`` an order's refunds; ``POST /_sim/after_sales`` {action open /
+complete / cancel, orderId, skuId | serviceId, refoundAmount} drives them over HTTP. The trickle opens
+some on shipped orders and settles them.
 """
 
 import base64
@@ -20,7 +28,7 @@ from flask import Flask, Response, jsonify, request
 
 from app.demo_orders import RECEIVERS
 from app.domain.channels.adapters.signing import constant_time_equal, md5_wrapped
-from app.money import fen_to_yuan
+from app.money import fen_to_yuan, yuan_to_fen
 from app.simulators.shop_platform import (
     CLOCK_SKEW_SECONDS,
     PlatformSimulator,
@@ -38,6 +46,8 @@ DEMO_APP_KEY, DEMO_APP_SECRET = "sim-jd-app", "sim-jd-secret"
 DEMO_SESSIONS = {"sim-jd-token": "小满生活京东旗舰店"}
 NOT_YET = "0001-01-01 00:00:00"
 SHIPPABLE = {"WAIT_SELLER_STOCK_OUT", "WAIT_SELLER_DELIVERY"}
+AFTER_SALES_STATES = {"WAIT_GOODS_RECEIVE_CONFIRM", "RECEIPTS_CONFIRM", "FINISHED_L"}
+SERVICE_STATUS_NAMES = {"10001": "待审核", "10010": "完成", "10011": "取消"}
 STATE_REMARKS = {"WAIT_SELLER_STOCK_OUT": "等待出库", "WAIT_GOODS_RECEIVE_CONFIRM": "等待确认收货",
                  "FINISHED_L": "完成", "TRADE_CANCELED": "取消", "LOCKED": "已锁定"}
 
@@ -72,9 +82,36 @@ class JdSimulator(PlatformSimulator):
         super().__init__(*args, **kwargs)
         #: orderId → its refund applications (refundapply.queryPageList results), oldest first.
         self.refund_applications: dict[str, list[dict]] = {}
+        #: orderId → its after-sales service orders (asc.query.list results), oldest first.
+        self.services: dict[str, list[dict]] = {}
+        #: orderId → the refunds of its services (asc.serviceAndRefund.view results).
+        self.service_refunds: dict[str, list[dict]] = {}
 
     def register(self, app: Flask) -> None:
         app.add_url_rule("/routerjson", "gateway", self.gateway, methods=["GET", "POST"])
+        app.add_url_rule("/_sim/after_sales", "after_sales", self.after_sales_control, methods=["POST"])
+
+    def after_sales_control(self) -> Response:
+        """``POST /_sim/after_sales`` {action: open | complete | cancel, orderId, skuId (open),
+        serviceId (else the order's latest), refoundAmount (complete, yuan; default the goods' price)}."""
+        body = request.get_json(silent=True) or {}
+        order = self.state.orders.get(str(body.get("orderId")))
+        if order is None:
+            return jsonify({"error": "unknown orderId"}), 404
+        try:
+            if body.get("action") == "open":
+                service = self.open_service(order, str(body.get("skuId") or ""), now_gmt8())
+            else:
+                service = self._service(order["orderId"], body.get("serviceId"))
+                if body.get("action") == "complete":
+                    self.complete_service(order, service, now_gmt8(), body.get("refoundAmount"))
+                elif body.get("action") == "cancel":
+                    self.cancel_service(order, service, now_gmt8())
+                else:
+                    return jsonify({"error": "action: open, complete or cancel"}), 400
+        except ValueError as error:
+            return jsonify({"error": str(error)}), 400
+        return jsonify(service)
 
     def gateway(self) -> Response:
         params = request.values.to_dict()
@@ -185,7 +222,15 @@ class JdSimulator(PlatformSimulator):
         age = now - parse_gmt8(order["modified"])
         state, chance = order["orderState"], self.rng.random()
         pending = self.pending_refund(order_id)
-        if state == "LOCKED" and pending is not None:
+        open_service = self.open_service_of(order_id)
+        if open_service is not None:  # JD completes it with the refund, or the buyer cancels it
+            if chance < 0.6:
+                self.complete_service(order, open_service, now)
+            else:
+                self.cancel_service(order, open_service, now)
+        elif state in AFTER_SALES_STATES and not self.services.get(order_id) and chance < 0.1:
+            self.open_service(order, self.rng.choice(order["itemInfoList"])["skuId"], now)
+        elif state == "LOCKED" and pending is not None:
             self.settle_refund(order, granted=chance < 0.6, now=now)  # JD's review, or the buyer withdraws
         elif state in SHIPPABLE and age > timedelta(minutes=1) and chance < 0.08:
             self.request_refund(order, now)  # the buyer asks for a refund before it ships: JD locks it
@@ -232,6 +277,67 @@ class JdSimulator(PlatformSimulator):
     def pending_refund(self, order_id: str) -> dict | None:
         applications = self.refund_applications.get(str(order_id)) or []
         return applications[-1] if applications and applications[-1]["status"] == "0" else None
+
+    # ---- after-sales after shipping (a service order on one SKU) ----------------------------------------
+
+    def open_service(self, order: dict, sku_id: str, now, expect: int = 10) -> dict:
+        """The buyer opens an after-sales service order (退货 by default) on one SKU of a shipped order:
+        status 10001 待审核. The order itself does not change."""
+        if order["orderState"] not in AFTER_SALES_STATES:
+            raise ValueError(f"订单状态为{order.get('orderStateRemark') or order['orderState']}，不能申请售后")
+        item = next((each for each in order.get("itemInfoList", []) if str(each.get("skuId")) == str(sku_id)), None)
+        if item is None:
+            raise ValueError(f"订单中没有商品 {sku_id}")
+        stamp = _millis(now)
+        with self.state.lock:
+            service = {"serviceId": self.next_id(80_000_000_000), "applyId": self.next_id(81_000_000_000),
+                       "orderId": order["orderId"], "orderType": int(order.get("orderType") or 22),
+                       "skuId": str(sku_id), "wareName": item.get("skuName", ""), "wareType": 10,
+                       "serviceCount": int(item.get("itemTotal") or 1), "customerExpect": expect,
+                       "customerExpectName": {10: "退货", 20: "换货", 30: "维修", 11: "仅退款"}.get(expect, ""),
+                       "customerPin": order.get("pin", ""), "applyTime": stamp, "updateDate": stamp}
+            self._set_service(service, "10001", stamp)
+            self.services.setdefault(order["orderId"], []).append(service)
+        return service
+
+    def complete_service(self, order: dict, service: dict, now, refund_yuan=None) -> dict:
+        """JD completes the service with the refund (status 13 成功): ``refund_yuan`` or the goods' price."""
+        item = next(each for each in order["itemInfoList"] if str(each.get("skuId")) == service["skuId"])
+        amount = refund_yuan if refund_yuan is not None else fen_to_yuan(
+            yuan_to_fen(item["jdPrice"]) * int(service["serviceCount"]))
+        stamp = _millis(now)
+        with self.state.lock:
+            refund = {"afsRefundId": self.next_id(82_000_000_000), "refoundAmount": str(amount), "status": 13,
+                      "completeTime": stamp,
+                      "sameOrderServiceBill": {"serviceId": service["serviceId"], "afsApplyId": service["applyId"],
+                                               "orderId": order["orderId"], "wareId": item.get("wareId", ""),
+                                               "wareName": service["wareName"], "afsApplyTime": service["applyTime"],
+                                               "approveDate": stamp, "customerPin": service["customerPin"],
+                                               "applyReason": "七天无理由退货"}}
+            self.service_refunds.setdefault(order["orderId"], []).append(refund)
+            self._set_service(service, "10010", stamp)
+        return refund
+
+    def cancel_service(self, order: dict, service: dict, now) -> None:
+        """The buyer cancels the service (10011 取消): nothing is refunded."""
+        with self.state.lock:
+            self._set_service(service, "10011", _millis(now))
+
+    def open_service_of(self, order_id: str) -> dict | None:
+        services = self.services.get(str(order_id)) or []
+        return services[-1] if services and services[-1]["serviceStatus"] == 10001 else None
+
+    def _service(self, order_id: str, service_id) -> dict:
+        services = self.services.get(str(order_id)) or []
+        found = [each for each in services if not service_id or each["serviceId"] == str(service_id)]
+        if not found:
+            raise ValueError(f"订单 {order_id} 没有售后服务单 {service_id or ''}".strip())
+        return found[-1]
+
+    @staticmethod
+    def _set_service(service: dict, status: str, stamp: int) -> None:
+        service["serviceStatus"], service["serviceStatusName"] = int(status), SERVICE_STATUS_NAMES[status]
+        service["updateDate"] = stamp
 
 
 def _own_order(simulator: JdSimulator, seller: str, order_id) -> dict:
@@ -340,6 +446,53 @@ def refund_applications(simulator: JdSimulator, seller: str, query: dict) -> dic
                             "pageIndex": page, "pageSize": size, "result": page_items}}
 
 
+def service_list(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    """jingdong.asc.query.list: the shop's after-sales services, by order, service or update time."""
+    page, size = int(query.get("pageNumber") or 1), int(query.get("pageSize") or 10)
+    if not 1 <= size <= 50 or page < 1:
+        raise JosError("34", "pageSize取值范围为1到50", "Invalid pageSize")
+    if not query.get("operatePin"):
+        raise JosError("34", "缺少操作人 operatePin", "Missing operatePin")
+    try:
+        begin = _millis(parse_gmt8(query["updateTimeBegin"])) if query.get("updateTimeBegin") else None
+        end = _millis(parse_gmt8(query["updateTimeEnd"])) if query.get("updateTimeEnd") else None
+    except ValueError as error:
+        raise JosError("34", "时间格式应为yyyy-MM-dd HH:mm:ss", "Invalid date") from error
+    with simulator.state.lock:
+        if query.get("orderId"):
+            _own_order(simulator, seller, query["orderId"])
+        found = [service for order_id, services in simulator.services.items()
+                 if simulator.state.sellers.get(order_id) == seller for service in services
+                 if (not query.get("orderId") or order_id == str(query["orderId"]))
+                 and (not query.get("serviceId") or service["serviceId"] == str(query["serviceId"]))
+                 and (begin is None or service["updateDate"] >= begin) and (end is None or service["updateDate"] <= end)]
+        page_items = copy.deepcopy(found[(page - 1) * size: page * size])
+    return {"code": "0", "pageResult": {"success": True, "code": "0", "msg": "", "totalCount": len(found),
+                                        "pageNumber": page, "pageSize": size, "data": page_items}}
+
+
+def service_refunds(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    """jingdong.asc.serviceAndRefund.view: an order's after-sales services with their refunds."""
+    page, size = int(query.get("pageNumber") or 1), int(query.get("pageSize") or 10)
+    if not 1 <= size <= 50 or page < 1:
+        raise JosError("34", "pageSize取值范围为1到50", "Invalid pageSize")
+    with simulator.state.lock:
+        _own_order(simulator, seller, query.get("orderId"))
+        found = simulator.service_refunds.get(str(query["orderId"])) or []
+        page_items = copy.deepcopy(found[(page - 1) * size: page * size])
+    return {"pageResult": {"success": True, "code": "0", "msg": "", "totalCount": len(found), "pageNumber": page,
+                           "pageSize": size, "data": page_items}}
+
+
+def vender_info(simulator: JdSimulator, seller: str, query: dict) -> dict:
+    """jingdong.seller.vender.info.get: the shop behind the token."""
+    return {"vender_info_result": {"vender_id": "10001", "shop_name": seller}}
+
+
+def _millis(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 METHODS = {
     "jingdong.pop.order.enSearch": en_search,
     "jingdong.pop.order.enGet": en_get,
@@ -348,4 +501,7 @@ METHODS = {
     "jingdong.stock.read.findSkuStock": read_stock,
     "jingdong.jos.order.oaid.decrypt": oaid_decrypt,
     "jingdong.pop.afs.soa.refundapply.queryPageList": refund_applications,
+    "jingdong.asc.query.list": service_list,
+    "jingdong.asc.serviceAndRefund.view": service_refunds,
+    "jingdong.seller.vender.info.get": vender_info,
 }

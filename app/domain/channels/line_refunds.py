@@ -6,7 +6,9 @@
 - A granted request refunds that line — the platform's amount, or the line's paid amount — with its
   stock released (before shipping) through the orders refund service; a line refunded already is
   not refunded again. More than what was paid is refused by that service, so nothing applies half-way.
-- A withdrawn request (the line's status back to none) releases the hold (normalise.walk).
+  After shipping nothing is restocked here: returned goods come back through after-sales as any return.
+- A withdrawn request (the line's status back to none) releases the hold (normalise.walk); after
+  shipping, once no line is asked for any more, the after-sales or exception the request opened ends.
 """
 
 from app.domain.channels import skus
@@ -17,19 +19,35 @@ from app.domain.orders.states import OrderStatus
 from app.text import N_, Text
 
 
-def hold_reason(view: PlatformOrder) -> str:
-    """Why the order must wait: the lines with a refund requested (empty when none)."""
+def hold_reason(view: PlatformOrder, shipped: bool = False) -> str:
+    """Why the order must wait (or, once ``shipped``, why it is in after-sales): the lines with a refund
+    requested (empty when none)."""
     requested = [line for line in view.lines if line.refund == "requested"]
-    return "；".join(Text(N_("平台上商品 %(code)s 申请了退款（%(status)s），暂缓发货"), code=line.code,
-                         status=line.refund_status) for line in requested)
+    text = N_("平台上商品 %(code)s 申请了售后（%(status)s）") if shipped else N_("平台上商品 %(code)s 申请了退款（%(status)s），暂缓发货")
+    return "；".join(Text(text, code=line.code, status=line.refund_status) for line in requested)
 
 
-def after_shipping(order: Order, reason: str, actor: str) -> None:
-    """A line refund requested once the goods left: after-sales where allowed, else an exception."""
+def after_shipping(order: Order, reason: str, actor: str) -> bool:
+    """A line refund requested once the goods left: after-sales where allowed, else an exception.
+    True when it opened or raised one (the platform's request then owns it until it ends)."""
     if order.status in (OrderStatus.SIGNED, OrderStatus.COMPLETED):
         services.request_after_sales(order, reason, actor)
     elif order.status in (OrderStatus.SHIPPED_OUT, OrderStatus.IN_TRANSIT):
         services.mark_exception(order, reason, actor)
+    else:
+        return False
+    return True
+
+
+def release(order: Order, actor: str) -> None:
+    """No line is asked for any more (withdrawn, refused, or granted and refunded): the after-sales or
+    exception the platform's request opened after shipping ends — after-sales closed, the exception
+    resolved back to where the parcel was. One a person opened is never touched (see normalise.walk)."""
+    reason = N_("平台上的售后申请已结束")
+    if order.status == OrderStatus.AFTER_SALES:
+        services.close_after_sales(order, reason, actor)
+    elif order.status == OrderStatus.EXCEPTION and order.shipped_at is not None:
+        services.resolve_exception(order, reason, actor, reroute=False)
 
 
 def grant(order: Order, view: PlatformOrder, actor: str) -> None:

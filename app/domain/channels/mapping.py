@@ -14,6 +14,8 @@ A mapping is data (JSON), so operations can adjust one shop without a deploy: ea
   ``refund_order``, the last entry whose ``oids.oid`` names this line's ``oid``, then its
   ``refund_state`` (Youzan lists its refunds beside the lines; ``…=oid]!.refund_fee`` only when that
   entry names this line alone — an amount for several lines is not one line's);
+- inside ``lines`` each ``|`` alternative may be any of these forms, the first with a value wins; an
+  entry of a ``list[key=field]`` list in ``refund_status`` naming no line is an error naming it;
 - ``"sku_order_list.*.sum_amount"`` (``goods_total`` only): the sum over every element of a list.
 
 Keys: ``external_id``, ``status``, ``modified``, ``created``, ``paid_at``, ``ship_by`` (the promised
@@ -287,6 +289,7 @@ def _lines(paths: dict, payload: dict, money: str, refunds: dict, refund_money: 
         items = [items]
     if not items:
         raise MappingError(N_("载荷中没有商品行（%(path)s）"), path=paths.get("path"))
+    _check_named_lines(paths.get("refund_status"), items, payload)
     lines = []
     for index, item in enumerate(items):
         quantity = get_path(item, paths.get("quantity"))
@@ -312,13 +315,36 @@ JOIN = re.compile(r"^(?P<list>[\w.]+)\[(?P<key>[\w.]+)=(?P<field>[\w.]+)\](?P<so
 
 def _line_value(item: dict, payload: dict, path: str | None):
     """A line's field; ``^path`` reads the whole order's instead, ``list[key=field].value`` the entry
-    of the order's ``list`` naming this line (see the module's doc)."""
-    if path and path.startswith("^"):
-        return get_path(payload, path[1:])
-    join = JOIN.match(path.strip()) if path else None
-    if join:
-        return _joined(item, payload, join)
-    return get_path(item, path)
+    of the order's ``list`` naming this line (see the module's doc); with ``|`` the first alternative
+    that has a value (JD: the refund application before shipping, else the after-sales service)."""
+    for alternative in (path or "").split("|"):
+        alternative = alternative.strip()
+        if alternative.startswith("^"):
+            value = get_path(payload, alternative[1:])
+        elif join := JOIN.match(alternative):
+            value = _joined(item, payload, join)
+        else:
+            value = get_path(item, alternative)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _check_named_lines(path: str | None, items: list, payload: dict) -> None:
+    """Every entry of an order-level after-sales list read by ``list[key=field]`` must name a line of
+    the order: one naming goods the order does not have is an error naming them, so nothing is applied
+    (a refund or a hold must never be guessed onto another line)."""
+    for alternative in (path or "").split("|"):
+        join = JOIN.match(alternative.strip())
+        if not join:
+            continue
+        own = {str(value) for item in items if (value := get_path(item, join["field"])) not in (None, "")}
+        entries = get_path(payload, join["list"])
+        for entry in entries if isinstance(entries, list) else []:
+            keys = {str(key) for key in _keys(entry, join["key"])}
+            if keys and not keys & own:
+                raise MappingError(N_("平台的售后记录（%(list)s）指向订单中没有的商品 %(keys)s"), list=join["list"],
+                                   keys="、".join(sorted(keys)))
 
 
 def _joined(item: dict, payload: dict, join: re.Match):

@@ -211,15 +211,19 @@ def order_input(channel: Channel, view: PlatformOrder, sku_codes: dict[str, str]
 def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> None:
     """Move ``order`` forward to the platform's stage; raises InvalidTransition where its state refuses."""
     stage = "refunded" if view.stage == "cancelled" and view.paid_at else view.stage
-    line_hold = line_refunds.hold_reason(view) if stage in ("paid", "shipped", "signed", "hold") else ""
+    line_hold = (line_refunds.hold_reason(view, order.shipped_at is not None)
+                 if stage in ("paid", "shipped", "signed", "completed", "hold") else "")
     flag_hold = _flag_reason(view) if stage in ("paid", "hold") else ""
     if (line_hold or flag_hold) and stage == "paid":
         stage = "hold"  # a refund requested on a line or a platform flag: the goods must not leave yet
-    if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION:
+    if link.held_by_platform and stage != "hold" and order.status == S.EXCEPTION and order.shipped_at is None:
         services.resolve_exception(order, N_("平台已解除暂停"), actor)
         link.held_by_platform = False
-    for action in WALK[stage]:
-        _step(order, action, view, actor)
+    # After shipping, an exception or after-sales is a person's (or the platform's request's) to end:
+    # the walk waits for it rather than refusing the payload.
+    parked = order.status == S.AFTER_SALES or (order.status == S.EXCEPTION and order.shipped_at is not None)
+    if not parked:
+        _forward(order, stage, view, actor)
     line_refunds.grant(order, view, actor)
     if stage in ("cancelled", "refunded"):
         _close(order, view, actor)
@@ -229,7 +233,18 @@ def walk(order: Order, link: ChannelOrder, view: PlatformOrder, actor: str) -> N
         services.mark_exception(order, reason, actor)
         link.held_by_platform = True
     elif line_hold and order.shipped_at:
-        line_refunds.after_shipping(order, line_hold, actor)
+        if line_refunds.after_shipping(order, line_hold, actor):
+            link.held_by_platform = True  # the platform's request owns it: it ends when the request does
+    elif link.held_by_platform and order.shipped_at:
+        line_refunds.release(order, actor)
+        link.held_by_platform = False
+        if order.status not in (S.EXCEPTION, S.AFTER_SALES):
+            _forward(order, stage, view, actor)  # back where the parcel was: on to the platform's stage
+
+
+def _forward(order: Order, stage: str, view: PlatformOrder, actor: str) -> None:
+    for action in WALK[stage]:
+        _step(order, action, view, actor)
 
 
 def _flag_reason(view: PlatformOrder) -> str:

@@ -6,7 +6,8 @@ that is signed byte-identical to what is sent; the signature is TOP's md5 scheme
 with ``jingdong.pop.order.enSearch`` by modified time (``dateType`` 0), windows of at most one month,
 pages computed from ``orderTotal`` and walked from the last backwards; the list carries full orders
 (``optional_fields``), ``jingdong.pop.order.enGet`` fetches one. JD's push needs JD's own cloud: JD
-shops are pulled every minute.
+shops are pulled every minute. Refund applications before shipping and after-sales service orders
+after it are read beside the order and kept in its payload (LINE_REFUNDS, AFTER_SALES below).
 
 Errors: ``error_response`` {code, zh_desc, en_desc}; the throttle and token codes are not published
 (platform-apis [L]), so both are recognised by code *or* wording and kept in the sets below.
@@ -75,8 +76,8 @@ STATUSES = {
 #: ``orderId``, ``status``, ``applyRefundSum``, ``applyTime``, ``checkTime``, ``reason`` …}). A granted
 #: one is carried out by JD cancelling the order (``TRADE_CANCELED``: the status table's refund of what
 #: was paid, every line's stock released); a withdrawn or refused one puts the order back to
-#: ``WAIT_SELLER_STOCK_OUT``. After shipping, JD's after-sales are per SKU in its after-sales service
-#: APIs, not on the order: not read here (the order's own state still drives it). Sources: the JOS SDK
+#: ``WAIT_SELLER_STOCK_OUT``. After shipping, JD's after-sales are per SKU service orders (see
+#: AFTER_SALES below). Sources: the JOS SDK
 #: request ``PopAfsSoaRefundapplyQueryPageListRequest`` (seven_jd package: ids, status, orderId,
 #: pageIndex, pageSize, showSku …) and the older ``refundapply.querylist`` result
 #: (starpeng/JdSdk2 ``RefundapplySaf/QueryMap.cs``: id, apply_refund_sum, status, order_id …) [H for
@@ -96,6 +97,57 @@ LINE_REFUNDS = {"0": "requested", "1": "requested", "3": "requested", "5": "requ
 REFUND_METHOD = "jingdong.pop.afs.soa.refundapply.queryPageList"
 REFUND_KEY = "refundApply"
 
+#: After-sales after shipping (issue 12). Once goods are shipped a JD buyer opens an after-sales service
+#: order (售后服务单: 退货 / 换货 / 维修 / 仅退款) on one SKU of the order; it does not change the order's
+#: ``orderState`` nor, as far as the sources show, its ``modified`` [L]. Read with
+#: ``jingdong.asc.query.list`` (商家售后 ASC: ``buId`` the vendor id, ``operatePin``/``operateNick``,
+#: ``orderId`` or ``updateTimeBegin``/``updateTimeEnd``, ``pageNumber``/``pageSize``; answer
+#: ``pageResult`` {``totalCount``, ``data``: [{``serviceId``, ``applyId``, ``orderId``, ``skuId``,
+#: ``wareName``, ``serviceCount``, ``customerExpect`` (10 退货, 20 换货, 30 维修, 11 仅退款 …),
+#: ``serviceStatus``, ``serviceStatusName``, ``applyTime``, ``updateDate`` …}]}) and the money with
+#: ``jingdong.asc.serviceAndRefund.view`` (``orderId``; ``pageResult.data``: [{``afsRefundId``,
+#: ``refoundAmount`` (JD's spelling, yuan [M]), ``completeTime``, ``status`` 13 成功 / 14 失败 / others
+#: under way, ``sameOrderServiceBill`` {``serviceId``, ``orderId``, ``wareId`` …}}]). Sources [H for the
+#: methods, M for the fields and codes]: repo pypi-data/pypi-mirror-377
+#: ``packages/seven-jd/seven_jd-1.0.17-py3-none-any.whl/seven_jd/jd/api/rest/AscQueryListRequest.py``
+#: (the request fields); repo zeasin/qihangerp-sdk
+#: ``open-sdk/src/main/java/cn/qihangerp/open/jd/JdAfterSaleApiHelper.java`` (the call, and
+#: ``jingdong_asc_query_list_responce.pageResult.totalCount/data``), ``…/open/jd/model/AfterSale.java``
+#: (the list's fields) and ``api/src/main/java/cn/qihangerp/api/domain/OmsJdAfterSale.java`` (the
+#: serviceStatus and customerExpect codes as JD's doc lists them); repo rise-worlds/jos
+#: ``api/asc/serviceAndRefundView.go`` (serviceAndRefund.view's request and answer, refund status 13/14);
+#: repo starpeng/JdSdk2 ``Source/JdSdk/response/seller/VenderInfoResult.cs`` (vender.info.get's
+#: ``vender_info_result.vender_id``).
+#: Decision: for a shipped, signed or completed order (AFTER_SALES_STATES) the adapter asks the service
+#: list by ``orderId`` whenever it reads the order (list page or detail) and keeps it in the stored
+#: payload under ``ascServices``, oldest first; when there are any, it asks serviceAndRefund.view by
+#: ``orderId`` and puts each finished refund (status 13 or 14) on its service under ``refund`` (the
+#: only keys it adds). Since a new service leaves the order's modified time alone, every pull window
+#: also lists the services updated in it (``updateTimeBegin``/``End``, the shop's ``buId`` from
+#: ``jingdong.seller.vender.info.get``) and reads each order they name that the window's own pages did
+#: not carry. The mapping reads the line's latest service by JD ``skuId``
+#: (``ascServices[skuId=skuId]``): its refund's status when it has one, else the service's status; the
+#: refund's ``refoundAmount`` is the line's refunded amount. A service naming a SKU the order does not
+#: have is an error naming it (mapping), nothing applied. JD's ``serviceCount`` (part of a line) is not
+#: used: a granted service refunds the line's remaining quantity with JD's amount.
+#: serviceStatus: 10000 待审核领取, 10001 待审核, 10002 待客户反馈, 10005 待收货, 10006 待处理领取,
+#: 10007 待处理, 10009 待用户确认, 10012 客户已反馈, 10013 待审核和待客户反馈, 10041 提交退款申请,
+#: 1100 待下发维修中心接单, 12000 上门维修中, 13000 待收款, 14000 上门检测中 — requested; 10004 审核关闭,
+#: 10011 取消 — none (withdrawn or refused); 10010 完成 with no refund — none (an exchange or repair
+#: done). Refund status 13 成功 — granted; 14 失败 — requested (still owed: it stays in after-sales).
+AFTER_SALES = dict.fromkeys(("10000", "10001", "10002", "10005", "10006", "10007", "10009", "10012", "10013",
+                             "10041", "1100", "12000", "13000", "14000", "14"), "requested")
+AFTER_SALES |= {"10004": "none", "10011": "none", "10010": "none", "13": "granted"}
+AFTER_SALES_STATES = {"WAIT_GOODS_RECEIVE_CONFIRM", "SEND_TO_DISTRIBUTION_CENER", "DISTRIBUTION_CENTER_RECEIVED",
+                      "RECEIPTS_CONFIRM", "FINISHED_L"}
+SERVICE_METHOD = "jingdong.asc.query.list"
+SERVICE_REFUND_METHOD = "jingdong.asc.serviceAndRefund.view"
+VENDER_METHOD = "jingdong.seller.vender.info.get"
+SERVICE_KEY = "ascServices"
+FINISHED_REFUNDS = ("13", "14")
+SERVICE_PAGE_SIZE = 50
+OPERATOR = "OrderHub"
+
 #: JD carrier ids (logisticsId) ↔ our carrier codes. [L] JD's numbering: edit per shop in the mapping.
 CARRIER_CODES = {"shunfeng": "467", "zhongtong": "1499", "yuantong": "463", "shentong": "470", "yunda": "1327",
                  "jd": "2087", "ems": "465"}
@@ -112,8 +164,10 @@ DEFAULT_MAPPING = {
             "telephone": "consigneeInfo.telephone", "fullAddress": "consigneeInfo.fullAddress"},
     "lines": {"path": "itemInfoList", "code": "outerSkuId|skuId", "quantity": "itemTotal", "unit_price": "jdPrice",
               "title": "skuName", "item_id": "wareId", "platform_sku_id": "skuId",
-              "refund_status": "^refundApply.-1.status"},
-    "line_refunds": LINE_REFUNDS,
+              "refund_status": "^refundApply.-1.status|ascServices[skuId=skuId].refund.status"
+                               "|ascServices[skuId=skuId].serviceStatus",
+              "refund_amount": "ascServices[skuId=skuId].refund.refoundAmount"},
+    "line_refunds": LINE_REFUNDS | AFTER_SALES,
     "discounts": {"seller": "sellerDiscount"},
     "invoice": {"info": "invoiceInfo", "tax_id": "invoiceCode"},
     "waybill": {"number": "waybill", "carrier": "logisticsId"},
@@ -129,6 +183,7 @@ class JdAdapter(ChannelAdapter):
     max_window = timedelta(days=30)
     DEFAULT_MAPPING = DEFAULT_MAPPING
     CARRIER_CODES = CARRIER_CODES
+    _vender: str | None = None  # the shop's vendor id, once asked
 
     def _send(self, method: str, params: dict) -> dict:
         data = {"method": method, "app_key": self.credentials.app_key,
@@ -155,10 +210,28 @@ class JdAdapter(ChannelAdapter):
             total = int(found.get("orderTotal") or 0)
             return found.get("orderInfoList") or [], total, page * size < total
 
+        listed: set[str] = set()
+        last = 0
         for number, orders in self.pages_backwards(fetch, lambda: int(search(1, 1).get("orderTotal") or 0)):
             for order in orders:
                 self._add_refund_applications(order)
+                self._add_after_sales(order)
+            listed |= {str(order["orderId"]) for order in orders}
+            last = max(last, number)
             yield PullPage(number, [ListEntry(str(o["orderId"]), parse_gmt8(o.get("modified")), o) for o in orders])
+        yield from self._orders_with_new_after_sales(start, end, listed, last + 1)
+
+    def _orders_with_new_after_sales(self, start: datetime, end: datetime, listed: set[str],
+                                     number: int) -> Iterator[PullPage]:
+        """The orders whose after-sales services changed in the window though the orders did not (a
+        service leaves the order's modified time alone): each read again, services included."""
+        updated = self._services({"buId": self._vender_id(), "updateTimeBegin": gmt8_text(start),
+                                  "updateTimeEnd": gmt8_text(end)})
+        wanted = sorted({str(service.get("orderId")) for service in updated} - listed - {"None", ""})
+        for index in range(0, len(wanted), SERVICE_PAGE_SIZE):
+            raws = [self.fetch_order(order_id) for order_id in wanted[index:index + SERVICE_PAGE_SIZE]]
+            yield PullPage(number + index // SERVICE_PAGE_SIZE,
+                           [ListEntry(raw.external_id, raw.modified_at, raw.payload) for raw in raws])
 
     def fetch_order(self, external_id: str) -> RawOrder:
         result = self.call("jingdong.pop.order.enGet", {"order_id": external_id, "optional_fields": OPTIONAL_FIELDS})
@@ -166,7 +239,64 @@ class JdAdapter(ChannelAdapter):
         _check_api_result(info)
         order = info["orderInfo"]
         self._add_refund_applications(order)
+        self._add_after_sales(order)
         return RawOrder(str(order["orderId"]), parse_gmt8(order.get("modified")), order)
+
+    def _add_after_sales(self, order: dict) -> None:
+        """A shipped order's after-sales services and their finished refunds, kept in its payload (see
+        AFTER_SALES)."""
+        if order.get("orderState") not in AFTER_SALES_STATES or SERVICE_KEY in order:
+            return
+        order_id = str(order["orderId"])
+        services = self._services({"buId": str(order.get("venderId") or "") or self._vender_id(), "orderId": order_id})
+        if not services:
+            return
+        refunds = self._service_refunds(order_id)
+        for service in services:
+            refund = refunds.get(str(service.get("serviceId")))
+            if refund is not None:
+                service["refund"] = refund
+        order[SERVICE_KEY] = sorted(services, key=lambda each: (_number(each.get("applyTime")),
+                                                                _number(each.get("serviceId"))))
+
+    def _services(self, query: dict) -> list[dict]:
+        """Every service ``jingdong.asc.query.list`` answers for ``query``, all pages."""
+        found: list[dict] = []
+        page = 1
+        while True:
+            result = self.call(SERVICE_METHOD, query | {"operatePin": OPERATOR, "operateNick": OPERATOR,
+                                                        "pageNumber": page, "pageSize": SERVICE_PAGE_SIZE})
+            data = _page_result(result, SERVICE_METHOD)
+            found += data.get("data") or []
+            if not data.get("data") or len(found) >= int(data.get("totalCount") or 0):
+                return found
+            page += 1
+
+    def _service_refunds(self, order_id: str) -> dict[str, dict]:
+        """The order's finished after-sales refunds (``jingdong.asc.serviceAndRefund.view``) by service id."""
+        refunds: dict[str, dict] = {}
+        page, seen = 1, 0
+        while True:
+            result = self.call(SERVICE_REFUND_METHOD, {"orderId": order_id, "pageNumber": page,
+                                                       "pageSize": SERVICE_PAGE_SIZE})
+            data = _page_result(result, SERVICE_REFUND_METHOD)
+            entries = data.get("data") or []
+            for entry in entries:
+                service_id = str((entry.get("sameOrderServiceBill") or {}).get("serviceId") or "")
+                if service_id and str(entry.get("status")) in FINISHED_REFUNDS:
+                    refunds[service_id] = entry
+            seen += len(entries)
+            if not entries or seen >= int(data.get("totalCount") or 0):
+                return refunds
+            page += 1
+
+    def _vender_id(self) -> str:
+        """The shop's vendor id (``buId`` of the after-sales calls), asked once per adapter."""
+        if self._vender is None:
+            found = self.call(VENDER_METHOD, {}).get("vender_info_result") or {}
+            found = (found[0] if found else {}) if isinstance(found, list) else found  # a list in older SDKs
+            self._vender = str(found.get("vender_id") or "")
+        return self._vender
 
     def _add_refund_applications(self, order: dict) -> None:
         """A LOCKED order's refund applications, as JD lists them, kept in its payload (see LINE_REFUNDS)."""
@@ -222,6 +352,18 @@ class JdAdapter(ChannelAdapter):
         return PlainReceiver(found.get("fullName", ""), found.get("mobile", ""), found.get("province", ""),
                              found.get("city", ""), found.get("county", ""),
                              " ".join(part for part in (found.get("town"), found.get("address")) if part))
+
+
+def _page_result(result: dict, method: str) -> dict:
+    found = result.get("pageResult") or {}
+    if found.get("success") is False:
+        raise PlatformError(str(found.get("code") or method), str(found.get("msg") or ""))
+    return found
+
+
+def _number(value) -> int:
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0
 
 
 def _check_api_result(result: dict) -> None:
