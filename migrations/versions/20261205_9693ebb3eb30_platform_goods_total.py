@@ -22,5 +22,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('platform_goods_fen')
+    # Not batch mode: on SQLite that rebuilds the orders table, which the foreign keys of existing rows
+    # refuse; both backends drop a plain column in place (SQLite since 3.35).
+    op.execute("ALTER TABLE orders DROP COLUMN platform_goods_fen")

@@ -1,7 +1,7 @@
 """order events indexed by (order_id, at, id): an order page reads its newest entries first
 
 Revision ID: ee5614988ab6
-Revises: d52e9f3b8a14
+Revises: a8b1364ebb8e
 Create Date: 2026-12-05 12:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ee5614988ab6'
-down_revision = 'd52e9f3b8a14'
+down_revision = 'a8b1364ebb8e'
 branch_labels = None
 depends_on = None
 
