@@ -18,8 +18,9 @@ stock, the catalog with its bundles, the channels, the seven carriers' rate card
 orders like the simulators' — a routed channel, 1–5 catalog lines (bundles too) of 1–3 units, receivers
 mostly the demo's buyers and one in five in any province's capital — each created, paid and routed by
 the services the payment's job runs. The share is routed (one warehouse or a split) over routed plus
-parked; orders refused at creation never reach routing and are counted apart, as short in total or
-refused only because no single warehouse holds all their lines (the stock rules reserve in one).
+parked; orders refused at creation never reach routing and are counted apart: short in total (the
+stock rules split an order, even one SKU's units, over the warehouses that together hold it), or refused
+although the warehouses together hold it, which would be a fault of those rules and should stay 0.
 
 Last line: ``RESULT routing p95_ms_6wh=… p95_ms_60wh=… auto_routed_pct=… backtest_orders_per_s=…``.
 """
@@ -186,8 +187,8 @@ def demo_stream(count: int, seed: int) -> Counter:
 
 
 def _refusal(error) -> str:
-    """Why an order was refused at creation: a SKU short in total (``refused_short``), or only no single
-    warehouse holding every line (``refused_no_single_warehouse``: all warehouses together could)."""
+    """Why an order was refused at creation: a SKU short in total (``refused_short``), or none
+    (``refused_despite_stock``: all warehouses together hold every line, so the refusal is a fault)."""
     from sqlalchemy import func, select
 
     from app.domain.catalog.models import Sku
@@ -200,7 +201,7 @@ def _refusal(error) -> str:
                                   .join(Sku, StockLevel.sku_id == Sku.id).where(Sku.code == line["sku"]))
         if total < line["requested"]:
             return "refused_short"
-    return "refused_no_single_warehouse"
+    return "refused_despite_stock"
 
 
 def _stream_receiver(rng: random.Random, demo_receivers):
