@@ -6,6 +6,7 @@ between parcels (inventory holds one reservation per order × warehouse × SKU).
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations, permutations, product
 
@@ -240,16 +241,17 @@ def _split(items: list[Item], sites: list[Site], rates, destination: Destination
     """The fewest parcels that ship everything, each SKU whole from one warehouse; among those the
     cheapest in total (then the earliest arrival). Empty when no combination can."""
     for size in range(2, min(len(items), len(sites), MAX_SPLIT_PARCELS) + 1):
-        best: tuple | None = None
-        for group in combinations(sites, size):
-            for parcels in _assignments(items, group, rates, destination, strategy):
-                key = (sum(p.cost_fen for p in parcels), max(p.eta_hours for p in parcels),
-                       tuple(p.site for p in parcels))
-                if best is None or key < best[0]:
-                    best = (key, parcels)
+        best = _cheapest(parcels for group in combinations(sites, size)
+                         for parcels in _assignments(items, group, rates, destination, strategy))
         if best is not None:
-            return best[1]
+            return best
     return ()
+
+
+def _cheapest(splits: Iterable[tuple[Option, ...]]) -> tuple[Option, ...] | None:
+    """The split cheapest in total, then the earliest to arrive, then by warehouse; None when none."""
+    return min(splits, key=lambda parcels: (sum(p.cost_fen for p in parcels), max(p.eta_hours for p in parcels),
+                                            tuple(p.site for p in parcels)), default=None)
 
 
 def _assignments(items: list[Item], group: tuple[Site, ...], rates, destination: Destination, strategy: Strategy):
@@ -279,21 +281,22 @@ def _split_quantities(items: list[Item], sites: list[Site], rates, destination: 
     enough, a SKU's units divided between them; among those the cheapest in total (then the earliest
     arrival). Empty when no combination can."""
     for size in range(2, min(len(sites), MAX_SPLIT_PARCELS) + 1):
-        best: tuple | None = None
-        for group in combinations(sites, size):
-            if any(sum(site.stock.get(item.sku_id, 0) for site in group) < item.quantity for item in items):
-                continue
-            for loads in _divisions(items, group):
-                parcels = _priced(loads, items, group, rates, destination, strategy)
-                if parcels is None:
-                    continue
-                key = (sum(p.cost_fen for p in parcels), max(p.eta_hours for p in parcels),
-                       tuple(p.site for p in parcels))
-                if best is None or key < best[0]:
-                    best = (key, parcels)
+        best = _cheapest(parcels for group in combinations(sites, size)
+                         for parcels in _divided(items, group, rates, destination, strategy))
         if best is not None:
-            return best[1]
+            return best
     return ()
+
+
+def _divided(items: list[Item], group: tuple[Site, ...], rates, destination: Destination, strategy: Strategy):
+    """Every priced way to divide the items' units between the sites of ``group``; none when the group
+    together holds too little of some SKU."""
+    if any(sum(site.stock.get(item.sku_id, 0) for site in group) < item.quantity for item in items):
+        return
+    for loads in _divisions(items, group):
+        parcels = _priced(loads, items, group, rates, destination, strategy)
+        if parcels is not None:
+            yield parcels
 
 
 def _divisions(items: list[Item], group: tuple[Site, ...]):
